@@ -1,0 +1,1 @@
+"""The analysis core: values, names, constants, the dataflow engine and its events."""

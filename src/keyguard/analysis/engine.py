@@ -1,0 +1,1668 @@
+"""The dataflow engine: an abstract interpreter over libcst trees.
+
+One pass over each function body, in statement order, evaluates expressions to
+abstract :class:`~keyguard.analysis.values.Value` objects.  Names are resolved by
+the engine itself (imports, aliases, local and module scopes), which is far
+cheaper than libcst's metadata providers.  Calls are dispatched on the qualified
+name of the callee or on the labels/kind of the receiver, through the knowledge
+base; calls of the project's own functions are evaluated with the abstract
+arguments (a per-context summary, memoised), across modules of the project.
+Wherever a knowledge-base effect is reached, an :class:`Event` is recorded for
+the rules.
+
+Flow sensitivity: statements are evaluated in order; branches are evaluated on
+copies of the environment and joined; loops run twice so loop-carried flows are
+seen; ``try``/``with`` structure is recorded on each event (``context``) so the
+rules can tell a cleanup in ``finally`` from one on the success path only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from keyguard.analysis import labels as L
+from keyguard.analysis.events import Event
+from keyguard.analysis.values import (
+    CLEAN,
+    UNKNOWN,
+    FileInfo,
+    Origin,
+    Value,
+    deep_taints,
+    join,
+    merge_taints,
+)
+from keyguard.knowledge.schema import ArgSpec, KnowledgeBase, Row
+
+MAX_DEPTH = 6
+MAX_CONTEXTS = 12  # per function: distinct argument signatures evaluated before falling back
+PEM_PRIVATE_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+KEY_NAME_RE = re.compile(
+    r"(?:^|_)(?:private_?key|priv_?key|privkey|signing_?key|private_?pem|key_?pem|pem_?key|"
+    r"private_?key_?(?:pem|bytes|data|der|material|str|text)|secret_?key_?(?:pem|bytes))(?:_|$)",
+    re.I,
+)
+PASS_NAME_RE = re.compile(r"(?:^|_)(?:passphrase|pass_phrase|key_?pass(?:word)?|pem_?pass(?:word)?)(?:_|$)", re.I)
+KEY_ANNOT_RE = re.compile(r"PrivateKey|PRIVATE_KEY|RsaKey|EccKey|DsaKey|SigningKey|PKey\b|RSAKey|ECDSAKey|Ed25519Key")
+KEY_PATH_RE = re.compile(
+    r"(?:\.key$|(?:^|[/\\_.-])(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?)$|privkey|private[-_.]?key|"
+    r"(?:^|[/\\])key\.pem$|[-_.]key\.pem$|\.p12$|\.pfx$)",
+    re.I,
+)
+LOGGER_NAME_RE = re.compile(r"^_*(?:log|logger|LOG|LOGGER|Log|_log|_logger|log_?\w*|\w*_?logger)$")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def dotted(node: cst.BaseExpression) -> Optional[str]:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    parts: List[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def module_name_for(path: str) -> str:
+    """Best-effort dotted module name of a file path (for cross-module resolution)."""
+    p = path.replace("\\", "/")
+    if p.endswith(".py"):
+        p = p[:-3]
+    if p.endswith("/__init__"):
+        p = p[: -len("/__init__")]
+    return p.strip("/").replace("/", ".")
+
+
+@dataclass(eq=False)
+class FunctionRef:
+    """A user-defined function or method."""
+
+    node: cst.FunctionDef
+    module: "ModuleInterp"
+    cls: Optional["ClassRef"] = None
+    closure: Optional[Dict[str, Value]] = None
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+
+@dataclass(eq=False)
+class ClassRef:
+    """A user-defined class: its methods and what its instances' attributes hold."""
+
+    node: cst.ClassDef
+    module: "ModuleInterp"
+    methods: Dict[str, FunctionRef] = field(default_factory=dict)
+    attrs: Dict[str, Value] = field(default_factory=dict)
+    bases: Tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value
+
+
+@dataclass
+class Summary:
+    """The effect of evaluating one function in one argument context."""
+
+    returns: Value
+    events: List[Event]
+
+
+class ReturnSignal:
+    __slots__ = ()
+
+
+@dataclass
+class Frame:
+    """One activation of a function body: its locals and collected returns."""
+
+    env: Dict[str, Value]
+    func: Optional[FunctionRef]
+    returns: List[Value] = field(default_factory=list)
+    self_value: Optional[Value] = None
+    globals_declared: Set[str] = field(default_factory=set)
+
+
+# ----------------------------------------------------------------------------- the project
+
+
+class Project:
+    """Modules of the scanned project, parsed on demand for cross-module flows."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        loader: Callable[[str], Optional[cst.Module]],
+        module_files: Mapping[str, str],
+    ) -> None:
+        self.kb = kb
+        self._loader = loader
+        self.module_files = dict(module_files)  # dotted name -> path
+        self.modules: Dict[str, ModuleInterp] = {}
+        self._trace_counter = 0
+        self.seq = 0
+
+    def next_trace(self) -> int:
+        self._trace_counter += 1
+        return self._trace_counter
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        return self.seq
+
+    def interp_for_path(self, path: str) -> Optional["ModuleInterp"]:
+        if path in self.modules:
+            return self.modules[path]
+        tree = self._loader(path)
+        if tree is None:
+            return None
+        interp = ModuleInterp(self, path, tree)
+        self.modules[path] = interp
+        interp.run_module_body()
+        return interp
+
+    def resolve_module(self, dotted_name: str) -> Optional[str]:
+        """The file of a project module by dotted name (suffix match on the path-derived names)."""
+        if dotted_name in self.module_files:
+            return self.module_files[dotted_name]
+        tail = "." + dotted_name
+        matches = [p for name, p in self.module_files.items() if name.endswith(tail)]
+        if len(matches) == 1:
+            return matches[0]
+        return None
+
+
+# ----------------------------------------------------------------------------- module interpreter
+
+
+class ModuleInterp:
+    """Evaluates one module: the module body, then every function and method as an entry."""
+
+    def __init__(self, project: Project, path: str, tree: cst.Module) -> None:
+        self.project = project
+        self.kb = project.kb
+        self.path = path
+        self.tree = tree
+        self.name = module_name_for(path)
+        self.globals: Dict[str, Value] = {}
+        self.events: List[Event] = []
+        self.summaries: Dict[Tuple[int, tuple], Summary] = {}
+        self.contexts_per_func: Dict[int, int] = {}
+        self.functions: List[FunctionRef] = []
+        self.classes: List[ClassRef] = []
+        self.analyzed_entry: Set[int] = set()
+        self._active: Set[Tuple[int, tuple]] = set()
+        self._body_done = False
+        self._code_cache: Dict[int, str] = {}
+        # state of the current evaluation
+        self.trace = 0
+        self.depth = 0
+        self.context: List[str] = []
+        self.frame: Frame = Frame(env=self.globals, func=None)
+        self.path_parents: Dict[object, Set[object]] = {}
+
+    # ------------------------------------------------------------------ entry points
+    def run_module_body(self) -> None:
+        if self._body_done:
+            return
+        self._body_done = True
+        self.trace = self.project.next_trace()
+        self.frame = Frame(env=self.globals, func=None)
+        self._predeclare(self.tree.body, self.globals, None)
+        self.exec_block(self.tree.body)
+
+    def analyze(self) -> None:
+        """Evaluate the module body and every function/method as an entry point."""
+        self.run_module_body()
+        for cls in list(self.classes):
+            self._analyze_class(cls)
+        for fn in list(self.functions):
+            if fn.cls is None:
+                self._analyze_entry(fn)
+
+    def _analyze_class(self, cls: ClassRef) -> None:
+        # two rounds so attributes set in one method are seen by the others
+        for _round in range(2):
+            ordered = sorted(cls.methods.values(), key=lambda f: f.name != "__init__")
+            for fn in ordered:
+                self._analyze_entry(fn, force=_round == 1)
+
+    def _analyze_entry(self, fn: FunctionRef, force: bool = False) -> None:
+        key = id(fn.node)
+        if key in self.analyzed_entry and not force:
+            return
+        self.analyzed_entry.add(key)
+        args: List[Value] = []
+        params = fn.node.params
+        self_value = None
+        if fn.cls is not None and not _is_static(fn.node):
+            self_value = self._instance_value(fn.cls, None)
+        saved = (self.trace, self.depth, self.context, self.frame)
+        self.trace = self.project.next_trace()
+        self.depth = 0
+        self.context = []
+        try:
+            self.call_user_function(fn, args, {}, self_value=self_value, entry=True)
+        finally:
+            self.trace, self.depth, self.context, self.frame = saved
+
+    # ------------------------------------------------------------------ bookkeeping
+    def code(self, node: cst.CSTNode) -> str:
+        key = id(node)
+        text = self._code_cache.get(key)
+        if text is None:
+            try:
+                text = self.tree.code_for_node(node)
+            except Exception:  # pragma: no cover - defensive
+                text = type(node).__name__
+            text = " ".join(text.split())
+            if len(text) > 60:
+                text = text[:57] + "..."
+            self._code_cache[key] = text
+        return text
+
+    def origin(self, description: str, node: cst.CSTNode, confidence: str = "high") -> Origin:
+        return Origin(description, node, self.path, confidence)
+
+    def emit(self, kind: str, node: cst.CSTNode, confidence: str = "high", describe: str = "", **values: Any) -> Event:
+        ev = Event(
+            kind=kind,
+            node=node,
+            module=self.path,
+            seq=self.project.next_seq(),
+            trace=self.trace,
+            values=values,
+            context=tuple(self.context),
+            depth=self.depth,
+            confidence=confidence,
+            describe=describe,
+        )
+        self.events.append(ev)
+        if self._recording is not None:
+            self._recording.append(ev)
+        return ev
+
+    _recording: Optional[List[Event]] = None
+
+    # ------------------------------------------------------------------ declarations
+    def _predeclare(self, body: Sequence[cst.CSTNode], env: Dict[str, Value], cls: Optional[ClassRef]) -> None:
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                ref = FunctionRef(stmt, self, cls)
+                env[stmt.name.value] = Value(func=ref)
+            elif isinstance(stmt, cst.ClassDef) and cls is None:
+                env[stmt.name.value] = Value(func=self._class_ref(stmt))
+
+    def _class_ref(self, node: cst.ClassDef) -> ClassRef:
+        for c in self.classes:
+            if c.node is node:
+                return c
+        bases = tuple(d for d in (dotted(a.value) for a in node.bases) if d)
+        ref = ClassRef(node, self, bases=bases)
+        self.classes.append(ref)
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        for stmt in body:
+            if isinstance(stmt, cst.FunctionDef):
+                fn = FunctionRef(stmt, self, ref)
+                ref.methods[stmt.name.value] = fn
+                self.functions.append(fn)
+        return ref
+
+    def _instance_value(self, cls: ClassRef, node: Optional[cst.CSTNode]) -> Value:
+        return Value(kind="instance", func=cls, ident=("instance", id(cls.node)))
+
+    # ------------------------------------------------------------------ name resolution
+    def lookup(self, name: str) -> Value:
+        frame = self.frame
+        if name in frame.env and name not in frame.globals_declared:
+            return frame.env[name]
+        if frame.func is not None and frame.func.closure and name in frame.func.closure:
+            return frame.func.closure[name]
+        if name in self.globals:
+            return self.globals[name]
+        # builtins keep their name as qualified name
+        return Value(qname=name)
+
+    def bind(self, name: str, value: Value) -> None:
+        frame = self.frame
+        if name in frame.globals_declared:
+            self.globals[name] = value
+        else:
+            frame.env[name] = value
+
+    # ------------------------------------------------------------------ statements
+    def exec_block(self, body: Sequence[cst.CSTNode]) -> None:
+        for stmt in body:
+            self.exec_stmt(stmt)
+
+    def exec_suite(self, suite: cst.BaseSuite) -> None:
+        if isinstance(suite, cst.IndentedBlock):
+            self.exec_block(suite.body)
+        elif isinstance(suite, cst.SimpleStatementSuite):
+            for small in suite.body:
+                self.exec_small(small)
+
+    def exec_stmt(self, stmt: cst.CSTNode) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                self.exec_small(small)
+            return
+        handler = getattr(self, "stmt_" + type(stmt).__name__, None)
+        if handler is not None:
+            handler(stmt)
+
+    def exec_small(self, node: cst.BaseSmallStatement) -> None:
+        if isinstance(node, cst.Expr):
+            self.eval(node.value)
+        elif isinstance(node, cst.Assign):
+            value = self.eval(node.value)
+            for target in node.targets:
+                self.assign(target.target, value, node.value)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self.assign(node.target, self.eval(node.value), node.value)
+        elif isinstance(node, cst.AugAssign):
+            cur = self.eval(node.target)
+            val = self.eval(node.value)
+            res = self.binop(cur, val, node.operator, node)
+            self.assign(node.target, res, node)
+        elif isinstance(node, cst.Return):
+            if node.value is not None:
+                self.frame.returns.append(self.eval(node.value))
+            else:
+                self.frame.returns.append(Value(const=None))
+        elif isinstance(node, cst.Raise):
+            if node.exc is not None:
+                exc = self.eval(node.exc)
+                if exc.is_key and isinstance(node.exc, cst.Call):
+                    self.emit("sink", node.exc, sink="exception", data=exc, describe="an exception message")
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            self.do_import(node)
+        elif isinstance(node, cst.Global):
+            for n in node.names:
+                self.frame.globals_declared.add(n.name.value)
+        elif isinstance(node, cst.Nonlocal):
+            pass
+        elif isinstance(node, cst.Del):
+            self.emit("del", node, target=self.eval(node.target) if not isinstance(node.target, cst.Tuple) else CLEAN)
+        elif isinstance(node, cst.Assert):
+            self.eval(node.test)
+
+    # --- compound statements
+    def stmt_FunctionDef(self, node: cst.FunctionDef) -> None:
+        existing = self.frame.env.get(node.name.value)
+        if existing is not None and isinstance(existing.func, FunctionRef) and existing.func.node is node:
+            ref = existing.func
+        else:
+            ref = FunctionRef(node, self, None)
+            if self.frame.func is not None:
+                ref.closure = self.frame.env
+            self.functions.append(ref) if self.frame.func is None else None
+        if self.frame.func is not None:
+            ref.closure = self.frame.env
+            if ref not in self.functions:
+                self.functions.append(ref)
+        elif ref not in self.functions:
+            self.functions.append(ref)
+        for deco in node.decorators:
+            self.eval(deco.decorator)
+        self.bind(node.name.value, Value(func=ref))
+
+    def stmt_ClassDef(self, node: cst.ClassDef) -> None:
+        ref = self._class_ref(node)
+        # class-level assignments become class attributes
+        saved = self.frame
+        self.frame = Frame(env={}, func=None)
+        self.frame.env.update(self.globals)
+        try:
+            body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+            for stmt in body:
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    self.exec_stmt(stmt)
+            for k, v in self.frame.env.items():
+                if k not in self.globals or self.globals[k] is not v:
+                    ref.attrs.setdefault(k, v)
+        finally:
+            self.frame = saved
+        self.bind(node.name.value, Value(func=ref))
+
+    def stmt_If(self, node: cst.If) -> None:
+        self.eval(node.test)
+        before = dict(self.frame.env)
+        self.context.append("if")
+        try:
+            self.exec_suite(node.body)
+            after_body = self.frame.env
+            self.frame.env = before
+            if node.orelse is not None:
+                if isinstance(node.orelse, cst.If):
+                    self.stmt_If(node.orelse)
+                else:
+                    self.exec_suite(node.orelse.body)
+        finally:
+            self.context.pop()
+        self.frame.env = _join_env(after_body, self.frame.env)
+
+    def _loop(self, body: cst.BaseSuite, bind_target: Optional[Callable[[], None]], orelse: Optional[cst.Else]) -> None:
+        before = dict(self.frame.env)
+        self.context.append("loop")
+        try:
+            for _ in range(2):
+                if bind_target is not None:
+                    bind_target()
+                self.exec_suite(body)
+        finally:
+            self.context.pop()
+        self.frame.env = _join_env(before, self.frame.env)
+        if orelse is not None:
+            self.exec_suite(orelse.body)
+
+    def stmt_For(self, node: cst.For) -> None:
+        it = self.eval(node.iter)
+        elem = self.element_of(it)
+        self._loop(node.body, lambda: self.assign(node.target, elem, node.iter), node.orelse)
+
+    def stmt_While(self, node: cst.While) -> None:
+        self.eval(node.test)
+        self._loop(node.body, None, node.orelse)
+
+    def stmt_Try(self, node: cst.Try) -> None:
+        before = dict(self.frame.env)
+        has_finally = node.finalbody is not None
+        self.context.append("try-finally" if has_finally else "try")
+        try:
+            self.exec_suite(node.body)
+        finally:
+            self.context.pop()
+        after_body = self.frame.env
+        envs = [after_body]
+        for h in node.handlers:
+            self.frame.env = _join_env(before, after_body)
+            if h.type is not None:
+                self.eval(h.type)
+            if h.name is not None and isinstance(h.name.name, cst.Name):
+                self.bind(h.name.name.value, CLEAN)
+            self.context.append("except")
+            try:
+                self.exec_suite(h.body)
+            finally:
+                self.context.pop()
+            envs.append(self.frame.env)
+        self.frame.env = after_body
+        if node.orelse is not None:
+            self.exec_suite(node.orelse.body)
+            envs[0] = self.frame.env
+        env = envs[0]
+        for e in envs[1:]:
+            env = _join_env(env, e)
+        self.frame.env = env
+        if node.finalbody is not None:
+            self.context.append("finally")
+            try:
+                self.exec_suite(node.finalbody.body)
+            finally:
+                self.context.pop()
+
+    stmt_TryStar = stmt_Try
+
+    def stmt_With(self, node: cst.With) -> None:
+        entered: List[Value] = []
+        for item in node.items:
+            cm = self.eval(item.item)
+            val = self.enter_value(cm, item.item)
+            entered.append(cm)
+            if item.asname is not None:
+                self.assign(item.asname.name, val, item.item)
+            self.emit("with-enter", item.item, manager=cm)
+        self.context.append("with")
+        try:
+            self.exec_suite(node.body)
+        finally:
+            self.context.pop()
+        for item, cm in zip(node.items, entered):
+            self.context.append("with-exit")
+            self.emit("with-exit", item.item, manager=cm)
+            self.context.pop()
+
+    def stmt_Match(self, node: Any) -> None:  # pragma: no cover - 3.10+ syntax
+        self.eval(node.subject)
+        before = dict(self.frame.env)
+        envs = []
+        for case in node.cases:
+            self.frame.env = dict(before)
+            self.exec_suite(case.body)
+            envs.append(self.frame.env)
+        env = before
+        for e in envs:
+            env = _join_env(env, e)
+        self.frame.env = env
+
+    # ------------------------------------------------------------------ imports
+    def do_import(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted(alias.name) or ""
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.bind(alias.asname.name.value, Value(qname=full, kind=L.MODULE))
+                else:
+                    top = full.split(".")[0]
+                    self.bind(top, Value(qname=top, kind=L.MODULE))
+            return
+        assert isinstance(node, cst.ImportFrom)
+        base = dotted(node.module) if node.module is not None else ""
+        base = base or ""
+        level = len(node.relative)
+        if level:
+            pkg = self.name.split(".")
+            if not self.path.endswith("__init__.py"):
+                pkg = pkg[:-1]
+            if level > 1:
+                pkg = pkg[: len(pkg) - (level - 1)] if level - 1 <= len(pkg) else []
+            base = ".".join([p for p in pkg if p] + ([base] if base else []))
+        if isinstance(node.names, cst.ImportStar):
+            path = self.project.resolve_module(base)
+            if path is not None and path != self.path:
+                other = self.project.interp_for_path(path)
+                if other is not None:
+                    for k, v in other.globals.items():
+                        if not k.startswith("_"):
+                            self.bind(k, v)
+            return
+        for alias in node.names:
+            name = alias.name.value if isinstance(alias.name, cst.Name) else (dotted(alias.name) or "")
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            full = f"{base}.{name}" if base else name
+            value = Value(qname=full)
+            # a project module's function: keep a lazy reference resolved on call
+            self.bind(local, value)
+
+    def resolve_project_symbol(self, qname: str) -> Optional[Value]:
+        """A function/class/global defined in another module of the project."""
+        if "." not in qname:
+            return None
+        mod, _, sym = qname.rpartition(".")
+        path = self.project.resolve_module(mod)
+        if path is None or path == self.path:
+            if path == self.path:
+                return self.globals.get(sym)
+            return None
+        other = self.project.interp_for_path(path)
+        if other is None:
+            return None
+        return other.globals.get(sym)
+
+    # ------------------------------------------------------------------ assignment
+    def assign(self, target: cst.BaseExpression, value: Value, value_node: Optional[cst.CSTNode]) -> None:
+        if isinstance(target, cst.Name):
+            if value.ident is None and (value.kind in (L.PATH, L.FILE_HANDLE, L.FD) or value.file is not None
+                                        or value.has(L.TEMP) or isinstance(value.const, str)):
+                value = value.evolve(ident=("name", self.path, id(self.frame), target.value, id(value_node)))
+            self.bind(target.value, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elems = [e for e in target.elements]
+            items = value.const if isinstance(value.const, tuple) else None
+            star_index = next((i for i, e in enumerate(elems) if isinstance(e, cst.StarredElement)), None)
+            for i, el in enumerate(elems):
+                if items is not None and star_index is None and i < len(items) and isinstance(items[i], Value):
+                    sub = items[i]
+                else:
+                    sub = self.element_of(value)
+                tgt = el.value
+                self.assign(tgt, sub, value_node)
+        elif isinstance(target, cst.Attribute):
+            obj = self.eval(target.value)
+            name = target.attr.value
+            cls = obj.func if isinstance(obj.func, ClassRef) else None
+            if cls is not None:
+                prev = cls.attrs.get(name)
+                cls.attrs[name] = value if prev is None else join(prev, value)
+            elif obj.kind == L.ENVIRON:
+                pass
+            else:
+                d = dotted(target)
+                if d is not None:
+                    self.bind("<attr>" + d, value)
+        elif isinstance(target, cst.Subscript):
+            obj = self.eval(target.value)
+            key = self.eval(target.slice[0].slice.value) if target.slice and isinstance(target.slice[0].slice, cst.Index) else CLEAN
+            if obj.kind == L.ENVIRON:
+                self.emit("sink", target, sink="env", data=value, key=key, describe="os.environ")
+            elif obj.kind in (L.SHARED_MEMORY, L.MMAP):
+                self.emit("sink", target, sink="ipc", data=value, describe="shared memory" if obj.kind == L.SHARED_MEMORY else "a shared mmap")
+            elif obj.kind == L.BUFFER or obj.has(L.KEY_MATERIAL) or value.is_key:
+                self.emit("buffer-store", target, buffer=obj, data=value)
+            # a container receiving key material becomes tainted
+            if value.taints and isinstance(target.value, cst.Name):
+                cur = self.lookup(target.value.value)
+                self.bind(target.value.value, cur.with_taints(value.taints))
+            elif value.taints and isinstance(target.value, cst.Attribute):
+                self.assign(target.value, obj.with_taints(value.taints), value_node)
+        elif isinstance(target, cst.StarredElement):
+            self.assign(target.value, value, value_node)
+
+    # ------------------------------------------------------------------ expressions
+    def eval(self, node: cst.BaseExpression) -> Value:
+        method = getattr(self, "ev_" + type(node).__name__, None)
+        if method is None:
+            return CLEAN
+        return method(node)
+
+    def ev_Name(self, node: cst.Name) -> Value:
+        if node.value in ("None", "True", "False"):
+            return Value(const={"None": None, "True": True, "False": False}[node.value])
+        return self.lookup(node.value)
+
+    def ev_Integer(self, node: cst.Integer) -> Value:
+        try:
+            return Value(const=int(node.value.replace("_", ""), 0))
+        except ValueError:
+            try:
+                return Value(const=int(node.value.replace("_", "")))
+            except ValueError:  # pragma: no cover - e.g. "0777" in py2 code
+                return CLEAN
+
+    def ev_Float(self, node: cst.Float) -> Value:
+        return CLEAN
+
+    def ev_SimpleString(self, node: cst.SimpleString) -> Value:
+        try:
+            text = node.evaluated_value
+        except Exception:
+            return CLEAN
+        return self.string_value(text, node)
+
+    def string_value(self, text: Any, node: cst.CSTNode) -> Value:
+        value = Value(const=text)
+        s = text.decode("latin-1") if isinstance(text, bytes) else text
+        if isinstance(s, str):
+            if "PRIVATE KEY-----" in s and PEM_PRIVATE_RE.search(s):
+                value = value.with_taints(((L.KEY_MATERIAL, self.origin("private key PEM literal", node)),))
+            elif self.is_temp_text(s):
+                value = value.with_taints(((L.TEMP, self.origin(f"temporary location {s!r}", node)),))
+            if KEY_PATH_RE.search(s) and len(s) < 256 and "\n" not in s:
+                value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {s!r}", node)),))
+        return value
+
+    def is_temp_text(self, s: str) -> bool:
+        for p in self.kb.temp_prefixes:
+            if s.startswith(p):
+                rest = s[len(p):]
+                if not rest or rest[0] in "/\\}:-" or p.endswith(("{", "%")) or p.startswith("$"):
+                    if p.startswith("${") or p.startswith("$") or rest == "" or rest[0] in "/\\":
+                        return True
+                    if rest[0] in "}:-":
+                        return True
+        return False
+
+    def ev_ConcatenatedString(self, node: cst.ConcatenatedString) -> Value:
+        left = self.eval(node.left)
+        right = self.eval(node.right)
+        return self.binop(left, right, cst.Add(), node)
+
+    def ev_FormattedString(self, node: cst.FormattedString) -> Value:
+        pieces: List[object] = []
+        taints: Tuple = ()
+        all_known = True
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                pieces.append(part.value)
+            elif isinstance(part, cst.FormattedStringExpression):
+                v = self.eval(part.expression)
+                taints = merge_taints(taints, deep_taints(v))
+                if isinstance(v.const, (str, int)) and part.format_spec is None and part.conversion is None:
+                    pieces.append(str(v.const))
+                else:
+                    all_known = False
+                    pieces.append(v)
+        merged: List[object] = []
+        for p in pieces:
+            if isinstance(p, str) and merged and isinstance(merged[-1], str):
+                merged[-1] = merged[-1] + p
+            else:
+                merged.append(p)
+        if all_known:
+            return self.string_value("".join(str(p) for p in merged), node).with_taints(taints)
+        value = Value(taints=taints, pieces=tuple(merged))
+        head = merged[0] if merged and isinstance(merged[0], str) else ""
+        if head and self.is_temp_text(head):
+            value = value.with_taints(((L.TEMP, self.origin(f"temporary location {head!r}", node)),))
+        tail = merged[-1] if merged and isinstance(merged[-1], str) else ""
+        if tail and KEY_PATH_RE.search(tail):
+            value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {tail!r}", node)),))
+        return value
+
+    def ev_Attribute(self, node: cst.Attribute) -> Value:
+        base = self.eval(node.value)
+        name = node.attr.value
+        return self.get_attribute(base, name, node)
+
+    def get_attribute(self, base: Value, name: str, node: cst.CSTNode) -> Value:
+        if base.qname is not None and base.func is None and base.kind in (None, L.MODULE) and not base.taints:
+            qname = f"{base.qname}.{name}"
+            # attribute-kind rows (os.environ, loguru.logger)
+            for row in self.kb.call_rows(qname):
+                if row.effect == "kind" and row.opt("attribute"):
+                    return Value(kind=row.kind, qname=qname)
+            const = self.kb.constants.get(qname)
+            if const is not None:
+                return Value(const=const, qname=qname)
+            project_sym = self.resolve_project_symbol(qname) if base.kind == L.MODULE or "." in base.qname else None
+            if project_sym is not None:
+                return project_sym
+            return Value(qname=qname)
+        if isinstance(base.func, ClassRef):
+            cls = base.func
+            if name in cls.methods:
+                fn = cls.methods[name]
+                return Value(func=fn, receiver=base if base.kind == "instance" else None, attr=name)
+            if name in cls.attrs:
+                return cls.attrs[name]
+            inherited = self._inherited_method(cls, name)
+            if inherited is not None:
+                return Value(func=inherited, receiver=base if base.kind == "instance" else None, attr=name)
+            return Value(receiver=base, attr=name)
+        # attribute rows (raw private values)
+        for row in self.kb.attributes.get(name, ()):
+            if self._receiver_matches(row.on, base):
+                org = base.key_origin() or self.origin(f"{self.code(node)}", node)
+                return Value(taints=((row.label or L.KEY_MATERIAL, org),))
+        if base.kind == L.TEMP_DIR and name == "name":
+            return Value(taints=base.taints, kind=None, ident=base.ident)
+        if base.kind == L.FILE_HANDLE and name == "name" and base.file is not None:
+            p = base.file.path or CLEAN
+            return p.with_taints(tuple(t for t in base.taints if t[0] == L.TEMP))
+        if base.kind == L.PATH and name in ("parent", "name", "stem", "suffix"):
+            return Value(taints=tuple(t for t in base.taints if t[0] == L.TEMP), kind=L.PATH if name == "parent" else None)
+        if base.kind == L.SHARED_MEMORY and name == "buf":
+            return Value(kind=L.SHARED_MEMORY, ident=base.ident)
+        if base.kind == "instance" and base.func is None:
+            pass
+        d = dotted(node) if isinstance(node, cst.Attribute) else None
+        if d is not None and ("<attr>" + d) in self.frame.env:
+            return self.frame.env["<attr>" + d]
+        if d is not None and ("<attr>" + d) in self.globals:
+            return self.globals["<attr>" + d]
+        # a bound method of an object: dispatched when called
+        taints = tuple(t for t in base.taints if t[0] not in (L.PRIVATE_KEY,))
+        return Value(receiver=base, attr=name, taints=taints)
+
+    def _inherited_method(self, cls: ClassRef, name: str) -> Optional[FunctionRef]:
+        for b in cls.bases:
+            v = self.lookup(b.split(".")[0]) if "." not in b else self.eval_dotted(b)
+            if isinstance(v.func, ClassRef) and v.func is not cls:
+                if name in v.func.methods:
+                    return v.func.methods[name]
+        return None
+
+    def eval_dotted(self, d: str) -> Value:
+        parts = d.split(".")
+        v = self.lookup(parts[0])
+        for p in parts[1:]:
+            v = self.get_attribute(v, p, self.tree)
+        return v
+
+    def ev_Subscript(self, node: cst.Subscript) -> Value:
+        base = self.eval(node.value)
+        idx: Optional[Value] = None
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            idx = self.eval(node.slice[0].slice.value)
+        else:
+            for s in node.slice:
+                if isinstance(s.slice, cst.Slice):
+                    for part in (s.slice.lower, s.slice.upper, s.slice.step):
+                        if part is not None:
+                            self.eval(part)
+        if base.kind == L.ENVIRON:
+            if idx is not None and isinstance(idx.const, str) and idx.const in self.kb.temp_env_names:
+                return Value(taints=((L.TEMP, self.origin(f"${idx.const}", node)),))
+            return CLEAN
+        if isinstance(base.const, tuple) and idx is not None and isinstance(idx.const, int):
+            try:
+                item = base.const[idx.const]
+                if isinstance(item, Value):
+                    return item
+            except IndexError:
+                pass
+        if isinstance(base.const, dict) and idx is not None and isinstance(idx.const, (str, int)):
+            item = base.const.get(idx.const)
+            if isinstance(item, Value):
+                return item
+        if base.qname and not base.taints:
+            return Value(qname=None)
+        out = Value(taints=tuple(t for t in base.taints if t[0] != L.PRIVATE_KEY or not _is_tuple_source(base)))
+        if base.has(L.PRIVATE_KEY) and _is_tuple_source(base):
+            # pkcs12 loaders: (key, cert, additional) -> index 0 is the key
+            if idx is not None and idx.const == 0:
+                return Value(taints=((L.PRIVATE_KEY, base.origin(L.PRIVATE_KEY)),))
+            return CLEAN
+        if base.kind == L.BUFFER:
+            out = out.evolve(kind=None)
+        return out
+
+    def ev_List(self, node: cst.List) -> Value:
+        return self._sequence(node.elements)
+
+    def ev_Tuple(self, node: cst.Tuple) -> Value:
+        return self._sequence(node.elements)
+
+    def ev_Set(self, node: cst.Set) -> Value:
+        return self._sequence(node.elements)
+
+    def _sequence(self, elements: Sequence[cst.BaseElement]) -> Value:
+        items: List[Value] = []
+        taints: Tuple = ()
+        unknown_tail = False
+        for el in elements:
+            v = self.eval(el.value)
+            if isinstance(el, cst.StarredElement):
+                if isinstance(v.const, tuple):
+                    items.extend(x for x in v.const if isinstance(x, Value))
+                else:
+                    unknown_tail = True
+                    items.append(v.evolve(attr="*"))
+            else:
+                items.append(v)
+            taints = merge_taints(taints, deep_taints(v))
+        return Value(taints=taints, const=tuple(items), kind="list-unknown-tail" if unknown_tail else None)
+
+    def ev_Dict(self, node: cst.Dict) -> Value:
+        out: Dict[Any, Value] = {}
+        taints: Tuple = ()
+        for el in node.elements:
+            if isinstance(el, cst.DictElement):
+                k = self.eval(el.key)
+                v = self.eval(el.value)
+                if isinstance(k.const, (str, int)):
+                    out[k.const] = v
+                taints = merge_taints(taints, deep_taints(v))
+            else:
+                v = self.eval(el.value)
+                taints = merge_taints(taints, deep_taints(v))
+                if isinstance(v.const, dict):
+                    out.update(v.const)
+        return Value(taints=taints, const=_FrozenDict(out))
+
+    def ev_BinaryOperation(self, node: cst.BinaryOperation) -> Value:
+        return self.binop(self.eval(node.left), self.eval(node.right), node.operator, node)
+
+    def binop(self, a: Value, b: Value, op: cst.CSTNode, node: cst.CSTNode) -> Value:
+        taints = merge_taints(deep_taints(a), deep_taints(b))
+        const: Any = UNKNOWN
+        ac, bc = a.const, b.const
+        try:
+            if isinstance(op, cst.BitOr) and isinstance(ac, int) and isinstance(bc, int):
+                const = ac | bc
+            elif isinstance(op, cst.BitAnd) and isinstance(ac, int) and isinstance(bc, int):
+                const = ac & bc
+            elif isinstance(op, cst.BitXor) and isinstance(ac, int) and isinstance(bc, int):
+                const = ac ^ bc
+            elif isinstance(op, cst.Add):
+                if isinstance(ac, (str, bytes, int)) and type(ac) is type(bc):
+                    const = ac + bc  # type: ignore[operator]
+                elif isinstance(ac, tuple) and isinstance(bc, tuple):
+                    const = ac + bc
+                    return Value(taints=taints, const=const, kind=a.kind if a.kind == "list-unknown-tail" else b.kind)
+            elif isinstance(op, cst.Subtract) and isinstance(ac, int) and isinstance(bc, int):
+                const = ac - bc
+            elif isinstance(op, cst.Multiply) and isinstance(ac, int) and isinstance(bc, int):
+                const = ac * bc
+            elif isinstance(op, cst.LeftShift) and isinstance(ac, int) and isinstance(bc, int) and bc < 64:
+                const = ac << bc
+        except Exception:  # pragma: no cover - defensive
+            const = UNKNOWN
+        if isinstance(op, cst.Divide) and (a.kind == L.PATH or b.kind == L.PATH):
+            # pathlib: Path(tmp) / "key.pem" keeps temp-ness; the key-path label comes from the tail
+            t = tuple(x for x in a.taints if x[0] in (L.TEMP,)) + tuple(x for x in b.taints if x[0] in (L.TEMP, L.KEY_PATH))
+            v = Value(taints=t, kind=L.PATH, ident=("path", id(node)))
+            if isinstance(ac, str) and isinstance(bc, str):
+                v = v.evolve(const=ac.rstrip("/") + "/" + bc)
+            self.path_parents[v.ident] = {x for x in (a.ident, b.ident) if x is not None}
+            return v
+        if isinstance(op, cst.Modulo) and isinstance(ac, str):
+            v = Value(taints=taints)
+            if self.is_temp_text(ac):
+                v = v.with_taints(((L.TEMP, self.origin(f"temporary location {ac!r}", node)),))
+            return v
+        if const is not UNKNOWN and isinstance(const, (str, bytes)):
+            v = self.string_value(const, node).with_taints(taints)
+            return v
+        if isinstance(op, cst.Add) and isinstance(ac, str) and self.is_temp_text(ac):
+            taints = merge_taints(taints, ((L.TEMP, self.origin(f"temporary location {ac!r}", node)),))
+        if isinstance(op, cst.Add) and isinstance(bc, str) and KEY_PATH_RE.search(bc):
+            taints = merge_taints(taints, ((L.KEY_PATH, self.origin(f"key path {bc!r}", node)),))
+        # pieces for argv building: "pass:" + pw
+        pieces = None
+        if isinstance(op, cst.Add):
+            pa = a.pieces if a.pieces is not None else ((ac,) if isinstance(ac, str) else (a,))
+            pb = b.pieces if b.pieces is not None else ((bc,) if isinstance(bc, str) else (b,))
+            pieces = tuple(pa) + tuple(pb)
+        return Value(taints=taints, const=const, pieces=pieces, kind=a.kind if a.kind == L.PATH else None)
+
+    def ev_UnaryOperation(self, node: cst.UnaryOperation) -> Value:
+        v = self.eval(node.expression)
+        if isinstance(node.operator, cst.Minus) and isinstance(v.const, int):
+            return Value(const=-v.const)
+        if isinstance(node.operator, cst.BitInvert) and isinstance(v.const, int):
+            return Value(const=~v.const)
+        if isinstance(node.operator, cst.Not):
+            return CLEAN
+        return Value(taints=v.taints)
+
+    def ev_BooleanOperation(self, node: cst.BooleanOperation) -> Value:
+        a = self.eval(node.left)
+        b = self.eval(node.right)
+        if isinstance(node.operator, cst.Or) and a.const is None:
+            return b
+        if isinstance(node.operator, cst.Or) and (a.const is UNKNOWN) and not a.taints and b.taints:
+            return join(a, b)
+        return join(a, b)
+
+    def ev_Comparison(self, node: cst.Comparison) -> Value:
+        self.eval(node.left)
+        for c in node.comparisons:
+            self.eval(c.comparator)
+        return CLEAN
+
+    def ev_IfExp(self, node: cst.IfExp) -> Value:
+        self.eval(node.test)
+        return join(self.eval(node.body), self.eval(node.orelse))
+
+    def ev_Await(self, node: cst.Await) -> Value:
+        return self.eval(node.expression)
+
+    def ev_Yield(self, node: cst.Yield) -> Value:
+        if node.value is not None and not isinstance(node.value, cst.From):
+            v = self.eval(node.value)
+            self.frame.returns.append(v)
+        elif isinstance(node.value, cst.From):
+            self.frame.returns.append(self.element_of(self.eval(node.value.item)))
+        return CLEAN
+
+    def ev_NamedExpr(self, node: cst.NamedExpr) -> Value:
+        v = self.eval(node.value)
+        self.assign(node.target, v, node.value)
+        return v
+
+    def ev_Lambda(self, node: cst.Lambda) -> Value:
+        return Value(kind="lambda", func=node)
+
+    def ev_StarredElement(self, node: cst.StarredElement) -> Value:
+        return self.eval(node.value)
+
+    def _comprehension(self, node: Any, elt_nodes: Sequence[cst.BaseExpression]) -> Value:
+        saved = dict(self.frame.env)
+        comp = node.for_in
+        while comp is not None:
+            it = self.eval(comp.iter)
+            self.assign(comp.target, self.element_of(it), comp.iter)
+            for cond in comp.ifs:
+                self.eval(cond.test)
+            comp = comp.inner_for_in
+        taints: Tuple = ()
+        for e in elt_nodes:
+            taints = merge_taints(taints, deep_taints(self.eval(e)))
+        self.frame.env = saved
+        return Value(taints=taints)
+
+    def ev_ListComp(self, node: cst.ListComp) -> Value:
+        return self._comprehension(node, [node.elt])
+
+    def ev_SetComp(self, node: cst.SetComp) -> Value:
+        return self._comprehension(node, [node.elt])
+
+    def ev_GeneratorExp(self, node: cst.GeneratorExp) -> Value:
+        return self._comprehension(node, [node.elt])
+
+    def ev_DictComp(self, node: cst.DictComp) -> Value:
+        return self._comprehension(node, [node.key, node.value])
+
+    def element_of(self, v: Value) -> Value:
+        if isinstance(v.const, tuple):
+            out = CLEAN
+            for item in v.const:
+                if isinstance(item, Value):
+                    out = join(out, item) if out is not CLEAN else item
+            return out.evolve(const=UNKNOWN) if out is not CLEAN else Value(taints=v.taints)
+        if v.has(L.PRIVATE_KEY) and _is_tuple_source(v):
+            return Value(taints=v.taints)
+        return Value(taints=v.taints, kind=v.kind if v.kind in (L.FD,) else None)
+
+    def enter_value(self, cm: Value, node: cst.CSTNode) -> Value:
+        """What ``with cm as x`` binds."""
+        if cm.kind == L.TEMP_DIR:
+            return Value(taints=cm.taints, ident=cm.ident)
+        if cm.kind in (L.FILE_HANDLE, L.FD, L.SOCKET, L.TLS_SOCKET, L.SHARED_MEMORY, L.MMAP, L.LOGGER, L.BUFFER):
+            return cm
+        if isinstance(cm.func, ClassRef) and cm.kind == "instance":
+            enter = cm.func.methods.get("__enter__")
+            if enter is not None:
+                res = self.call_user_function(enter, [], {}, self_value=cm)
+                return res
+            return cm
+        return cm
+
+    # ------------------------------------------------------------------ calls
+    def ev_Call(self, node: cst.Call) -> Value:
+        fval = self.eval(node.func)
+        args: List[Value] = []
+        kwargs: Dict[str, Value] = {}
+        star = False
+        for a in node.args:
+            v = self.eval(a.value)
+            if a.keyword is not None:
+                kwargs[a.keyword.value] = v
+            elif a.star == "**":
+                if isinstance(v.const, dict):
+                    kwargs.update({k: x for k, x in v.const.items() if isinstance(k, str)})
+                star = True
+            elif a.star == "*":
+                if isinstance(v.const, tuple):
+                    args.extend(x for x in v.const if isinstance(x, Value))
+                else:
+                    args.append(v)
+                    star = True
+            else:
+                args.append(v)
+        return self.call(fval, args, kwargs, node, star)
+
+    def call(self, fval: Value, args: List[Value], kwargs: Dict[str, Value], node: cst.Call, star: bool = False) -> Value:
+        # user functions and classes
+        if isinstance(fval.func, FunctionRef):
+            return self.call_user_function(fval.func, args, kwargs, self_value=fval.receiver, call_node=node)
+        if isinstance(fval.func, ClassRef):
+            inst = self._instance_value(fval.func, node)
+            init = fval.func.methods.get("__init__") or self._inherited_method(fval.func, "__init__")
+            if init is not None:
+                self.call_user_function(init, args, kwargs, self_value=inst, call_node=node)
+            return inst
+        if fval.kind == "lambda":
+            return Value(taints=_union(args, kwargs))
+        if fval.qname is not None and fval.receiver is None:
+            qname = fval.qname
+            rows = self.kb.call_rows(qname)
+            confidence = "high"
+            if not rows:
+                sym = self.resolve_project_symbol(qname)
+                if sym is not None and (isinstance(sym.func, (FunctionRef, ClassRef))):
+                    return self.call(sym, args, kwargs, node, star)
+                short = ".".join(qname.split(".")[-2:])
+                if "." in qname:
+                    rows = self.kb.short_rows(short)
+                    confidence = "medium"
+            if rows:
+                return self.apply_rows(rows, qname, None, args, kwargs, node, confidence)
+            return self.unknown_call(args, kwargs, node)
+        if fval.receiver is not None and fval.attr is not None:
+            return self.call_method(fval.receiver, fval.attr, args, kwargs, node)
+        return self.unknown_call(args, kwargs, node)
+
+    def unknown_call(self, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        """A call the knowledge base does not know: key *material* flows through, key objects do not."""
+        taints: Tuple = ()
+        for v in list(args) + list(kwargs.values()):
+            for lbl, org in deep_taints(v):
+                if lbl in (L.KEY_MATERIAL, L.TEMP, L.PASSPHRASE, L.WEAK_RANDOM, L.UNENCRYPTED):
+                    taints = merge_taints(taints, ((lbl, org),))
+        return Value(taints=taints)
+
+    def call_method(self, recv: Value, name: str, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
+        if rows:
+            return self.apply_rows(tuple(rows), name, recv, args, kwargs, node, "high")
+        # loggers by name when unresolved: log.info(...), self.logger.debug(...)
+        if name in _LOG_METHODS and self._looks_like_logger(node):
+            return self.apply_rows(self.kb.method_rows(name), name, recv.evolve(kind=L.LOGGER), args, kwargs, node, "medium")
+        if recv.kind == L.TEMP_DIR and name == "__enter__":
+            return Value(taints=recv.taints)
+        if recv.is_key and recv.has(L.PRIVATE_KEY) and not recv.has(L.KEY_MATERIAL):
+            return CLEAN  # unknown method of a key object: sign(), verify() ... no key material out
+        # str/bytes methods on material, and generic methods: the receiver's material flows through
+        out = self.unknown_call([recv] + list(args), kwargs, node)
+        if recv.kind == L.PATH:
+            out = out.evolve(kind=L.PATH)
+        return out
+
+    def _looks_like_logger(self, node: cst.Call) -> bool:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            base = func.value
+            if isinstance(base, cst.Name):
+                return bool(LOGGER_NAME_RE.match(base.value))
+            if isinstance(base, cst.Attribute):
+                return bool(LOGGER_NAME_RE.match(base.attr.value))
+        return False
+
+    def _receiver_matches(self, on: Optional[str], recv: Value) -> bool:
+        if on is None:
+            return False
+        if on == "*":
+            return True
+        if recv.kind == on:
+            return True
+        return recv.has(on)
+
+    # ------------------------------------------------------------------ knowledge-base effects
+    def arg(self, spec: Optional[ArgSpec], args: List[Value], kwargs: Dict[str, Value], recv: Optional[Value] = None) -> Optional[Value]:
+        if spec is None:
+            return None
+        if spec.receiver and recv is not None and spec.pos is None and spec.kw is None:
+            return recv
+        if spec.kw is not None and spec.kw in kwargs:
+            return kwargs[spec.kw]
+        if spec.pos is not None and spec.pos < len(args):
+            return args[spec.pos]
+        return None
+
+    def args_for(self, spec: Optional[ArgSpec], args: List[Value], kwargs: Dict[str, Value], recv: Optional[Value]) -> List[Value]:
+        if spec is None:
+            return []
+        out: List[Value] = []
+        if spec.receiver and recv is not None:
+            out.append(recv)
+        if spec.star:
+            out.extend(args)
+            out.extend(kwargs.values())
+        else:
+            v = self.arg(ArgSpec(spec.pos, spec.kw), args, kwargs)
+            if v is not None:
+                out.append(v)
+        return out
+
+    def apply_rows(
+        self,
+        rows: Sequence[Row],
+        qname: str,
+        recv: Optional[Value],
+        args: List[Value],
+        kwargs: Dict[str, Value],
+        node: cst.Call,
+        confidence: str,
+    ) -> Value:
+        result: Optional[Value] = None
+        desc = self.code(node.func)
+        for row in rows:
+            eff = row.effect
+            if eff == "source":
+                result = self._source(row, desc, recv, args, kwargs, node, confidence, result)
+            elif eff == "propagate":
+                src = self.args_for(row.spec("from"), args, kwargs, recv)
+                taints: Tuple = ()
+                for v in src:
+                    taints = merge_taints(taints, deep_taints(v))
+                mapping = row.opt("map")
+                if mapping:
+                    a, _, b = mapping.partition(":")
+                    taints = tuple((b if lbl == a else lbl, org) for lbl, org in taints)
+                    taints = merge_taints((), taints)
+                v = Value(taints=taints)
+                if row.opt("path_join"):
+                    v = v.evolve(ident=("path", id(node)), kind=None)
+                    self.path_parents[v.ident] = {x.ident for x in src if x.ident is not None}
+                    tail = args[-1] if args else None
+                    if tail is not None and tail.has(L.KEY_PATH):
+                        v = v.with_taints(((L.KEY_PATH, tail.origin(L.KEY_PATH)),))  # type: ignore[arg-type]
+                    consts = [x.const for x in src]
+                    if consts and all(isinstance(c, str) for c in consts) and qname.endswith("join"):
+                        v = v.evolve(const="/".join(consts))
+                    # only the first component decides temp-ness
+                    if src and not src[0].has(L.TEMP) and not any(t[0] == L.TEMP for t in src[0].taints):
+                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] != L.TEMP))
+                if row.opt("result_kind"):
+                    v = v.evolve(kind=row.opt("result_kind"))
+                    if row.opt("result_kind") == L.PATH:
+                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] in (L.TEMP, L.KEY_PATH)), ident=("path", id(node)))
+                        if recv is not None and recv.ident is not None:
+                            self.path_parents[v.ident] = {recv.ident}
+                    if row.opt("result_kind") == L.FD and recv is not None:
+                        v = v.evolve(file=recv.file, ident=recv.ident, taints=recv.taints)
+                result = v if result is None else join(result, v)
+            elif eff == "neutral":
+                result = result or CLEAN
+            elif eff == "kind":
+                result = self._kind(row, recv, args, kwargs, node)
+            elif eff == "taint-receiver":
+                if recv is not None:
+                    self._retaint_receiver(node, recv.with_taints(((row.label or L.PRIVATE_KEY, self.origin(f"private key from {desc}", node, confidence)),)))
+                result = result or CLEAN
+            elif eff == "sink":
+                self._sink(row, desc, recv, args, kwargs, node, confidence)
+                result = result or Value(kind=L.LOGGER) if (recv is not None and recv.kind == L.LOGGER and row.names and "bind" in row.names and qname == "bind") else (result or CLEAN)
+            elif eff == "open":
+                result = self._open(row, desc, recv, args, kwargs, node)
+            elif eff == "temp":
+                result = self._temp(row, qname, desc, args, kwargs, node)
+            elif eff == "write":
+                target = self.arg(row.spec("target"), args, kwargs, recv) if not (row.spec("target") and row.spec("target").receiver) else recv
+                data = self.arg(row.spec("data"), args, kwargs)
+                if target is not None and data is not None:
+                    self.emit("write", node, target=target, data=data, creation=row.opt("creation"), describe=desc)
+                result = result or CLEAN
+            elif eff == "chmod":
+                path = recv if (row.spec("path") and row.spec("path").receiver) else self.arg(row.spec("path"), args, kwargs)
+                mode = self.arg(row.spec("mode"), args, kwargs)
+                self.emit("chmod", node, path=path or CLEAN, mode=mode or CLEAN, describe=desc)
+                result = result or CLEAN
+            elif eff == "umask":
+                mode = self.arg(row.spec("mode"), args, kwargs)
+                self.emit("umask", node, mode=mode or CLEAN, describe=desc)
+                result = result or Value()
+            elif eff == "remove":
+                path = recv if (row.spec("path") and row.spec("path").receiver) else self.arg(row.spec("path"), args, kwargs)
+                self.emit("remove", node, path=path or CLEAN, describe=desc)
+                result = result or CLEAN
+            elif eff == "mkdir":
+                path = recv if (row.spec("path") and row.spec("path").receiver) else self.arg(row.spec("path"), args, kwargs)
+                mode = self.arg(row.spec("mode"), args, kwargs)
+                self.emit("mkdir", node, path=path or CLEAN, mode=mode, describe=desc)
+                result = result or CLEAN
+            elif eff == "touch":
+                path = recv
+                mode = self.arg(row.spec("mode"), args, kwargs)
+                self.emit("touch", node, path=path or CLEAN, mode=mode, describe=desc)
+                result = result or CLEAN
+            elif eff == "copy":
+                src = self.arg(row.spec("src"), args, kwargs)
+                dst = self.arg(row.spec("dst"), args, kwargs)
+                self.emit("copy", node, src=src or CLEAN, dst=dst or CLEAN, describe=desc)
+                result = result or CLEAN
+            elif eff == "key-to-file":
+                path = self.arg(row.spec("path"), args, kwargs)
+                pw = self.arg(row.spec("password"), args, kwargs)
+                if recv is not None and path is not None:
+                    data = Value(taints=merge_taints(recv.taints, ((L.KEY_MATERIAL, recv.key_origin() or self.origin(desc, node)),)))
+                    if pw is None or pw.const is None:
+                        data = data.with_taints(((L.UNENCRYPTED, self.origin(desc, node)),))
+                    if path.kind == L.FILE_HANDLE or path.kind == L.FD:
+                        self.emit("write", node, target=path, data=data, describe=desc)
+                    else:
+                        # paramiko >= 2.10 creates the file with 0o600 itself
+                        self.emit("write", node, target=path, data=data, creation="safe", describe=desc)
+                result = result or CLEAN
+            elif eff == "key-params":
+                self.emit("key-params", node, row=row, args=tuple(args), kwargs=_FrozenDict(kwargs), recv=recv, describe=desc, confidence=confidence)
+                result = result if result is not None else None
+            elif eff == "key-construct":
+                for v in self.args_for(row.spec("args"), args, kwargs, None):
+                    if v.has(L.WEAK_RANDOM):
+                        self.emit("key-construct", node, data=v, describe=desc, confidence=confidence)
+                result = result if result is not None else None
+        return result if result is not None else CLEAN
+
+    def _source(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
+                node: cst.Call, confidence: str, result: Optional[Value]) -> Value:
+        label = row.label or L.PRIVATE_KEY
+        if row.opt("requires_key_arg"):
+            data = args[0] if args else kwargs.get("extern_key") or kwargs.get("encoded")
+            if data is None or not data.is_key:
+                if data is not None and isinstance(data.const, (str, bytes)):
+                    return result or CLEAN
+                # unknown data: a loaded key of unknown kind; keep it quiet unless the name says private
+                return result or CLEAN
+        if label in L.KEY_LABELS:
+            what = "private key" if label == L.PRIVATE_KEY else "private key material"
+            if recv is not None and label == L.KEY_MATERIAL:
+                org = self.origin(f"{what} from {desc}", node, confidence)
+            else:
+                org = self.origin(f"{what} from {desc}", node, confidence)
+            taints: Tuple = ((label, org),)
+            if recv is not None:
+                # keep where the key itself came from for the message, after the serialization
+                ko = recv.origin(L.PRIVATE_KEY)
+                if ko is not None:
+                    org = Origin(f"private key from {self._describe_origin(ko)} serialized by {desc}", node, self.path, confidence) if False else org
+            spec = row.spec("unencrypted_unless")
+            if spec is not None:
+                enc = self.arg(spec, args, kwargs)
+                if enc is None or enc.const is None or enc.kind == L.ENCRYPTION_NONE:
+                    taints = merge_taints(taints, ((L.UNENCRYPTED, self.origin(f"unencrypted serialization by {desc}", node, confidence)),))
+            for v in list(args) + list(kwargs.values()):
+                if v.has(L.WEAK_RANDOM) and label == L.PRIVATE_KEY:
+                    pass
+            v = Value(taints=taints)
+            return v if result is None else join(result, v)
+        v = Value(taints=((label, self.origin(f"{label} from {desc}", node, confidence)),))
+        return v if result is None else join(result, v)
+
+    def _describe_origin(self, org: Origin) -> str:
+        return org.description
+
+    def _kind(self, row: Row, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        kind = row.kind
+        if kind == L.PATH:
+            src = self.args_for(row.spec("from"), args, kwargs, None)
+            taints: Tuple = ()
+            for v in src:
+                taints = merge_taints(taints, tuple(t for t in v.taints if t[0] in (L.TEMP, L.KEY_PATH)))
+            const = src[0].const if len(src) == 1 and isinstance(src[0].const, str) else UNKNOWN
+            ident = src[0].ident if len(src) == 1 and src[0].ident is not None else ("path", id(node))
+            if len(src) > 1:
+                self.path_parents[ident] = {x.ident for x in src if x.ident is not None}
+            return Value(kind=L.PATH, taints=taints, const=const, ident=ident)
+        if kind == "mp-queue":
+            return Value(kind="mp-queue")
+        return Value(kind=kind, ident=("obj", id(node)))
+
+    def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            self.assign(func.value, new, node)
+
+    def _sink(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
+              node: cst.Call, confidence: str) -> None:
+        kind = row.kind
+        if kind == "argv":
+            argv = self.arg(row.spec("args"), args, kwargs)
+            if argv is None and args:
+                argv = args[0]
+            if argv is None:
+                return
+            shell = self.arg(row.spec("shell"), args, kwargs)
+            env = self.arg(row.spec("env"), args, kwargs)
+            qn = desc
+            # os.exec*/spawn* take the program then argv; the l-forms take argv as varargs
+            call_args = args
+            self.emit("exec", node, argv=argv, shell=shell, env=env, all_args=tuple(call_args), describe=qn, confidence=confidence)
+            return
+        values = self.args_for(row.spec("args"), args, kwargs, None)
+        for v in values:
+            if v.is_key or (kind in ("env",) and v.has(L.PASSPHRASE)):
+                describe = row.describe or desc
+                self.emit("sink", node, sink=kind, data=v, describe=describe, confidence=confidence)
+                break
+
+    def _open(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        returns = row.opt("returns")
+        if row.spec("fd") is not None:
+            fd = self.arg(row.spec("fd"), args, kwargs) or CLEAN
+            return fd.evolve(kind=L.FILE_HANDLE)
+        pspec = row.spec("path")
+        path = recv if (pspec is not None and pspec.receiver) else self.arg(pspec, args, kwargs)
+        path = path or CLEAN
+        mode = self.arg(row.spec("mode"), args, kwargs)
+        flags = self.arg(row.spec("flags"), args, kwargs)
+        opener = self.arg(row.spec("opener"), args, kwargs) if row.spec("opener") else None
+        creation = "existing"
+        mode_int: Optional[int] = None
+        flags_int: Optional[int] = None
+        excl = nofollow = False
+        if returns == L.FD:
+            flags_int = flags.const if flags is not None and isinstance(flags.const, int) else None
+            creates = flags_int is None or bool(flags_int & self.kb.constants.get("os.O_CREAT", 64))
+            if flags_int is not None:
+                excl = bool(flags_int & self.kb.constants.get("os.O_EXCL", 128))
+                nofollow = bool(flags_int & self.kb.constants.get("os.O_NOFOLLOW", 131072))
+            if creates:
+                if mode is None:
+                    creation = "default"
+                else:
+                    creation = "mode"
+                    mode_int = mode.const if isinstance(mode.const, int) else None
+        else:
+            m = mode.const if mode is not None else "r"
+            if mode is not None and not isinstance(m, str):
+                m = None
+            creates = m is None or any(c in m for c in "wax")
+            excl = isinstance(m, str) and "x" in m
+            if creates:
+                creation = "default"
+                if opener is not None and opener.const is not None:
+                    creation = "opener"
+                    mode_int = self._opener_mode(node)
+                    if mode_int is not None:
+                        creation = "mode"
+        info = FileInfo(creation=creation, path=path, node=node, mode=mode_int, flags=flags_int,
+                        excl=excl, nofollow=nofollow, description=desc)
+        taints = tuple(t for t in path.taints if t[0] in (L.TEMP, L.KEY_PATH))
+        ident = path.ident or (("const", path.const) if isinstance(path.const, str) else ("open", id(node)))
+        v = Value(kind=returns or L.FILE_HANDLE, file=info, taints=taints, ident=ident)
+        self.emit("open", node, handle=v, path=path, describe=desc)
+        return v
+
+    def _opener_mode(self, node: cst.Call) -> Optional[int]:
+        for a in node.args:
+            if a.keyword is not None and a.keyword.value == "opener" and isinstance(a.value, cst.Lambda):
+                body = a.value.body
+                if isinstance(body, cst.Call) and len(body.args) >= 3:
+                    v = self.eval(body.args[2].value)
+                    if isinstance(v.const, int):
+                        return v.const
+        return None
+
+    def _temp(self, row: Row, qname: str, desc: str, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        org = self.origin(f"{desc}()", node)
+        t = ((L.TEMP, org),)
+        returns = row.opt("returns")
+        if qname.endswith("mktemp") or desc.endswith("mktemp"):
+            self.emit("mktemp", node, describe=desc)
+        if returns == L.FILE_HANDLE:
+            delete = kwargs.get("delete")
+            deleted = None if delete is None else (delete.const if isinstance(delete.const, bool) else None)
+            if delete is None:
+                deleted = True
+            info = FileInfo(creation="temp", path=Value(taints=t), node=node, temp_delete=deleted, description=desc)
+            v = Value(kind=L.FILE_HANDLE, taints=t, file=info, ident=("temp", id(node)))
+            self.emit("temp-create", node, handle=v, describe=desc)
+            return v
+        if returns == "fd-path":
+            ident = ("temp", id(node))
+            path = Value(taints=t, kind=None, ident=ident)
+            info = FileInfo(creation="temp", path=path, node=node, temp_delete=False, description=desc)
+            fd = Value(kind=L.FD, taints=t, file=info, ident=ident)
+            self.emit("temp-create", node, handle=fd, describe=desc)
+            return Value(taints=t, const=(fd, path))
+        if returns == L.TEMP_DIR:
+            v = Value(kind=L.TEMP_DIR, taints=t, ident=("temp", id(node)))
+            self.emit("temp-create", node, handle=v, describe=desc)
+            return v
+        v = Value(taints=t, ident=("temp", id(node)))
+        if qname.endswith("mkdtemp"):
+            self.emit("temp-create", node, handle=v, describe=desc)
+        return v
+
+    # ------------------------------------------------------------------ user functions
+    def call_user_function(
+        self,
+        fn: FunctionRef,
+        args: List[Value],
+        kwargs: Dict[str, Value],
+        self_value: Optional[Value] = None,
+        call_node: Optional[cst.CSTNode] = None,
+        entry: bool = False,
+    ) -> Value:
+        interp = fn.module
+        if interp is not self:
+            return interp._call_foreign(fn, args, kwargs, self_value, self)
+        if self.depth >= MAX_DEPTH:
+            return Value(taints=_union(args, kwargs))
+        env = self._bind_params(fn, args, kwargs, self_value, entry)
+        sig = _signature(env)
+        key = (id(fn.node), sig)
+        if key in self.summaries:
+            summary = self.summaries[key]
+            self._replay(summary.events)
+            return summary.returns
+        if key in self._active:
+            return Value(taints=_union(args, kwargs))
+        count = self.contexts_per_func.get(id(fn.node), 0)
+        if count >= MAX_CONTEXTS and not entry:
+            return Value(taints=_union(args, kwargs))
+        self.contexts_per_func[id(fn.node)] = count + 1
+        self._active.add(key)
+        saved_frame, saved_ctx, saved_rec = self.frame, self.context, self._recording
+        recording: List[Event] = []
+        self.frame = Frame(env=env, func=fn, self_value=self_value)
+        self.context = [] if entry else list(self.context)
+        self._recording = recording
+        self.depth += 1
+        try:
+            self._predeclare(fn.node.body.body if isinstance(fn.node.body, cst.IndentedBlock) else (), env, None)
+            self.exec_suite(fn.node.body)
+            returns = self.frame.returns
+        finally:
+            self.depth -= 1
+            self.frame, self.context = saved_frame, saved_ctx
+            self._recording = saved_rec
+            self._active.discard(key)
+        if saved_rec is not None:
+            saved_rec.extend(recording)
+        ret = CLEAN
+        for r in returns:
+            ret = r if ret is CLEAN else join(ret, r)
+        if _is_generator(fn.node) and ret is not CLEAN:
+            ret = Value(taints=deep_taints(ret), const=(ret,))
+        self.summaries[key] = Summary(ret, recording)
+        return ret
+
+    def _call_foreign(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], caller: "ModuleInterp") -> Value:
+        saved = (self.trace, self.depth, self.context, self.frame, self._recording)
+        self.trace = caller.trace
+        self.depth = caller.depth
+        self.context = list(caller.context)
+        self._recording = caller._recording
+        try:
+            return self.call_user_function(fn, args, kwargs, self_value)
+        finally:
+            self.trace, self.depth, self.context, self.frame, self._recording = saved
+
+    def _replay(self, events: List[Event]) -> None:
+        for ev in events:
+            clone = Event(ev.kind, ev.node, ev.module, self.project.next_seq(), self.trace, ev.values,
+                          tuple(self.context) + ev.context, self.depth + ev.depth, ev.confidence, ev.describe)
+            self.events.append(clone)
+            if self._recording is not None:
+                self._recording.append(clone)
+
+    def _bind_params(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], entry: bool) -> Dict[str, Value]:
+        env: Dict[str, Value] = {}
+        params = fn.node.params
+        positional = list(params.posonly_params) + list(params.params)
+        args = list(args)
+        if fn.cls is not None and not _is_static(fn.node):
+            if positional:
+                first = positional.pop(0)
+                if _is_classmethod(fn.node):
+                    env[first.name.value] = Value(func=fn.cls)
+                else:
+                    env[first.name.value] = self_value or self._instance_value(fn.cls, None)
+        for i, p in enumerate(positional):
+            name = p.name.value
+            if i < len(args):
+                env[name] = args[i]
+            elif name in kwargs:
+                env[name] = kwargs[name]
+            elif p.default is not None:
+                env[name] = self._param_default(p, entry)
+            else:
+                env[name] = self._param_guess(p, entry)
+        extra = args[len(positional):]
+        if isinstance(params.star_arg, cst.Param):
+            env[params.star_arg.name.value] = Value(const=tuple(extra), taints=_union(extra, {}))
+        for p in params.kwonly_params:
+            name = p.name.value
+            if name in kwargs:
+                env[name] = kwargs[name]
+            elif p.default is not None:
+                env[name] = self._param_default(p, entry)
+            else:
+                env[name] = self._param_guess(p, entry)
+        if params.star_kwarg is not None:
+            known = {p.name.value for p in positional} | {p.name.value for p in params.kwonly_params}
+            rest = {k: v for k, v in kwargs.items() if k not in known}
+            env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
+        for name, v in list(env.items()):
+            if v.ident is None and (v.kind in (L.PATH, L.FILE_HANDLE, L.FD) or v.has(L.TEMP)):
+                env[name] = v.evolve(ident=("param", id(fn.node), name))
+        return env
+
+    def _param_default(self, p: cst.Param, entry: bool) -> Value:
+        saved = self.frame
+        try:
+            v = self.eval(p.default) if p.default is not None else CLEAN
+        finally:
+            self.frame = saved
+        guess = self._param_guess(p, entry)
+        return v.with_taints(guess.taints) if guess.taints else v
+
+    def _param_guess(self, p: cst.Param, entry: bool) -> Value:
+        """An entry point's parameter: key material when its annotation or name says so."""
+        name = p.name.value
+        ident = ("param", id(p), name)
+        if p.annotation is not None:
+            ann = self.code(p.annotation.annotation)
+            if KEY_ANNOT_RE.search(ann) and "Public" not in ann:
+                return Value(taints=((L.PRIVATE_KEY, self.origin(f"private key parameter `{name}: {ann}`", p, "medium")),), ident=ident)
+            if "Path" in ann:
+                return Value(kind=L.PATH, ident=ident)
+        if KEY_NAME_RE.search(name) and "public" not in name.lower() and "path" not in name.lower() \
+                and "file" not in name.lower() and "name" not in name.lower() and "dir" not in name.lower():
+            label = L.KEY_MATERIAL if re.search(r"pem|bytes|data|der|material|str|text", name, re.I) else L.PRIVATE_KEY
+            return Value(taints=((label, self.origin(f"private key parameter `{name}`", p, "medium")),), ident=ident)
+        if PASS_NAME_RE.search(name) and "file" not in name.lower() and "fd" not in name.lower():
+            return Value(taints=((L.PASSPHRASE, self.origin(f"passphrase parameter `{name}`", p, "medium")),), ident=ident)
+        return Value(ident=ident)
+
+
+# ----------------------------------------------------------------------------- small utilities
+
+_LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "fatal"})
+
+
+class _FrozenDict(dict):
+    """A dict constant (hashable by identity so values stay immutable in practice)."""
+
+    __hash__ = object.__hash__  # type: ignore[assignment]
+
+
+def _union(args: Iterable[Value], kwargs: Mapping[str, Value]) -> Tuple:
+    out: Tuple = ()
+    for v in list(args) + list(kwargs.values()):
+        out = merge_taints(out, deep_taints(v))
+    return out
+
+
+def _signature(env: Mapping[str, Value]) -> tuple:
+    sig = []
+    for name in sorted(env):
+        v = env[name]
+        consts = v.const if isinstance(v.const, (int, str, bytes, bool, type(None))) else None
+        sig.append((name, tuple(sorted(v.labels)), v.kind, id(v.ident) if isinstance(v.ident, tuple) and v.ident and v.ident[0] == "instance" else (v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",)) else None), consts, id(v.func) if v.func is not None else None, id(v.file) if v.file is not None else None))
+    return tuple(sig)
+
+
+def _join_env(a: Dict[str, Value], b: Dict[str, Value]) -> Dict[str, Value]:
+    if a is b:
+        return dict(a)
+    out = dict(a)
+    for k, v in b.items():
+        cur = out.get(k)
+        out[k] = v if cur is None else join(cur, v)
+    return out
+
+
+def _is_static(node: cst.FunctionDef) -> bool:
+    return any(dotted(d.decorator) == "staticmethod" for d in node.decorators)
+
+
+def _is_classmethod(node: cst.FunctionDef) -> bool:
+    return any(dotted(d.decorator) == "classmethod" for d in node.decorators)
+
+
+def _is_generator(node: cst.FunctionDef) -> bool:
+    return False
+
+
+def _is_tuple_source(v: Value) -> bool:
+    org = v.origin(L.PRIVATE_KEY)
+    return bool(org and ("load_key_and_certificates" in org.description))

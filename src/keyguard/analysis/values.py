@@ -1,0 +1,227 @@
+"""Abstract values of the dataflow engine.
+
+A :class:`Value` is what the engine knows about a Python value at one point:
+the taint labels it carries (each with the :class:`Origin` that introduced it),
+its constant value when it is known (strings, numbers, bytes, and tuples of
+values for lists/tuples), an object *kind* (``file-handle``, ``fd``, ``path``,
+``logger`` ...), the qualified name when it denotes an imported module, class
+or function, and object facts such as how a file was created.
+
+Values are immutable; joining two values (at branch merges) unions their
+labels and forgets constants that differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
+
+import libcst as cst
+
+from keyguard.analysis.labels import KEY_LABELS
+
+
+class _Unknown:
+    """The constant of a value that is not known statically."""
+
+    _instance: Optional["_Unknown"] = None
+
+    def __new__(cls) -> "_Unknown":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __reduce__(self) -> tuple:
+        return (_Unknown, ())
+
+
+UNKNOWN: Any = _Unknown()
+
+
+@dataclass(frozen=True, eq=False)
+class Origin:
+    """Where a label was introduced: a call or literal, described for messages."""
+
+    description: str
+    node: Optional[cst.CSTNode]
+    module: str  # path of the file holding ``node``
+    confidence: str = "high"
+
+
+@dataclass(frozen=True, eq=False)
+class FileInfo:
+    """Facts about a file handle, descriptor or path the program created.
+
+    ``creation`` is one of:
+    - ``default``: created with umask-dependent permissions (``open(p, 'w')``);
+    - ``mode``: created with an explicit mode (``os.open(p, flags, mode)``), see ``mode``;
+    - ``temp``: created by the ``tempfile`` module (0o600 but in a temporary location);
+    - ``existing``: opened without creating (``'r+'``) or unknown.
+    """
+
+    creation: str
+    path: Optional["Value"]
+    node: Optional[cst.CSTNode]
+    mode: Optional[int] = None
+    flags: Optional[int] = None
+    excl: bool = False
+    nofollow: bool = False
+    temp_delete: Optional[bool] = None  # NamedTemporaryFile(delete=...) when known
+    description: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Value:
+    """What the engine knows about one value."""
+
+    taints: Tuple[Tuple[str, Origin], ...] = ()
+    const: Any = UNKNOWN
+    kind: Optional[str] = None
+    qname: Optional[str] = None
+    file: Optional[FileInfo] = None
+    ident: Optional[object] = None  # identity token shared by copies of one object/path
+    attrs: Tuple[Tuple[str, "Value"], ...] = ()
+    receiver: Optional["Value"] = None  # for bound methods: the object
+    attr: Optional[str] = None  # for bound methods: the method name
+    func: Optional[object] = None  # a FunctionRef for user functions/classes
+    pieces: Optional[Tuple[object, ...]] = None  # f-string pieces: str or Value
+
+    # ------------------------------------------------------------------ labels
+    @property
+    def labels(self) -> FrozenSet[str]:
+        return frozenset(label for label, _ in self.taints)
+
+    def has(self, label: str) -> bool:
+        return any(lbl == label for lbl, _ in self.taints)
+
+    def origin(self, label: str) -> Optional[Origin]:
+        for lbl, org in self.taints:
+            if lbl == label:
+                return org
+        return None
+
+    def key_origin(self) -> Optional[Origin]:
+        """The origin of the first key-material label, if any."""
+        for lbl, org in self.taints:
+            if lbl in KEY_LABELS:
+                return org
+        return None
+
+    @property
+    def is_key(self) -> bool:
+        return any(lbl in KEY_LABELS for lbl, _ in self.taints)
+
+    def get_attr(self, name: str) -> Optional["Value"]:
+        for k, v in self.attrs:
+            if k == name:
+                return v
+        return None
+
+    def with_taints(self, taints: Tuple[Tuple[str, Origin], ...]) -> "Value":
+        return replace(self, taints=merge_taints(self.taints, taints))
+
+    def evolve(self, **kw: Any) -> "Value":
+        return replace(self, **kw)
+
+
+CLEAN = Value()
+
+
+def merge_taints(
+    a: Tuple[Tuple[str, Origin], ...], b: Tuple[Tuple[str, Origin], ...]
+) -> Tuple[Tuple[str, Origin], ...]:
+    """Union of two taint tuples, keeping the first origin of each label."""
+    if not b:
+        return a
+    if not a:
+        return b
+    seen = {lbl for lbl, _ in a}
+    out = list(a)
+    for lbl, org in b:
+        if lbl not in seen:
+            out.append((lbl, org))
+            seen.add(lbl)
+    return tuple(out)
+
+
+def taint(label: str, origin: Origin) -> Value:
+    return Value(taints=((label, origin),))
+
+
+def join(a: Value, b: Value) -> Value:
+    """Merge of two values reaching one point (branches, loops)."""
+    if a is b:
+        return a
+    if a is CLEAN:
+        return b if not b.const is not UNKNOWN else b
+    taints = merge_taints(a.taints, b.taints)
+    const = a.const if _same_const(a.const, b.const) else UNKNOWN
+    return Value(
+        taints=taints,
+        const=const,
+        kind=a.kind if a.kind == b.kind else (a.kind or b.kind),
+        qname=a.qname if a.qname == b.qname else None,
+        file=a.file or b.file,
+        ident=a.ident if a.ident is b.ident else (a.ident or b.ident),
+        attrs=a.attrs or b.attrs,
+        receiver=a.receiver if a.receiver is b.receiver else None,
+        attr=a.attr if a.attr == b.attr else None,
+        func=a.func if a.func is b.func else (a.func or b.func),
+        pieces=a.pieces if a.pieces == b.pieces else None,
+    )
+
+
+def _same_const(x: Any, y: Any) -> bool:
+    if x is UNKNOWN or y is UNKNOWN:
+        return x is y
+    if type(x) is not type(y):
+        return False
+    if isinstance(x, tuple):
+        return x is y
+    try:
+        return bool(x == y)
+    except Exception:  # pragma: no cover - exotic constants
+        return False
+
+
+def union_taints(values: "Mapping[Any, Value] | Tuple[Value, ...] | list") -> Tuple[Tuple[str, Origin], ...]:
+    out: Tuple[Tuple[str, Origin], ...] = ()
+    items = values.values() if isinstance(values, dict) else values
+    for v in items:
+        out = merge_taints(out, v.taints)
+        if isinstance(v.const, tuple):
+            for item in v.const:
+                if isinstance(item, Value):
+                    out = merge_taints(out, item.taints)
+    return out
+
+
+def deep_taints(v: Value) -> Tuple[Tuple[str, Origin], ...]:
+    """Labels of ``v`` and of the items of a container constant."""
+    out = v.taints
+    if isinstance(v.const, tuple):
+        for item in v.const:
+            if isinstance(item, Value):
+                out = merge_taints(out, deep_taints(item))
+    for _, a in v.attrs:
+        out = merge_taints(out, a.taints)
+    return out
+
+
+__all__ = [
+    "CLEAN",
+    "FileInfo",
+    "Origin",
+    "UNKNOWN",
+    "Value",
+    "deep_taints",
+    "join",
+    "merge_taints",
+    "taint",
+    "union_taints",
+    "field",
+    "Dict",
+]

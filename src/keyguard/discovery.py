@@ -1,0 +1,157 @@
+"""Finding the files to scan, and the cheap byte prefilter that decides which need analysis.
+
+Folders are walked honouring ``.gitignore`` files (via pathspec, gitwildmatch semantics) and the
+configured ``exclude``/``extend-exclude`` globs; files named explicitly are always scanned.
+Symlinked folders are followed once (a loop is detected by real path and reported).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import pathspec
+
+from keyguard.model import FileError
+
+
+@dataclass
+class Discovered:
+    python: List[str] = field(default_factory=list)
+    other: List[str] = field(default_factory=list)  # candidates for the semgrep rules
+    errors: List[FileError] = field(default_factory=list)
+    explicit: set = field(default_factory=set)
+
+
+def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
+    for pat in patterns:
+        pat = pat.rstrip("/")
+        if fnmatch.fnmatch(name, pat) or fnmatch.fnmatch(rel, pat) or rel.startswith(pat.rstrip("*") + "/") and "*" not in pat:
+            return True
+        if rel == pat:
+            return True
+    return False
+
+
+def _gitignore_spec(d: str) -> Optional[pathspec.PathSpec]:
+    p = os.path.join(d, ".gitignore")
+    try:
+        with open(p, "r", encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    try:
+        return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    except Exception:
+        return None
+
+
+def discover(
+    paths: Sequence[str],
+    exclude: Sequence[str] = (),
+    respect_gitignore: bool = True,
+    is_other_target=None,
+    root: Optional[str] = None,
+) -> Discovered:
+    out = Discovered()
+    for p in paths:
+        if os.path.isdir(p):
+            _walk(p, out, exclude, respect_gitignore, is_other_target, root)
+        elif os.path.exists(p) or os.path.islink(p):
+            out.explicit.add(p)
+            if p.endswith((".py", ".pyi", ".pyw")):
+                out.python.append(p)
+            elif is_other_target is not None and is_other_target(p):
+                out.other.append(p)
+            elif not os.path.isfile(p):
+                out.errors.append(FileError(p, "not a regular file"))
+            else:
+                out.python.append(p)  # explicit files are always scanned as Python
+        else:
+            out.errors.append(FileError(p, "no such file or directory"))
+    return out
+
+
+def _walk(top: str, out: Discovered, exclude: Sequence[str], respect_gitignore: bool, is_other_target, root: Optional[str]) -> None:
+    seen_real = set()
+    # stack of (dir, [(base_dir, spec), ...])
+    stack: List[Tuple[str, Tuple[Tuple[str, pathspec.PathSpec], ...]]] = [(top, ())]
+    while stack:
+        d, specs = stack.pop()
+        try:
+            real = os.path.realpath(d)
+        except OSError:
+            real = d
+        if real in seen_real:
+            out.errors.append(FileError(d, "symlink loop (folder already visited), skipped"))
+            continue
+        seen_real.add(real)
+        if respect_gitignore:
+            spec = _gitignore_spec(d)
+            if spec is not None:
+                specs = specs + ((d, spec),)
+        try:
+            entries = sorted(os.scandir(d), key=lambda e: e.name)
+        except OSError as exc:
+            out.errors.append(FileError(d, f"cannot list folder: {exc.strerror or exc}"))
+            continue
+        subdirs = []
+        for e in entries:
+            path = e.path
+            rel = os.path.relpath(path, top).replace(os.sep, "/")
+            if _excluded(rel, e.name, exclude):
+                continue
+            try:
+                is_dir = e.is_dir()
+            except OSError:
+                is_dir = False
+            if _ignored(path, is_dir, specs):
+                continue
+            if is_dir:
+                if e.name == ".git":
+                    continue
+                subdirs.append((path, specs))
+                continue
+            try:
+                is_file = e.is_file()
+            except OSError:
+                is_file = False
+            if not is_file:
+                if e.is_symlink():
+                    out.errors.append(FileError(path, "broken symlink, skipped"))
+                continue
+            if e.name.endswith((".py", ".pyi", ".pyw")):
+                out.python.append(path)
+            elif is_other_target is not None and is_other_target(path):
+                out.other.append(path)
+        stack.extend(reversed(subdirs))
+
+
+def _ignored(path: str, is_dir: bool, specs: Iterable[Tuple[str, pathspec.PathSpec]]) -> bool:
+    for base, spec in specs:
+        rel = os.path.relpath(path, base).replace(os.sep, "/")
+        if is_dir:
+            rel += "/"
+        if spec.match_file(rel):
+            return True
+    return False
+
+
+# ------------------------------------------------------------------------------ prefilter
+
+
+def make_prefilter(words: Sequence[bytes]):
+    """A sound byte-level filter: a file that contains none of ``words`` cannot hold a finding.
+
+    The words are derived from the knowledge base (every key source, every rule trigger),
+    so adding a source adds its trigger automatically.
+    """
+    pattern = re.compile(b"|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
+
+    def passes(raw: bytes) -> bool:
+        return pattern.search(raw) is not None
+
+    return passes

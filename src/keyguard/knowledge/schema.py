@@ -1,0 +1,291 @@
+"""Load, validate and index the knowledge-base tables.
+
+Every row is checked when loaded; a bad row fails fast naming its file and index.
+The indices are immutable mappings built once per knowledge base (a value passed
+to the engine, never a module-level singleton).
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from keyguard.analysis.labels import ALL_KINDS, ALL_LABELS
+
+HERE = Path(__file__).resolve().parent
+KB_FILES = ("sources.toml", "propagators.toml", "files.toml", "sinks.toml", "parameters.toml")
+
+EFFECTS = frozenset(
+    {
+        "source", "propagate", "neutral", "sink", "open", "temp", "chmod", "umask", "remove",
+        "mkdir", "copy", "write", "kind", "taint-receiver", "key-to-file", "key-params",
+        "key-construct", "touch",
+    }
+)
+SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
+EXTRA_KINDS = frozenset({"fd-path", "mp-queue"})
+
+
+class KnowledgeError(ValueError):
+    """A malformed knowledge-base row."""
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """Which argument a row refers to: a position, a keyword, or both ("0,data")."""
+
+    pos: Optional[int] = None
+    kw: Optional[str] = None
+    star: bool = False  # every argument
+    receiver: bool = False
+
+    @staticmethod
+    def parse(text: str) -> "ArgSpec":
+        pos: Optional[int] = None
+        kw: Optional[str] = None
+        star = receiver = False
+        for part in (p.strip() for p in str(text).split(",")):
+            if not part:
+                continue
+            if part == "*":
+                star = True
+            elif part == "receiver":
+                receiver = True
+            elif part.isdigit():
+                pos = int(part)
+            elif part.isidentifier():
+                kw = part
+            else:
+                raise KnowledgeError(f"bad argument spec {text!r}")
+        return ArgSpec(pos, kw, star, receiver)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One fact about one or more callables."""
+
+    effect: str
+    file: str
+    index: int
+    targets: Tuple[str, ...] = ()
+    on: Optional[str] = None  # methods/attributes: receiver label or kind, "*" for any
+    names: Tuple[str, ...] = ()
+    label: Optional[str] = None
+    kind: Optional[str] = None
+    specs: Tuple[Tuple[str, ArgSpec], ...] = ()
+    opts: Tuple[Tuple[str, Any], ...] = ()
+
+    def spec(self, name: str) -> Optional[ArgSpec]:
+        for k, v in self.specs:
+            if k == name:
+                return v
+        return None
+
+    def opt(self, name: str, default: Any = None) -> Any:
+        for k, v in self.opts:
+            if k == name:
+                return v
+        return default
+
+    @property
+    def describe(self) -> Optional[str]:
+        return self.opt("describe")
+
+
+SPEC_KEYS = frozenset(
+    {"args", "from", "path", "mode", "flags", "fd", "delete", "src", "dst", "target", "data",
+     "opener", "shell", "env", "size", "exponent", "curve", "type", "randfunc", "password",
+     "unencrypted_unless"}
+)
+OPT_KEYS = frozenset(
+    {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
+     "requires_key_arg", "attribute", "algorithm", "ec_bits"}
+)
+
+
+def _row(table: str, raw: Mapping[str, Any], file: str, index: int) -> Row:
+    where = f"{file}[{table}][{index}]"
+    if not isinstance(raw, Mapping):
+        raise KnowledgeError(f"{where}: not a table")
+    effect = raw.get("effect")
+    if table == "attribute":
+        effect = effect or "source"
+    if effect not in EFFECTS:
+        raise KnowledgeError(f"{where}: unknown effect {effect!r}")
+    targets = tuple(raw.get("targets", ()))
+    if "target" in raw and effect != "write":
+        targets += (raw["target"],)
+    names = tuple(raw.get("names", ()))
+    on = raw.get("on")
+    if table == "call" and not targets:
+        raise KnowledgeError(f"{where}: a call row needs targets")
+    if table in ("method", "attribute"):
+        if not names or not on:
+            raise KnowledgeError(f"{where}: a {table} row needs `on` and `names`")
+        if on != "*" and on not in ALL_LABELS and on not in ALL_KINDS and on not in EXTRA_KINDS:
+            raise KnowledgeError(f"{where}: unknown receiver label/kind {on!r}")
+    label = raw.get("label")
+    if label is not None and label not in ALL_LABELS:
+        raise KnowledgeError(f"{where}: unknown label {label!r}")
+    kind = raw.get("kind")
+    if effect == "sink" and kind not in SINK_KINDS:
+        raise KnowledgeError(f"{where}: unknown sink kind {kind!r}")
+    if effect == "source" and label is None:
+        raise KnowledgeError(f"{where}: a source needs a label")
+    specs = []
+    opts = []
+    for key, value in raw.items():
+        if key in ("effect", "targets", "names", "on", "label", "kind"):
+            continue
+        if key == "target" and effect != "write":
+            continue
+        if key in SPEC_KEYS:
+            try:
+                specs.append((key, ArgSpec.parse(value)))
+            except KnowledgeError as exc:
+                raise KnowledgeError(f"{where}: {exc}") from None
+        elif key in OPT_KEYS:
+            opts.append((key, value))
+        else:
+            raise KnowledgeError(f"{where}: unknown key {key!r}")
+    return Row(effect, file, index, targets, on, names, label, kind, tuple(specs), tuple(opts))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Indexed rows plus constant tables."""
+
+    calls: Mapping[str, Tuple[Row, ...]]
+    short_calls: Mapping[str, Tuple[Row, ...]]
+    methods: Mapping[str, Tuple[Row, ...]]
+    attributes: Mapping[str, Tuple[Row, ...]]
+    constants: Mapping[str, int]
+    temp_prefixes: Tuple[str, ...]
+    temp_env_names: FrozenSet[str]
+    weak_curves: FrozenSet[str]
+    limits: Mapping[str, int]
+    trigger_words: Tuple[bytes, ...] = field(default=())
+
+    def call_rows(self, qname: str) -> Tuple[Row, ...]:
+        return self.calls.get(qname, ())
+
+    def short_rows(self, short: str) -> Tuple[Row, ...]:
+        return self.short_calls.get(short, ())
+
+    def method_rows(self, name: str) -> Tuple[Row, ...]:
+        return self.methods.get(name, ())
+
+
+def _short(qname: str) -> Optional[str]:
+    parts = qname.split(".")
+    if len(parts) < 2:
+        return None
+    return ".".join(parts[-2:])
+
+
+def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
+    calls: Dict[str, List[Row]] = {}
+    short: Dict[str, List[Row]] = {}
+    methods: Dict[str, List[Row]] = {}
+    attrs: Dict[str, List[Row]] = {}
+    constants: Dict[str, int] = {}
+    temp_prefixes: Tuple[str, ...] = ()
+    temp_env: FrozenSet[str] = frozenset()
+    weak: FrozenSet[str] = frozenset()
+    limits: Dict[str, int] = {}
+    for file, data in tables:
+        for table, index_ in (("call", calls), ("method", methods), ("attribute", attrs)):
+            for i, raw in enumerate(data.get(table, ())):
+                row = _row(table, raw, file, i)
+                if table == "call":
+                    for t in row.targets:
+                        calls.setdefault(t, []).append(row)
+                        s = _short(t)
+                        if s:
+                            short.setdefault(s, []).append(row)
+                else:
+                    for n in row.names:
+                        index_.setdefault(n, []).append(row)
+        for mod in ("os", "stat"):
+            for k, v in data.get(mod, {}).items():
+                if not isinstance(v, int):
+                    raise KnowledgeError(f"{file}[{mod}].{k}: not an integer")
+                constants[f"{mod}.{k}"] = v
+        if "temp" in data:
+            temp_prefixes += tuple(data["temp"].get("prefixes", ()))
+            temp_env |= frozenset(data["temp"].get("env_names", ()))
+        if "weak_curves" in data:
+            wc = data["weak_curves"]
+            weak |= frozenset(wc.get("names", ()))
+            for k in ("min_rsa_bits", "min_dsa_bits", "min_ec_bits", "rsa_exponent"):
+                if k in wc:
+                    limits[k] = int(wc[k])
+    triggers = _trigger_words(calls, methods)
+    return KnowledgeBase(
+        calls={k: tuple(v) for k, v in calls.items()},
+        short_calls={k: tuple(v) for k, v in short.items()},
+        methods={k: tuple(v) for k, v in methods.items()},
+        attributes={k: tuple(v) for k, v in attrs.items()},
+        constants=constants,
+        temp_prefixes=temp_prefixes,
+        temp_env_names=temp_env,
+        weak_curves=weak,
+        limits=limits,
+        trigger_words=triggers,
+    )
+
+
+# Effects whose presence makes a file worth analysing: where key material is born, plus the
+# rules that fire without key material (mktemp, weak parameters, keygen tools, weak randomness
+# reaching key construction).
+_TRIGGER_EFFECTS = frozenset({"source", "kind", "key-params", "key-construct"})
+_TOOL_WORDS = (b"openssl", b"ssh-keygen", b"certtool", b"step", b"mktemp", b"PRIVATE KEY", b"umask")
+
+
+def _trigger_words(calls: Mapping[str, List[Row]], methods: Mapping[str, List[Row]]) -> Tuple[bytes, ...]:
+    words = set(_TOOL_WORDS)
+    for qname, rows in calls.items():
+        if any(r.effect == "source" and r.label in ("private-key", "key-material") for r in rows):
+            words.add(qname.rsplit(".", 1)[-1].encode())
+    for name, rows in methods.items():
+        if any(r.effect in ("source", "taint-receiver") and r.on == "private-key" for r in rows):
+            words.add(name.encode())
+    # generic words are useless as filters
+    words -= {b"generate", b"encode", b"export", b"d", b"key", b"to_string"}
+    words.add(b"generate")  # `.generate(` is how most libraries make keys; cheap enough
+    return tuple(sorted(words))
+
+
+def load_tables(extra: Iterable[Tuple[str, Mapping[str, Any]]] = ()) -> List[Tuple[str, Mapping[str, Any]]]:
+    tables = []
+    for name in KB_FILES + ("constants.toml",):
+        with open(HERE / name, "rb") as fh:
+            tables.append((name, tomllib.load(fh)))
+    tables.extend(extra)
+    return tables
+
+
+@lru_cache(maxsize=8)
+def default_kb() -> KnowledgeBase:
+    """The bundled knowledge base (cached: it is immutable)."""
+    return build(load_tables())
+
+
+def kb_with_extra(extra: Tuple[Tuple[str, str], ...]) -> KnowledgeBase:
+    """The bundled knowledge base plus user tables given as (name, toml text)."""
+    if not extra:
+        return default_kb()
+    return _kb_with_extra(extra)
+
+
+@lru_cache(maxsize=8)
+def _kb_with_extra(extra: Tuple[Tuple[str, str], ...]) -> KnowledgeBase:
+    return build(load_tables((name, tomllib.loads(text)) for name, text in extra))

@@ -1,0 +1,316 @@
+"""KG4xx: key material sent where other processes or people can read it.
+
+Logs, command lines, environment variables, shared memory, plain sockets and
+pickles all outlive the key-generation step or are visible to other
+processes (threat analysis 4.1 "Insecure Inter-Process Communication", 4.2).
+KG404 covers the key written to disk without encryption.
+
+Only metadata and documentation live here; detection is added by the engine.
+"""
+
+from __future__ import annotations
+
+from keyguard.rules.base import Rule
+
+
+class KeyLogged(Rule):
+    r"""Key material is passed to logging, `print`, warnings or an exception message.
+
+    ## What it does
+    Finds key material that reaches `logging` calls, `print`, `warnings.warn`,
+    `sys.stdout`/`sys.stderr` writes, `pprint`, exception messages, or code
+    that renders the local variables of a traceback.
+
+    ## Why is this bad?
+    Log output is copied to files, journald, log shippers, CI logs, terminals
+    and support tickets, and is kept for a long time with far weaker access
+    control than a key file. A key that reaches a log is effectively published
+    to everyone who can read any of those places (threat analysis 4.2,
+    insiders and malicious software; 4.3, impersonation and decryption once the
+    key is known). Debug statements added "temporarily" during key generation
+    are a classic source of such leaks.
+
+    ## Example
+    ```python
+    import logging
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    log = logging.getLogger(__name__)
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    log.debug("generated key:\n%s", pem.decode())
+    ```
+
+    ## Use instead
+    Log something that identifies the key without revealing it, such as a
+    fingerprint of the *public* key:
+    ```python
+    import hashlib
+    import logging
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    log = logging.getLogger(__name__)
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    spki = key.public_key().public_bytes(
+        encoding=serialization.Encoding.DER,
+        format=serialization.PublicFormat.SubjectPublicKeyInfo,
+    )
+    log.info("generated RSA-3072 key, SPKI sha256=%s", hashlib.sha256(spki).hexdigest())
+    ```
+
+    ## Fix
+    No autofix: removing a log statement is a decision for the author.
+
+    ## Options
+    None.
+
+    ## References
+    - [CWE-532: Insertion of Sensitive Information into Log File](https://cwe.mitre.org/data/definitions/532.html)
+    - [CWE-312: Cleartext Storage of Sensitive Information](https://cwe.mitre.org/data/definitions/312.html)
+    - [OWASP Logging Cheat Sheet: data to exclude](https://cheatsheetseries.owasp.org/cheatsheets/Logging_Cheat_Sheet.html#data-to-exclude)
+    - Threat analysis "Insecure Key Storage during Generation", 4.2 (Attack Vectors and Scenarios), 4.3 (Impact Assessment)
+    """
+
+    code = "KG401"
+    name = "key-logged"
+    default = "on"
+    severity = "high"
+    cwe = ("CWE-532", "CWE-312")
+    fix_title = "Log a public-key fingerprint instead of the private key"
+    autofix = False
+
+
+class KeyInArgvOrEnv(Rule):
+    r"""Key material or a key passphrase is put on a command line or in the environment.
+
+    ## What it does
+    Finds key material or a key passphrase passed as a `subprocess` argument
+    (`run`, `call`, `check_call`, `check_output`, `Popen`), through `os.system`
+    or `os.exec*`/`os.spawn*`, stored in `os.environ` or `os.putenv`, or given
+    to a child in `env=`.
+
+    ## Why is this bad?
+    A command line is visible to every local user through `ps` and
+    `/proc/<pid>/cmdline`, and is recorded by shell history, audit logs
+    (`execve` auditing), process accounting and crash reports. The environment
+    is readable through `/proc/<pid>/environ` by the same user and by root, is
+    inherited by every child process and is often dumped in debug output and
+    error reports. Both turn an in-process secret into an inter-process one
+    (threat analysis 4.1, "Insecure Inter-Process Communication", and 4.2).
+
+    ## Example
+    ```python
+    import subprocess
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    ).decode()
+    subprocess.run(["vault", "kv", "put", "secret/signing", f"key={pem}"], check=True)
+    ```
+
+    ## Use instead
+    Pass the secret on the child's standard input (a pipe private to the two
+    processes); most tools accept `-` or a file descriptor for this:
+    ```python
+    import subprocess
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    subprocess.run(["vault", "kv", "put", "secret/signing", "key=-"], input=pem, check=True)
+    ```
+    For passphrases, see `keyguard.reference.keygen.read_passphrase_fd()` and
+    `read_passphrase_file()`.
+
+    ## Fix
+    No autofix: how the receiving program can read the secret (stdin, a file
+    descriptor, a file) depends on that program.
+
+    ## Options
+    None.
+
+    ## References
+    - [CWE-214: Invocation of Process Using Visible Sensitive Information](https://cwe.mitre.org/data/definitions/214.html)
+    - [CWE-526: Cleartext Storage of Sensitive Information in an Environment Variable](https://cwe.mitre.org/data/definitions/526.html)
+    - [proc(5): /proc/pid/cmdline and /proc/pid/environ](https://man7.org/linux/man-pages/man5/proc.5.html)
+    - Threat analysis "Insecure Key Storage during Generation", 4.1 (Insecure Inter-Process Communication), 4.2
+    """
+
+    code = "KG402"
+    name = "key-in-argv-or-env"
+    default = "on"
+    severity = "high"
+    cwe = ("CWE-214", "CWE-526")
+    fix_title = "Pass the secret on stdin, a file descriptor or an owner-only file"
+    autofix = False
+
+
+class KeyOverInsecureIpc(Rule):
+    r"""Key material is sent through shared memory, a plain socket, a pickle or a shared FIFO.
+
+    ## What it does
+    Finds key material sent through `multiprocessing.shared_memory`, a shared
+    `mmap`, a socket that is not wrapped in TLS, `pickle`/`marshal` files, or
+    named pipes (FIFOs) in shared directories.
+
+    ## Why is this bad?
+    These channels are readable by more than the two intended endpoints:
+    shared-memory segments live under `/dev/shm` with a predictable name and
+    survive a crash, plain TCP can be captured on the host or the network,
+    pickle files are ordinary files that persist, and a FIFO in a shared
+    directory can be opened by anyone allowed to open it first. The threat
+    analysis names this scenario explicitly (4.1, "Insecure Inter-Process
+    Communication": "shared memory without proper access control, unencrypted
+    sockets").
+
+    ## Example
+    ```python
+    import socket
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    with socket.create_connection(("keystore.internal", 9000)) as sock:
+        sock.sendall(pem)
+    ```
+
+    ## Use instead
+    ```python
+    import socket
+    import ssl
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    context = ssl.create_default_context()  # verifies the server's certificate and host name
+    with socket.create_connection(("keystore.internal", 9000)) as raw:
+        with context.wrap_socket(raw, server_hostname="keystore.internal") as sock:
+            sock.sendall(pem)
+    ```
+    Better still, generate the key where it is used (or inside an HSM) so it
+    never has to travel.
+
+    ## Fix
+    No autofix.
+
+    ## Options
+    None.
+
+    ## References
+    - [CWE-319: Cleartext Transmission of Sensitive Information](https://cwe.mitre.org/data/definitions/319.html)
+    - [CWE-668: Exposure of Resource to Wrong Sphere](https://cwe.mitre.org/data/definitions/668.html)
+    - [Python `ssl` security considerations](https://docs.python.org/3/library/ssl.html#security-considerations)
+    - Threat analysis "Insecure Key Storage during Generation", 4.1 (Insecure Inter-Process Communication), 4.2
+    """
+
+    code = "KG403"
+    name = "key-over-insecure-ipc"
+    default = "on"
+    severity = "high"
+    cwe = ("CWE-319", "CWE-668")
+    fix_title = "Send the key only over an authenticated, encrypted channel such as TLS"
+    autofix = False
+
+
+class UnencryptedKeyAtRest(Rule):
+    r"""A private key is serialized without encryption and written to disk.
+
+    ## What it does
+    Finds private keys serialized without a passphrase, such as
+    `NoEncryption()` in cryptography, `dump_privatekey` without a cipher in
+    pyOpenSSL, `export_key()` without `passphrase` in PyCryptodome, or paramiko's
+    `write_private_key_file` without `password`, when the result is written to
+    a file.
+
+    ## Why is this bad?
+    File permissions protect a key only while the operating system enforces
+    them. Backups, disk images, snapshots, a stolen disk and root on the host
+    bypass them (threat analysis 4.2, insiders and physical access). An
+    encrypted key stays useless without the passphrase (mitigation 5.4, "Encrypt
+    Temporary Storage Locations", applied to the key itself). The rule is off by
+    default because many deployments deliberately store keys unencrypted, relying on
+    disk encryption or an HSM, or a service that must start unattended.
+
+    ## Example
+    ```python
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    fd = os.open("server.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, pem)
+    finally:
+        os.close(fd)
+    ```
+
+    ## Use instead
+    ```python
+    from keyguard.reference.keygen import generate_and_store, read_passphrase_file
+
+    passphrase = read_passphrase_file("/run/secrets/key-passphrase")
+    public_key = generate_and_store("server.key", key_type="rsa-3072", passphrase=passphrase)
+    ```
+
+    ## Fix
+    No autofix: a passphrase has to come from somewhere the code cannot invent.
+
+    ## Options
+    Off by default (strict): enable it with `--strict`, `strict = true` under
+    `[tool.keyguard]`, or by selecting `KG404` explicitly.
+
+    ## References
+    - [CWE-311: Missing Encryption of Sensitive Data](https://cwe.mitre.org/data/definitions/311.html)
+    - [CWE-312: Cleartext Storage of Sensitive Information](https://cwe.mitre.org/data/definitions/312.html)
+    - [cryptography: `BestAvailableEncryption`](https://cryptography.io/en/latest/hazmat/primitives/asymmetric/serialization/#cryptography.hazmat.primitives.serialization.BestAvailableEncryption)
+    - Threat analysis "Insecure Key Storage during Generation", 4.2, 5.4 (Encrypt Temporary Storage Locations)
+    """
+
+    code = "KG404"
+    name = "unencrypted-key-at-rest"
+    default = "strict"
+    severity = "medium"
+    cwe = ("CWE-311", "CWE-312")
+    fix_title = "Encrypt the private key with a passphrase read from a file or descriptor"
+    autofix = False

@@ -1,0 +1,129 @@
+"""KG6xx: keys that are weak from birth.
+
+A key generated with too few bits, a bad public exponent, a weak curve or
+predictable randomness needs no storage mistake to be compromised: it can be
+recomputed, which has the same impact as a stolen key (threat analysis 4.3).
+
+Only metadata and documentation live here; detection is added by the engine.
+"""
+
+from __future__ import annotations
+
+from keyguard.rules.base import Rule
+
+
+class WeakKeyParameters(Rule):
+    r"""A key is generated with parameters too weak to resist factoring or discrete-log attacks.
+
+    ## What it does
+    Finds RSA and DSA keys under 2048 bits, RSA public exponents other than
+    65537, and weak elliptic curves (`SECP192R1`, `SECT163K1`/`SECT163R2` and
+    the other binary curves under 233 bits) in key-generation calls of
+    cryptography, PyCryptodome, pyOpenSSL and paramiko.
+
+    ## Why is this bad?
+    RSA-1024 and DSA-1024 are within reach of well-funded attackers and are
+    disallowed by NIST SP 800-131A; a small or unusual RSA exponent enables
+    known attacks on badly padded messages; small curves give less than 112
+    bits of security. A weak key is a compromised key waiting to happen, with
+    the full impact of the threat analysis (4.3: impersonation, forged
+    signatures, decryption), and no storage protection can compensate.
+
+    ## Example
+    ```python
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    ```
+
+    ## Use instead
+    ```python
+    from keyguard.reference.keygen import generate_private_key
+
+    key = generate_private_key("rsa-3072")  # or "ed25519", "ecdsa-p256", "ecdsa-p384", "rsa-4096"
+    ```
+
+    ## Fix
+    An autofix exists (`keyguard fix`) for a constant RSA `key_size` below 2048:
+    it becomes `3072`. It is **unsafe**: generation gets slower, keys and
+    signatures get larger, and a peer, token or protocol with a fixed key size
+    may reject the new key. Review the diff before applying it. Exponents and
+    curves are not rewritten.
+
+    ## Options
+    None.
+
+    ## References
+    - [CWE-326: Inadequate Encryption Strength](https://cwe.mitre.org/data/definitions/326.html)
+    - [CWE-327: Use of a Broken or Risky Cryptographic Algorithm](https://cwe.mitre.org/data/definitions/327.html)
+    - [NIST SP 800-131A Rev. 2](https://csrc.nist.gov/pubs/sp/800/131/a/r2/final), [cryptography: RSA key generation](https://cryptography.io/en/latest/hazmat/primitives/asymmetric/rsa/#generation)
+    - Threat analysis "Insecure Key Storage during Generation", 4.3 (Impact Assessment)
+    """
+
+    code = "KG601"
+    name = "weak-key-parameters"
+    default = "on"
+    severity = "high"
+    cwe = ("CWE-326", "CWE-327")
+    fix_title = "Generate RSA keys of at least 3072 bits with exponent 65537, or use Ed25519/P-256"
+    autofix = True
+
+
+class KeyFromWeakRandom(Rule):
+    r"""Key or seed bytes come from a non-cryptographic random generator.
+
+    ## What it does
+    Finds private keys and seeds built from `random` (`randbytes`,
+    `getrandbits`, `randint`, `choice`, ...), `numpy.random`, `uuid.uuid1`, or
+    time-derived values, e.g. passed to `Ed25519PrivateKey.from_private_bytes`,
+    `X25519PrivateKey.from_private_bytes`, `ec.derive_private_key` or
+    `nacl.signing.SigningKey(seed)`.
+
+    ## Why is this bad?
+    `random` is a Mersenne Twister: after 624 observed outputs its whole
+    future (and past) output can be computed, and it is seeded from the time
+    or a small value in many programs. `uuid1` contains the MAC address and a
+    timestamp. A key derived from these can be recomputed by an attacker
+    without ever touching the machine, which is the worst case of the threat
+    analysis's impact assessment (4.3): every signature forged, every session
+    decrypted.
+
+    ## Example
+    ```python
+    import random
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    seed = random.randbytes(32)
+    key = Ed25519PrivateKey.from_private_bytes(seed)
+    ```
+
+    ## Use instead
+    ```python
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()  # seeded by the operating system's CSPRNG
+    ```
+    If raw seed bytes are really needed, take them from `secrets.token_bytes(32)`
+    or `os.urandom(32)`.
+
+    ## Fix
+    No autofix: the replacement depends on whether a seed must be kept.
+
+    ## Options
+    None.
+
+    ## References
+    - [CWE-338: Use of Cryptographically Weak Pseudo-Random Number Generator (PRNG)](https://cwe.mitre.org/data/definitions/338.html)
+    - [CWE-330: Use of Insufficiently Random Values](https://cwe.mitre.org/data/definitions/330.html)
+    - [Python `random` (not for security)](https://docs.python.org/3/library/random.html), [Python `secrets`](https://docs.python.org/3/library/secrets.html)
+    - Threat analysis "Insecure Key Storage during Generation", 4.3 (Impact Assessment)
+    """
+
+    code = "KG602"
+    name = "key-from-weak-random"
+    default = "on"
+    severity = "critical"
+    cwe = ("CWE-338", "CWE-330")
+    fix_title = "Generate the key with the library's generate() or seed it from secrets.token_bytes()"
+    autofix = False

@@ -1,0 +1,409 @@
+"""KG2xx: key files other accounts can read, or can redirect.
+
+A private key file must be readable by its owner only *from the first
+syscall that creates it*.  Permissions that depend on the process umask,
+explicit group/other bits, a ``chmod`` after the key was written (the
+paramiko CVE-2022-24302 pattern), a permissive ``umask`` and creation that
+follows symlinks all open a window in which another local account can read
+the key (threat analysis 4.2 and 4.4, "Application Key Generation Logic").
+
+Only metadata and documentation live here; detection is added by the engine.
+"""
+
+from __future__ import annotations
+
+from keyguard.rules.base import Rule
+
+
+class KeyFileDefaultPermissions(Rule):
+    r"""Key material is written to a file created with umask-dependent permissions.
+
+    ## What it does
+    Finds key material written to a file that was created without an explicit
+    owner-only mode: `open(path, "w"/"wb"/"x"/"a")`, `io.open`,
+    `Path.write_bytes/write_text/open`, `os.open(path, flags)` without a mode
+    argument, and `shutil.copy*` of a key file.
+
+    ## Why is this bad?
+    These calls create the file with mode `0o666` minus the process umask. The
+    usual umask `0o022` gives `0o644`: every account on the machine can read
+    the private key. The umask is inherited from whoever started the process (a
+    shell, a container runtime, systemd, a CI runner), so the same code is
+    safe on one machine and leaks the key on another. This is the "overly
+    permissive" storage that threat analysis 4.1 and 4.2 describe (local users,
+    malicious software and insiders reading the key) and the pitfall of
+    application key-generation logic named in 4.4.
+
+    ## Example
+    ```python
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    with open("server.key", "wb") as f:
+        f.write(pem)
+    ```
+
+    ## Use instead
+    ```python
+    from keyguard.reference.keygen import generate_and_store
+
+    public_key = generate_and_store("server.key", key_type="rsa-3072")  # file created 0o600
+    ```
+    or, keeping `open()`, create the file with an explicit mode (this is what
+    the autofix writes):
+    ```python
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+    def _private_opener(path, flags):
+        # the mode applies when the file is created: nobody else can ever open it
+        return os.open(path, flags, 0o600)
+
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    with open("server.key", "wb", opener=_private_opener) as f:
+        f.write(pem)
+    ```
+
+    ## Fix
+    An autofix exists (`keyguard fix`) for `open(path, "w"/"wb"/"x"/"xb")`: it
+    adds `opener=` with a module-level helper that calls
+    `os.open(path, flags, 0o600)` (and imports `os` if needed). It is **safe**:
+    the file's contents and the open mode are unchanged; only a newly created
+    file gets mode `0o600` instead of the umask-dependent default. A file that
+    already exists keeps its mode, so check old deployments (`chmod 600`).
+
+    ## Options
+    None.
+
+    ## References
+    - [CWE-276: Incorrect Default Permissions](https://cwe.mitre.org/data/definitions/276.html)
+    - [CWE-732: Incorrect Permission Assignment for Critical Resource](https://cwe.mitre.org/data/definitions/732.html)
+    - [Python `open()` and its `opener` argument](https://docs.python.org/3/library/functions.html#open)
+    - [Python `os.open`](https://docs.python.org/3/library/os.html#os.open)
+    - Threat analysis "Insecure Key Storage during Generation", 4.1, 4.2, 4.4 (Application Key Generation Logic)
+    """
+
+    code = "KG201"
+    name = "key-file-default-permissions"
+    default = "on"
+    severity = "high"
+    cwe = ("CWE-276", "CWE-732")
+    fix_title = "Create the key file with mode 0o600 from the first syscall"
+    autofix = True
+
+
+class KeyFilePermissiveMode(Rule):
+    r"""A key file or key directory is given group or other access.
+
+    ## What it does
+    Finds modes that grant any group or other permission bit to a file or
+    directory that holds key material: the mode argument of `os.open`,
+    `os.chmod`, `os.fchmod`, `os.lchmod`, `Path.chmod`, `os.mkdir`,
+    `os.makedirs` and `Path.mkdir`, written in octal, decimal or as `stat.S_I*`
+    combinations.
+
+    ## Why is this bad?
+    A private key must be readable by its owner only. A group or world bit
+    lets every member of that group, every local user, or any compromised
+    service running under another account read the key (threat analysis 4.1,
+    "overly permissive" permissions, and 4.2, local privilege escalation,
+    malicious software, insiders). On a key directory, group/other write lets
+    another account replace or redirect the key file, and read/execute lets it
+    list and reach the files inside.
+
+    ## Example
+    ```python
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    fd = os.open("server.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    ```
+
+    ## Use instead
+    ```python
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP384R1())
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    fd = os.open("server.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    ```
+    `keyguard.reference.keygen.write_private_key_file(path, data)` does the
+    same and also refuses symlinks, fsyncs and replaces atomically.
+
+    ## Fix
+    An autofix exists (`keyguard fix`): a constant mode is replaced by `0o600`
+    for files and `0o700` for directories (owner bits kept, group/other bits
+    dropped). It is **safe** for the key's confidentiality, which is the
+    purpose of the change, but it does remove access: if a service running in
+    another account is meant to read the key through its group, give it its
+    own copy or suppress the finding with a reason
+    (`# keyguard: ignore[KG202] -- read by the ssl-cert group`).
+
+    ## Options
+    None.
+
+    ## References
+    - [CWE-732: Incorrect Permission Assignment for Critical Resource](https://cwe.mitre.org/data/definitions/732.html)
+    - [Python `os.chmod`](https://docs.python.org/3/library/os.html#os.chmod) and [`stat` constants](https://docs.python.org/3/library/stat.html)
+    - Threat analysis "Insecure Key Storage during Generation", 4.1, 4.2 (Attack Vectors and Scenarios)
+    """
+
+    code = "KG202"
+    name = "key-file-permissive-mode"
+    default = "on"
+    severity = "high"
+    cwe = ("CWE-732",)
+    fix_title = "Use mode 0o600 for key files and 0o700 for key directories"
+    autofix = True
+
+
+class PermissionsTightenedAfterWrite(Rule):
+    r"""Key material is written before the file's permissions are restricted.
+
+    ## What it does
+    Finds a `chmod` (`os.chmod`, `os.fchmod`, `Path.chmod`) that restricts a
+    key file *after* key material was written to it, or after the file was
+    created with default permissions.
+
+    ## Why is this bad?
+    Between the creation of the file and the `chmod` the key sits in a file
+    that other accounts can open, and a descriptor opened during that window
+    stays valid after the `chmod`: the reader keeps reading the key. This is
+    exactly CVE-2022-24302, a race in paramiko's `write_private_key_file`
+    (fixed in 2.10.1 by creating the file with `os.open(..., 0o600)`). The
+    window is short but an attacker can wait for it with inotify (threat
+    analysis 4.1, a brief "vulnerability window", and 4.2, local attackers and
+    malicious software).
+
+    ## Example
+    ```python
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.OpenSSH,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    with open("id_ed25519", "wb") as f:
+        f.write(pem)
+    os.chmod("id_ed25519", 0o600)
+    ```
+
+    ## Use instead
+    ```python
+    from keyguard.reference.keygen import generate_private_key, serialize_private_key, write_private_key_file
+
+    key = generate_private_key("ed25519")
+    with serialize_private_key(key) as pem:
+        write_private_key_file("id_ed25519", pem)  # mode 0o600 from the creating open()
+    ```
+    With the standard library only: `os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)`
+    and write through that descriptor.
+
+    ## Fix
+    No autofix: moving the mode into the creating call changes code between
+    the open and the chmod; the KG201 fix (`opener=` with `0o600`) covers the
+    common `open()` case, after which the `chmod` is redundant.
+
+    ## Options
+    None.
+
+    ## References
+    - [CVE-2022-24302](https://nvd.nist.gov/vuln/detail/CVE-2022-24302): paramiko `write_private_key_file` chmod-after-write race
+    - [CWE-362: Concurrent Execution using Shared Resource with Improper Synchronization ('Race Condition')](https://cwe.mitre.org/data/definitions/362.html)
+    - [CWE-732: Incorrect Permission Assignment for Critical Resource](https://cwe.mitre.org/data/definitions/732.html)
+    - Threat analysis "Insecure Key Storage during Generation", 4.1 (Threat Description Elaboration), 4.2
+    """
+
+    code = "KG203"
+    name = "permissions-tightened-after-write"
+    default = "on"
+    severity = "high"
+    cwe = ("CWE-362", "CWE-732")
+    fix_title = "Create the key file with mode 0o600 instead of chmod-ing it after the write"
+    autofix = False
+
+
+class PermissiveUmask(Rule):
+    r"""`os.umask()` leaves group or other access in code that writes key material.
+
+    ## What it does
+    Finds `os.umask(mask)` where the mask does not remove all group and other
+    permission bits (anything other than a superset of `0o077`, e.g. `0`,
+    `0o002`, `0o022`) in a module or function that writes key material.
+
+    ## Why is this bad?
+    The umask decides the permissions of every file and directory created
+    without an explicit mode afterwards, in this thread and in every child
+    process (key-generation tools included). `os.umask(0)`, common in daemon
+    start-up code, makes `open(path, "wb")` create world-readable and
+    world-writable files; `0o022` still makes them world-readable. A key
+    written under such a umask is exposed to every local account (threat
+    analysis 4.1 and 4.2).
+
+    ## Example
+    ```python
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    os.umask(0)  # daemon start-up: "let the files decide"
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    with open("server.key", "wb") as f:
+        f.write(pem)
+    ```
+
+    ## Use instead
+    ```python
+    import os
+
+    from keyguard.reference.keygen import generate_and_store
+
+    old_umask = os.umask(0o077)  # anything created from here on: owner only
+    try:
+        os.makedirs("keys", mode=0o700, exist_ok=True)
+        public_key = generate_and_store("keys/server.key", key_type="ecdsa-p256")
+    finally:
+        os.umask(old_umask)
+    ```
+
+    ## Fix
+    An autofix exists (`keyguard fix`) for a constant `os.umask(0)`: it becomes
+    `os.umask(0o077)`. It is **unsafe**: the umask is process-wide, so files
+    other than keys created afterwards (sockets, logs, shared data meant for a
+    group) become owner-only too. Review the diff before applying it.
+
+    ## Options
+    None.
+
+    ## References
+    - [CWE-276: Incorrect Default Permissions](https://cwe.mitre.org/data/definitions/276.html)
+    - [CWE-732: Incorrect Permission Assignment for Critical Resource](https://cwe.mitre.org/data/definitions/732.html)
+    - [Python `os.umask`](https://docs.python.org/3/library/os.html#os.umask), [umask(2)](https://man7.org/linux/man-pages/man2/umask.2.html)
+    - Threat analysis "Insecure Key Storage during Generation", 4.1, 4.2
+    """
+
+    code = "KG204"
+    name = "permissive-umask"
+    default = "on"
+    severity = "high"
+    cwe = ("CWE-276", "CWE-732")
+    fix_title = "Set os.umask(0o077) before creating key files"
+    autofix = True
+
+
+class KeyFileFollowsSymlink(Rule):
+    r"""A key file is created in a shared or predictable location without `O_EXCL`/`O_NOFOLLOW`.
+
+    ## What it does
+    Finds key files opened for writing without both `O_EXCL` (fail if the name
+    exists) and `O_NOFOLLOW` (fail if it is a symlink) when the directory is
+    shared with other accounts or the name is predictable, including
+    `open(path, "wb")` and `os.open(path, os.O_CREAT | os.O_TRUNC | ...)`.
+
+    ## Why is this bad?
+    An account that can create entries in the directory can plant a symlink at
+    the predictable name, so the key is written into a file of the attacker's
+    choosing, or pre-create the file itself: `O_CREAT` without `O_EXCL` reuses
+    the existing file and keeps its owner and mode, so the attacker can read
+    the key even though the program asked for `0o600` (threat analysis 4.1 and
+    4.2; the same class of attack as the `mktemp` race, KG102).
+
+    ## Example
+    ```python
+    import os
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    fd = os.open("/srv/shared/keys/host.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, pem)
+    finally:
+        os.close(fd)
+    ```
+
+    ## Use instead
+    ```python
+    from keyguard.reference.keygen import generate_private_key, serialize_private_key, write_private_key_file
+
+    key = generate_private_key("ed25519")
+    with serialize_private_key(key) as pem:
+        # a fresh file created with O_CREAT|O_EXCL|O_NOFOLLOW and 0o600, then os.replace()d into place
+        write_private_key_file("/srv/shared/keys/host.key", pem)
+    ```
+    With the standard library only, add `os.O_EXCL | os.O_NOFOLLOW` to the
+    flags (and keep key directories owner-only, KG202).
+
+    ## Fix
+    No autofix: adding `O_EXCL` makes the call fail when the file exists, which
+    the surrounding code has to handle.
+
+    ## Options
+    Off by default (strict): enable it with `--strict`, `strict = true` under
+    `[tool.keyguard]`, or by selecting `KG205` explicitly.
+
+    ## References
+    - [CWE-59: Improper Link Resolution Before File Access ('Link Following')](https://cwe.mitre.org/data/definitions/59.html)
+    - [CWE-367: Time-of-check Time-of-use (TOCTOU) Race Condition](https://cwe.mitre.org/data/definitions/367.html)
+    - [open(2): O_EXCL, O_NOFOLLOW](https://man7.org/linux/man-pages/man2/open.2.html)
+    - Threat analysis "Insecure Key Storage during Generation", 4.1, 4.2
+    """
+
+    code = "KG205"
+    name = "key-file-follows-symlink"
+    default = "strict"
+    severity = "medium"
+    cwe = ("CWE-59", "CWE-367")
+    fix_title = "Create the key file with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0o600"
+    autofix = False

@@ -1,0 +1,85 @@
+"""Reading and parsing files: every failure becomes a :class:`FileError`, never an exception."""
+
+from __future__ import annotations
+
+import io
+import os
+import tokenize
+from dataclasses import dataclass
+from typing import Optional, Union
+
+import libcst as cst
+
+from keyguard.model import FileError
+
+MAX_FILE_BYTES = 8 * 1024 * 1024  # larger files are reported, not parsed
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str
+    text: str
+    raw: bytes
+
+
+def decode(raw: bytes, path: str) -> Union[str, FileError]:
+    """Decode per PEP 263 (coding cookie / BOM), like the interpreter would."""
+    if b"\0" in raw[:8192]:
+        return FileError(path, "binary file (contains NUL bytes), not scanned")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as exc:
+        return FileError(path, f"cannot decode: {exc.msg if hasattr(exc, 'msg') else exc}")
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        return FileError(path, f"cannot decode as {encoding}: {exc}")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text
+
+
+def read_bytes(path: str) -> Union[bytes, FileError]:
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return FileError(path, f"cannot read: {exc.strerror or exc}")
+    if st.st_size > MAX_FILE_BYTES:
+        return FileError(path, f"file too large ({st.st_size} bytes > {MAX_FILE_BYTES}), not scanned")
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except OSError as exc:
+        return FileError(path, f"cannot read: {exc.strerror or exc}")
+
+
+def read_source(path: str) -> Union[SourceFile, FileError]:
+    raw = read_bytes(path)
+    if isinstance(raw, FileError):
+        return raw
+    text = decode(raw, path)
+    if isinstance(text, FileError):
+        return text
+    return SourceFile(path, text, raw)
+
+
+def parse(text: str, path: str) -> Union[cst.Module, FileError]:
+    """Parse with libcst; a syntax error is a per-file error with its position."""
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        msg = str(exc.message if hasattr(exc, "message") else exc).strip().splitlines()[0]
+        return FileError(path, f"syntax error at line {exc.raw_line}: {msg}", exc.raw_line, exc.raw_column + 1)
+    except RecursionError:
+        return FileError(path, "file too deeply nested to parse")
+    except Exception as exc:  # libcst raises a few other errors on exotic input
+        return FileError(path, f"cannot parse: {type(exc).__name__}: {exc}")
+
+
+def parse_source(src: SourceFile) -> Union[cst.Module, FileError]:
+    return parse(src.text, src.path)
+
+
+def maybe_source(path: str) -> Optional[SourceFile]:
+    res = read_source(path)
+    return res if isinstance(res, SourceFile) else None
