@@ -83,3 +83,9 @@ def test_unrelated_calls_untouched():
     new, n, _ = _one_pass(src, [f])
     assert n == 1
     assert new == "import os\nos.chmod('pub.pem', 0o644)\nos.chmod('key.pem', 0o600)\n"
+
+
+def test_codemods_match_rule_autofix_flags():
+    from keyguard.registry import RULES
+
+    assert set(CODEMODS) == {code for code, rule in RULES.items() if rule.autofix}

@@ -48,7 +48,7 @@ def _project_config(directory: str, strict: bool, extra_select: Tuple[str, ...])
     # Only strict rules need naming: the default ones already run and flake8 filters them.
     named = tuple(c for c in extra_select if c in RULES and RULES[c].default == "strict")
     select: Tuple[str, ...] = ("KG",) + named if named else ()
-    return cfg.replace(select=select, ignore=(), per_file_ignores={}, strict=strict)
+    return cfg.replace(select=select, ignore=(), per_file_ignores=(), strict=strict)
 
 
 class KeyguardChecker:

@@ -45,9 +45,9 @@ def rule_help_markdown(code: str) -> str:
 
 
 def rule_help_text(code: str) -> str:
-    """The rule's help as plain text (for LSP hover on clients without Markdown, SARIF help.text)."""
+    """The rule's help as plain text (SARIF ``help.text``)."""
     try:
-        from keyguard.docs import render_rule_text as _text
+        from keyguard.docs import rule_help_text as _text
     except ImportError:
         _text = None
     if _text is not None:

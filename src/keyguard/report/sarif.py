@@ -24,6 +24,7 @@ from keyguard.report._common import (
     SourceCache,
     relpath,
     rule_help_markdown,
+    rule_help_text,
     rules_by_code,
 )
 from keyguard.report.fingerprint import fingerprints
@@ -80,6 +81,7 @@ def _rule_descriptor(code: str, example: Optional[Finding]) -> dict:
     severity = getattr(rule, "severity", "") or (example.severity if example else "high")
     summary = rule.summary() if rule is not None else (example.message if example else code)
     help_md = rule_help_markdown(code) or summary
+    help_text = rule_help_text(code) or help_md
     fix_title = getattr(rule, "fix_title", "") or (example.fix if example else "")
     cwe = getattr(rule, "cwe", ()) or ()
     desc = {
@@ -87,7 +89,7 @@ def _rule_descriptor(code: str, example: Optional[Finding]) -> dict:
         "name": name,
         "shortDescription": {"text": f"{code} {name}: {summary}" if summary else f"{code} {name}"},
         "fullDescription": {"text": summary + (f" Fix: {fix_title}" if fix_title else "")},
-        "help": {"text": help_md, "markdown": help_md},
+        "help": {"text": help_text, "markdown": help_md},
         "defaultConfiguration": {"level": _LEVEL.get(severity, "error")},
         "properties": {
             "tags": ["security", "keyguard", "private-key"] + _cwe_tags(cwe),
