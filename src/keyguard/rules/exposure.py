@@ -289,8 +289,8 @@ class UnencryptedKeyAtRest(Rule):
     ```python
     from keyguard.reference.keygen import generate_and_store, read_passphrase_file
 
-    passphrase = read_passphrase_file("/run/secrets/key-passphrase")
-    public_key = generate_and_store("server.key", key_type="rsa-3072", passphrase=passphrase)
+    with read_passphrase_file("/run/secrets/key-passphrase") as passphrase:  # LockedBuffer, wiped on exit
+        public_key = generate_and_store("server.key", key_type="rsa-3072", passphrase=passphrase)
     ```
 
     ## Fix

@@ -217,8 +217,10 @@ class KeyInImmutableObject(Rule):
     core dump (threat analysis 4.1, "Memory Swapping" and "Insufficient Memory
     Protection"; mitigation 5.2). Many libraries only return `bytes`, so the
     rule is off by default: it is for code bases that want every copy of a key
-    to be wipeable, and it points at the shortest-lived form the library
-    allows.
+    to be wipeable. `keyguard.reference.keygen.serialize_private_key()` copies
+    cryptography's `bytes` into a locked buffer at once and overwrites the
+    `bytes` object in place (best effort), so the key lives on only in memory
+    that is wiped when the `with` block ends.
 
     ## Example
     ```python

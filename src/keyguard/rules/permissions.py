@@ -379,7 +379,8 @@ class KeyFileFollowsSymlink(Rule):
 
     key = generate_private_key("ed25519")
     with serialize_private_key(key) as pem:
-        # a fresh file created with O_CREAT|O_EXCL|O_NOFOLLOW and 0o600, then os.replace()d into place
+        # a fresh sibling created with O_CREAT|O_EXCL|O_NOFOLLOW and 0o600, then os.replace()d into
+        # place; a directory other users can write to (and not sticky) is refused outright
         write_private_key_file("/srv/shared/keys/host.key", pem)
     ```
     With the standard library only, add `os.O_EXCL | os.O_NOFOLLOW` to the

@@ -13,6 +13,13 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
+from typing import Iterable, List
+
+from keyguard.analysis.context import AnalysisContext
+from keyguard.analysis.events import Event
+from keyguard.rules.report import Hit
+from keyguard.rules.support import after, before, confidence, data_of, target_desc
+
 
 class KeyInTempfile(Rule):
     r"""Key material is written to a temporary file or into a temporary directory.
@@ -87,6 +94,23 @@ class KeyInTempfile(Rule):
     fix_title = "Write the key directly to its final location with owner-only permissions"
     autofix = False
 
+    kinds = ("write", "copy")
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        if ev.kind == "write":
+            data, target = data_of(ev), ev.value("target")
+            if data.is_key and ctx.is_temp(target):
+                org = data.key_origin()
+                yield Hit(self.code, ev.node, ev.module,
+                          f"{{source}} is written to a temporary location ({target_desc(ctx, ev, target)})",
+                          org, confidence(ev, org))
+        else:
+            src, dst = ev.value("src"), ev.value("dst")
+            if src is not None and ctx.is_key_file(src) and ctx.is_temp(dst) and dst is not None:
+                yield Hit(self.code, ev.node, ev.module,
+                          f"a private key file is copied to a temporary location by `{ev.describe}`",
+                          None, confidence(ev, None))
+
 
 class InsecureMktemp(Rule):
     r"""`tempfile.mktemp()` returns a name that another process can create first.
@@ -158,6 +182,12 @@ class InsecureMktemp(Rule):
     cwe = ("CWE-377", "CWE-367")
     fix_title = "Create the file atomically with tempfile.mkstemp() instead of tempfile.mktemp()"
     autofix = True
+
+    kinds = ("mktemp",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        yield Hit(self.code, ev.node, ev.module,
+                  f"`{ev.describe}()` returns a name another process can create first; use mkstemp()")
 
 
 class TempfileCleanupNotGuaranteed(Rule):
@@ -250,6 +280,37 @@ class TempfileCleanupNotGuaranteed(Rule):
     fix_title = "Remove the temporary file in a finally: block or use a context manager that deletes it"
     autofix = False
 
+    kinds = ()
+
+    def finish(self, ctx: AnalysisContext) -> Iterable[Hit]:
+        for trace in ctx.traces.values():
+            for ev in trace:
+                if ev.kind != "temp-create":
+                    continue
+                handle = ev.value("handle")
+                if handle is None:
+                    continue
+                if handle.file is not None and handle.file.temp_delete is not False:
+                    continue  # NamedTemporaryFile(delete=True): removed on close
+                if handle.kind == "temp-dir":
+                    continue  # TemporaryDirectory cleans up itself
+                ids = ctx.file_ids(handle)
+                writes = [w for w in after(trace, ev) if w.kind == "write" and data_of(w).is_key
+                          and (ctx.file_ids(w.value("target")) & ids
+                               or any(ids & ctx.ancestors(i) for i in ctx.file_ids(w.value("target"))))]
+                if not writes:
+                    continue
+                removed = any(
+                    r.kind == "remove" and r.in_finally and (ctx.file_ids(r.value("path")) & ids)
+                    for r in after(trace, ev)
+                )
+                if removed:
+                    continue
+                org = data_of(writes[0]).key_origin()
+                yield Hit(self.code, ev.node, ev.module,
+                          f"temporary file from `{ev.describe}` holds {{source}} but is not removed on every "
+                          "path (no removal in a finally: block)", org, confidence(writes[0], org))
+
 
 class KeyFileRemovedWithoutWipe(Rule):
     r"""A file that held key material is removed without being overwritten first.
@@ -330,3 +391,30 @@ class KeyFileRemovedWithoutWipe(Rule):
     cwe = ("CWE-226", "CWE-459")
     fix_title = "Overwrite the key file's contents and fsync before removing it"
     autofix = False
+
+    kinds = ()
+
+    def finish(self, ctx: AnalysisContext) -> Iterable[Hit]:
+        for trace in ctx.traces.values():
+            for ev in trace:
+                if ev.kind != "remove":
+                    continue
+                ids = ctx.file_ids(ev.value("path"))
+                if not ids:
+                    continue
+                key_writes = [w for w in before(trace, ev) if w.kind == "write" and data_of(w).is_key
+                              and ctx.file_ids(w.value("target")) & ids]
+                if not key_writes:
+                    continue
+                last = key_writes[-1]
+                wiped = any(
+                    (w.kind == "write" and not data_of(w).is_key and ctx.file_ids(w.value("target")) & ids)
+                    or (w.kind == "exec" and "shred" in (ctx.code_of(w.node, w.module) or ""))
+                    for w in trace if last.seq < w.seq < ev.seq
+                )
+                if wiped:
+                    continue
+                org = data_of(last).key_origin()
+                yield Hit(self.code, ev.node, ev.module,
+                          f"a file that held {{source}} is removed by `{ev.describe}` without being overwritten first",
+                          org, confidence(ev, org))

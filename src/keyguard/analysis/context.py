@@ -1,0 +1,131 @@
+"""What rules see: every event of an analysis batch, grouped by trace, plus shared facts.
+
+Facts computed once here (which files received key material, which paths are
+parents of which) are used by several rules, so no rule re-derives them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from keyguard.analysis import labels as L
+from keyguard.analysis.events import Event
+from keyguard.analysis.values import Origin, Value
+from keyguard.knowledge.schema import KnowledgeBase
+
+PERMISSIVE_FILE_BITS = 0o077  # any group/other permission on a key file
+GROUP_OTHER_RW = 0o066
+
+
+@dataclass
+class AnalysisContext:
+    """Events of one batch and helpers to judge them."""
+
+    kb: KnowledgeBase
+    events: List[Event]
+    code_of: Callable[[cst.CSTNode, str], str]
+    path_parents: Mapping[object, Set[object]] = field(default_factory=dict)
+    wipe_helpers: Tuple[str, ...] = ()
+    trees: Mapping[str, cst.Module] = field(default_factory=dict)
+
+    @cached_property
+    def traces(self) -> Dict[int, List[Event]]:
+        out: Dict[int, List[Event]] = {}
+        for ev in self.events:
+            out.setdefault(ev.trace, []).append(ev)
+        for evs in out.values():
+            evs.sort(key=lambda e: e.seq)
+        return out
+
+    def by_kind(self, kind: str) -> Iterable[Event]:
+        return (e for e in self.events if e.kind == kind)
+
+    # -------------------------------------------------------------- file identity
+    @staticmethod
+    def file_ids(v: Optional[Value]) -> FrozenSet[object]:
+        """Identity tokens of the file a handle, fd or path value refers to."""
+        if v is None:
+            return frozenset()
+        ids: Set[object] = set()
+        if v.ident is not None:
+            ids.add(v.ident)
+        if isinstance(v.const, str):
+            ids.add(("const", v.const))
+        if v.file is not None and v.file.path is not None:
+            p = v.file.path
+            if p.ident is not None:
+                ids.add(p.ident)
+            if isinstance(p.const, str):
+                ids.add(("const", p.const))
+        return frozenset(ids)
+
+    def ancestors(self, ident: object) -> Set[object]:
+        out: Set[object] = set()
+        todo = [ident]
+        while todo:
+            cur = todo.pop()
+            for parent in self.path_parents.get(cur, ()):
+                if parent not in out:
+                    out.add(parent)
+                    todo.append(parent)
+        return out
+
+    @staticmethod
+    def is_temp(v: Optional[Value]) -> bool:
+        if v is None:
+            return False
+        if v.has(L.TEMP):
+            return True
+        if v.file is not None and (v.file.creation == "temp" or (v.file.path is not None and v.file.path.has(L.TEMP))):
+            return True
+        return False
+
+    @cached_property
+    def key_writes(self) -> List[Event]:
+        """Writes whose data is key material."""
+        return [e for e in self.events if e.kind == "write" and _data(e).is_key]
+
+    @cached_property
+    def key_file_ids(self) -> FrozenSet[object]:
+        ids: Set[object] = set()
+        for e in self.key_writes:
+            ids |= self.file_ids(e.value("target"))
+        return frozenset(ids)
+
+    def is_key_file(self, v: Optional[Value]) -> bool:
+        if v is None:
+            return False
+        if v.has(L.KEY_PATH) or (v.file is not None and v.file.path is not None and v.file.path.has(L.KEY_PATH)):
+            return True
+        return bool(self.file_ids(v) & self.key_file_ids)
+
+    def is_key_dir(self, v: Optional[Value]) -> bool:
+        ids = self.file_ids(v)
+        if not ids:
+            return False
+        for fid in self.key_file_ids:
+            if ids & self.ancestors(fid):
+                return True
+        return False
+
+
+def _data(e: Event) -> Value:
+    v = e.value("data")
+    return v if v is not None else Value()
+
+
+def mode_of(v: Optional[Value]) -> Optional[int]:
+    if v is None or not isinstance(v.const, int) or isinstance(v.const, bool):
+        return None
+    return v.const
+
+
+def describe_origin(org: Optional[Origin], line_of: Callable[[Origin], Optional[int]]) -> str:
+    if org is None:
+        return "key material"
+    line = line_of(org)
+    return f"{org.description} at line {line}" if line else org.description

@@ -1,0 +1,238 @@
+"""Run the engine and the rules over a batch of files and produce findings.
+
+A batch shares one :class:`~keyguard.analysis.engine.Project`, so modules reached by
+cross-module flows are parsed once per batch.  Positions are computed only for the
+modules that have something to report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from keyguard.analysis.context import AnalysisContext
+from keyguard.analysis.engine import ModuleInterp, Project
+from keyguard.analysis.events import Event
+from keyguard.analysis.values import Origin
+from keyguard.knowledge.schema import KnowledgeBase
+from keyguard.model import FileError, Finding, SourceRef, TraceStep
+from keyguard.registry import RULES
+from keyguard.rules.report import Hit
+from keyguard.source import SourceFile, parse, read_source
+
+
+@dataclass
+class TargetResult:
+    """What one target file's analysis produced, with the modules it depended on."""
+
+    path: str
+    findings: List[Finding] = field(default_factory=list)
+    errors: List[FileError] = field(default_factory=list)
+    deps: Dict[str, str] = field(default_factory=dict)  # path -> content hash
+
+
+class Loader:
+    """Reads and parses modules for one batch; remembers hashes and errors."""
+
+    def __init__(self, overrides: Optional[Mapping[str, str]] = None) -> None:
+        self.overrides = dict(overrides or {})
+        self.sources: Dict[str, SourceFile] = {}
+        self.errors: Dict[str, FileError] = {}
+        self.hashes: Dict[str, str] = {}
+        self.accessed: Set[str] = set()
+
+    def source(self, path: str) -> Optional[SourceFile]:
+        if path in self.sources:
+            return self.sources[path]
+        if path in self.errors:
+            return None
+        if path in self.overrides:
+            text = self.overrides[path]
+            src: object = SourceFile(path, text, text.encode("utf-8", "surrogatepass"))
+        else:
+            src = read_source(path)
+        if isinstance(src, FileError):
+            self.errors[path] = src
+            return None
+        assert isinstance(src, SourceFile)
+        self.sources[path] = src
+        self.hashes[path] = hashlib.sha256(src.raw).hexdigest()
+        return src
+
+    def __call__(self, path: str) -> Optional[cst.Module]:
+        self.accessed.add(path)
+        src = self.source(path)
+        if src is None:
+            return None
+        tree = parse(src.text, path)
+        if isinstance(tree, FileError):
+            self.errors[path] = tree
+            return None
+        return tree
+
+
+def analyze_batch(
+    targets: Sequence[str],
+    module_files: Mapping[str, str],
+    kb: KnowledgeBase,
+    enabled: FrozenSet[str],
+    reportable: Callable[[str], bool],
+    wipe_helpers: Tuple[str, ...] = (),
+    overrides: Optional[Mapping[str, str]] = None,
+) -> List[TargetResult]:
+    """Analyse ``targets`` (paths); findings are attributed to the target whose analysis found them."""
+    loader = Loader(overrides)
+    project = Project(kb, loader, module_files)
+    results: List[TargetResult] = []
+    trace_owner: Dict[int, TargetResult] = {}
+    for path in targets:
+        res = TargetResult(path)
+        results.append(res)
+        loader.accessed = set()
+        first_trace = project._trace_counter + 1
+        try:
+            interp = project.interp_for_path(path)
+            if interp is not None:
+                interp.analyze()
+        except RecursionError:
+            res.errors.append(FileError(path, "internal error: code nested too deeply to analyse"))
+        except Exception as exc:  # an engine bug must not stop the scan
+            res.errors.append(FileError(path, f"internal error while analysing: {type(exc).__name__}: {exc}"))
+        if path in loader.errors:
+            res.errors.append(loader.errors[path])
+        for t in range(first_trace, project._trace_counter + 1):
+            trace_owner[t] = res
+        for p in loader.accessed | {path}:
+            if p in loader.hashes:
+                res.deps[p] = loader.hashes[p]
+    # ---- rules
+    events: List[Event] = []
+    parents: Dict[object, Set[object]] = {}
+    trees: Dict[str, cst.Module] = {}
+    for interp in project.modules.values():
+        events.extend(interp.events)
+        parents.update(interp.path_parents)
+        trees[interp.path] = interp.tree
+    ctx = AnalysisContext(
+        kb=kb,
+        events=events,
+        code_of=lambda node, module: project.modules[module].code(node) if module in project.modules else "",
+        path_parents=parents,
+        wipe_helpers=wipe_helpers,
+        trees=trees,
+    )
+    hits = run_rules(ctx, enabled)
+    # owner of each hit: the trace of the events it came from (module-level hits go to their module)
+    by_target: Dict[str, TargetResult] = {r.path: r for r in results}
+    event_trace: Dict[int, int] = {}
+    for ev in events:
+        event_trace.setdefault(id(ev.node), ev.trace)
+    modules_with_hits = {h.module for h in hits if reportable(h.module)}
+    for h in hits:
+        if h.source is not None:
+            modules_with_hits.add(h.source.module)
+    positions = {m: _positions(trees[m]) for m in modules_with_hits if m in trees}
+    seen: Set[Tuple[str, str, int, int]] = set()
+    for h in hits:
+        if not reportable(h.module):
+            continue
+        finding = to_finding(h, positions)
+        if finding is None:
+            continue
+        k = (finding.code, finding.path, finding.line, finding.column)
+        if k in seen:
+            continue
+        seen.add(k)
+        owner = by_target.get(h.module)
+        if owner is None:
+            owner = trace_owner.get(event_trace.get(id(h.node), -1))
+        if owner is None:
+            owner = results[0] if results else None
+        if owner is not None:
+            owner.findings.append(finding)
+    return results
+
+
+def run_rules(ctx: AnalysisContext, enabled: FrozenSet[str]) -> List[Hit]:
+    hits: List[Hit] = []
+    rules = [RULES[c]() for c in sorted(enabled) if c in RULES]
+    by_kind: Dict[str, List[object]] = {}
+    for r in rules:
+        for k in r.kinds:
+            by_kind.setdefault(k, []).append(r)
+    for ev in ctx.events:
+        for r in by_kind.get(ev.kind, ()):
+            hits.extend(r.check(ev, ctx))  # type: ignore[attr-defined]
+    for r in rules:
+        hits.extend(r.finish(ctx))  # type: ignore[arg-type]
+    out: List[Hit] = []
+    seen: Set[Tuple[str, str, int]] = set()
+    for h in hits:
+        k = (h.code, h.module, id(h.node))
+        if k not in seen:
+            seen.add(k)
+            out.append(h)
+    return out
+
+
+def _positions(tree: cst.Module) -> Mapping[cst.CSTNode, object]:
+    wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+    return wrapper.resolve(PositionProvider)
+
+
+def _line(org: Origin, positions: Mapping[str, Mapping[cst.CSTNode, object]]) -> Optional[int]:
+    pos = positions.get(org.module, {}).get(org.node) if org.node is not None else None
+    return pos.start.line if pos is not None else None  # type: ignore[attr-defined]
+
+
+def to_finding(h: Hit, positions: Mapping[str, Mapping[cst.CSTNode, object]]) -> Optional[Finding]:
+    rule = RULES[h.code]
+    pos = positions.get(h.module, {}).get(h.node)
+    if pos is None:
+        return None
+    start, end = pos.start, pos.end  # type: ignore[attr-defined]
+    source = None
+    message = h.message
+    steps: List[TraceStep] = []
+    if h.source is not None:
+        line = _line(h.source, positions)
+        if line is not None:
+            other = h.source.module if h.source.module != h.module else None
+            source = SourceRef(line, h.source.description, other)
+            where = f"line {line}" if other is None else f"{other}:{line}"
+            message = message.replace("{source}", f"{h.source.description} at {where}")
+            spos = positions.get(h.source.module, {}).get(h.source.node)
+            if spos is not None:
+                steps.append(TraceStep(h.source.module, spos.start.line, spos.start.column + 1, h.source.description))  # type: ignore[attr-defined]
+        else:
+            message = message.replace("{source}", h.source.description)
+    else:
+        message = message.replace("{source}", "key material")
+    for node, module, text in h.steps:
+        p = positions.get(module, {}).get(node)
+        if p is not None:
+            steps.append(TraceStep(module, p.start.line, p.start.column + 1, text))  # type: ignore[attr-defined]
+    steps.append(TraceStep(h.module, start.line, start.column + 1, rule.name))
+    confidence = h.confidence
+    if h.source is not None and h.source.confidence == "medium" and confidence == "high":
+        confidence = "medium"
+    return Finding(
+        code=h.code,
+        name=rule.name,
+        severity=rule.severity,
+        path=h.module,
+        line=start.line,
+        column=start.column + 1,
+        end_line=end.line,
+        end_column=end.column + 1,
+        message=message,
+        fix=h.fix or rule.fix_title,
+        source=source,
+        confidence=confidence,
+        trace=tuple(steps),
+    )

@@ -1,0 +1,62 @@
+"""Small helpers shared by the rule families (message pieces, event predicates)."""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Optional
+
+from keyguard.analysis import labels as L
+from keyguard.analysis.context import AnalysisContext
+from keyguard.analysis.events import Event
+from keyguard.analysis.values import Origin, Value
+
+
+def data_of(ev: Event, name: str = "data") -> Value:
+    v = ev.value(name)
+    return v if v is not None else Value()
+
+
+def origin_of(v: Value) -> Optional[Origin]:
+    return v.key_origin()
+
+
+def confidence(ev: Event, org: Optional[Origin]) -> str:
+    if ev.confidence != "high":
+        return ev.confidence
+    if org is not None and org.confidence != "high":
+        return org.confidence
+    return "high" if ev.depth <= 1 else "medium"
+
+
+def target_desc(ctx: AnalysisContext, ev: Event, target: Optional[Value]) -> str:
+    if target is not None and target.file is not None and target.file.description:
+        return f"`{target.file.description}`"
+    if target is not None:
+        org = target.origin(L.TEMP)
+        if org is not None:
+            return org.description
+    return f"`{ev.describe}`" if ev.describe else "a file"
+
+
+def before(trace: List[Event], ev: Event) -> Iterable[Event]:
+    return (e for e in trace if e.seq < ev.seq)
+
+
+def after(trace: List[Event], ev: Event) -> Iterable[Event]:
+    return (e for e in trace if e.seq > ev.seq)
+
+
+def restrictive(mode: Optional[int]) -> bool:
+    return mode is not None and (mode & 0o077) == 0
+
+
+def permissive(mode: Optional[int]) -> bool:
+    return mode is not None and (mode & 0o077) != 0
+
+
+def umask_permissive(mask: Optional[int]) -> bool:
+    """A umask that leaves read or write access for group or other."""
+    return mask is not None and (~mask & 0o066) != 0
+
+
+def octal(mode: Optional[int]) -> str:
+    return "unknown" if mode is None else oct(mode)
