@@ -1,0 +1,1 @@
+"""Thin layers that run the keyguard engine inside other tools (flake8, editors via LSP)."""

@@ -1,0 +1,296 @@
+"""``keyguard lsp``: a language server (pygls 2.x) for editors.
+
+* Diagnostics are published on open, on save and — debounced by
+  :data:`DEBOUNCE_SECONDS` — while the user types.  Only the edited document is
+  re-analysed (with :func:`keyguard.api.scan_source`), in a worker thread so the
+  server keeps answering; a result computed for an outdated version of the
+  document is dropped.  Flows across modules need the whole project and are
+  reported by ``keyguard check`` only.
+* Each diagnostic carries the origin of the key (and the flow's trace) as
+  related information, so editors can jump from the sink to where the private
+  key was generated.
+* Hover on a flagged range shows the rule's documentation.
+* Code actions offer the autofixes of :mod:`keyguard.fixes` for the codes that
+  have one; the edit is computed for that single finding on the current text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from keyguard import __version__
+from keyguard.model import Finding, ScanResult
+
+try:
+    from lsprotocol import types as lsp
+    from pygls.lsp.server import LanguageServer
+    from pygls.uris import from_fs_path, to_fs_path
+    from pygls.workspace.position_codec import ServerTextPosition, ServerTextRange
+except ImportError:  # pragma: no cover - reported by main()
+    lsp = None  # type: ignore[assignment]
+    LanguageServer = object  # type: ignore[assignment,misc]
+
+log = logging.getLogger("keyguard.lsp")
+
+#: wait this long after the last keystroke before re-analysing (seconds)
+DEBOUNCE_SECONDS = 0.15
+
+_SEVERITY = {"critical": 1, "high": 1, "medium": 2, "low": 3}  # Error, Error, Warning, Information
+
+
+@dataclass
+class DocResult:
+    """The last analysis of one document version."""
+
+    version: Optional[int]
+    source: str
+    findings: Tuple[Finding, ...]
+    diagnostics: List[Any]
+    seconds: float
+
+
+@functools.lru_cache(maxsize=32)
+def _config_for(directory: str) -> Any:
+    from keyguard.config import Config, load_config
+
+    try:
+        return load_config(directory)
+    except Exception as exc:  # a broken pyproject must not kill the editor session
+        log.warning("keyguard: cannot read configuration in %s: %s", directory, exc)
+        return Config()
+
+
+class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
+    """The keyguard language server: per-document state and the analysis scheduler."""
+
+    def __init__(self, debounce: float = DEBOUNCE_SECONDS) -> None:
+        super().__init__("keyguard", __version__,
+                         text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        self.debounce = debounce
+        self.results: Dict[str, DocResult] = {}
+        self._pending: Dict[str, asyncio.Task] = {}
+        # one analysis at a time: scans are CPU-bound, parallel ones only compete for the GIL
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyguard-scan")
+
+    # -- analysis ------------------------------------------------------------------
+    def schedule(self, uri: str, delay: float) -> None:
+        """(Re)start the analysis of ``uri`` after ``delay`` seconds, cancelling a pending one."""
+        task = self._pending.pop(uri, None)
+        if task is not None and not task.done():
+            task.cancel()
+        self._pending[uri] = asyncio.get_running_loop().create_task(self._analyse_later(uri, delay))
+
+    async def _analyse_later(self, uri: str, delay: float) -> None:
+        try:
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await self.analyse(uri)
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # never let one document break the session
+            log.exception("keyguard: analysis of %s failed", uri)
+
+    async def analyse(self, uri: str) -> None:
+        """Analyse the current text of ``uri`` and publish its diagnostics."""
+        doc = self.workspace.get_text_document(uri)
+        version, source = doc.version, doc.source
+        path = to_fs_path(uri) or uri
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        result: ScanResult = await loop.run_in_executor(self._executor, _scan, source, path)
+        seconds = time.perf_counter() - started
+        current = self.workspace.get_text_document(uri)
+        if current.version != version:
+            return  # the text changed meanwhile; a newer analysis is scheduled
+        diagnostics = to_diagnostics(result, source, uri, doc)
+        self.results[uri] = DocResult(version, source, result.findings, diagnostics, seconds)
+        self.text_document_publish_diagnostics(
+            lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
+
+    def forget(self, uri: str) -> None:
+        task = self._pending.pop(uri, None)
+        if task is not None:
+            task.cancel()
+        self.results.pop(uri, None)
+        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+
+def _scan(source: str, path: str) -> ScanResult:
+    from keyguard.api import scan_source
+
+    directory = os.path.dirname(os.path.abspath(path)) if os.path.isabs(path) else os.getcwd()
+    return scan_source(source, path, _config_for(directory))
+
+
+# -- conversions -------------------------------------------------------------------
+
+def _range(doc: Any, lines: Sequence[str], line: int, col: int, end_line: int, end_col: int) -> Any:
+    """1-based code-point positions -> an LSP range in the client's units (UTF-16 by default)."""
+    start = ServerTextPosition(max(line - 1, 0), max(col - 1, 0))
+    end = ServerTextPosition(max(end_line - 1, start.line), max(end_col - 1, 0))
+    if (end.line, end.character) < (start.line, start.character):
+        end = ServerTextPosition(start.line, start.character)
+    return doc.position_codec.range_to_client_units(lines, ServerTextRange(start, end))
+
+
+def _location(uri: str, doc: Any, lines: Sequence[str], path: Optional[str], line: int, col: int = 1) -> Any:
+    target = uri if path is None or os.path.abspath(path) == (to_fs_path(uri) or "") else from_fs_path(
+        os.path.abspath(path))
+    rng = _range(doc, lines, line, col, line, col) if target == uri else lsp.Range(
+        start=lsp.Position(line=max(line - 1, 0), character=max(col - 1, 0)),
+        end=lsp.Position(line=max(line - 1, 0), character=max(col - 1, 0)))
+    return lsp.Location(uri=target or uri, range=rng)
+
+
+def to_diagnostics(result: ScanResult, source: str, uri: str, doc: Any) -> List[Any]:
+    """Findings and parse errors of one document as LSP diagnostics."""
+    from keyguard.fixes.codemods import CODEMODS
+
+    lines = source.splitlines(True)
+    out = []
+    for f in result.findings:
+        related = []
+        if f.source is not None:
+            related.append(lsp.DiagnosticRelatedInformation(
+                location=_location(uri, doc, lines, f.source.path, f.source.line),
+                message=f"key origin: {f.source.description}"))
+        for step in f.trace:
+            related.append(lsp.DiagnosticRelatedInformation(
+                location=_location(uri, doc, lines, step.path, step.line, step.column),
+                message=step.message))
+        out.append(lsp.Diagnostic(
+            range=_range(doc, lines, f.line, f.column, f.end_line, f.end_column),
+            message=f"{f.message}\nFix: {f.fix}" if f.fix else f.message,
+            severity=lsp.DiagnosticSeverity(_SEVERITY.get(f.severity, 1)),
+            code=f.code,
+            source="keyguard",
+            related_information=related or None,
+            data={"name": f.name, "fixable": f.code in CODEMODS, "line": f.line, "column": f.column,
+                  "end_line": f.end_line, "end_column": f.end_column},
+        ))
+    for e in result.errors:
+        out.append(lsp.Diagnostic(
+            range=_range(doc, lines, e.line, e.column, e.line, e.column + 1),
+            message=f"keyguard could not analyse this file: {e.message}",
+            severity=lsp.DiagnosticSeverity.Warning,
+            code="KG000",
+            source="keyguard",
+        ))
+    return out
+
+
+def _single_edit(old: str, new: str, doc: Any) -> Any:
+    """One TextEdit covering the changed lines only (keeps the editor's cursor and folds)."""
+    a, b = old.splitlines(True), new.splitlines(True)
+    pre = 0
+    while pre < min(len(a), len(b)) and a[pre] == b[pre]:
+        pre += 1
+    suf = 0
+    while suf < min(len(a), len(b)) - pre and a[-1 - suf] == b[-1 - suf]:
+        suf += 1
+    rng = lsp.Range(start=lsp.Position(line=pre, character=0),
+                    end=lsp.Position(line=len(a) - suf, character=0))
+    return lsp.TextEdit(range=rng, new_text="".join(b[pre:len(b) - suf]))
+
+
+def _overlap(r1: Any, r2: Any) -> bool:
+    s1, e1 = (r1.start.line, r1.start.character), (r1.end.line, r1.end.character)
+    s2, e2 = (r2.start.line, r2.start.character), (r2.end.line, r2.end.character)
+    return s1 <= e2 and s2 <= e1
+
+
+def create_server(debounce: float = DEBOUNCE_SECONDS) -> "KeyguardServer":
+    """Build the server with its features registered (separate from :func:`main` for tests)."""
+    server = KeyguardServer(debounce=debounce)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
+    async def did_open(ls: KeyguardServer, params: Any) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    async def did_change(ls: KeyguardServer, params: Any) -> None:
+        ls.schedule(params.text_document.uri, ls.debounce)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
+    async def did_save(ls: KeyguardServer, params: Any) -> None:
+        ls.schedule(params.text_document.uri, 0)
+
+    @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
+    async def did_close(ls: KeyguardServer, params: Any) -> None:
+        ls.forget(params.text_document.uri)
+
+    @server.feature(lsp.TEXT_DOCUMENT_HOVER)
+    def hover(ls: KeyguardServer, params: Any) -> Optional[Any]:
+        res = ls.results.get(params.text_document.uri)
+        if res is None:
+            return None
+        pos = params.position
+        here = lsp.Range(start=pos, end=pos)
+        hits = [d for d in res.diagnostics if d.code != "KG000" and _overlap(d.range, here)]
+        if not hits:
+            return None
+        from keyguard.report._common import rule_help_markdown
+
+        parts = []
+        for code in sorted({str(d.code) for d in hits}):
+            doc_md = rule_help_markdown(code) or ""
+            name = next((d.data or {}).get("name", "") for d in hits if d.code == code)
+            parts.append(f"### keyguard {code} `{name}`\n\n{doc_md}".rstrip())
+        return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown,
+                                                    value="\n\n---\n\n".join(parts)),
+                         range=hits[0].range)
+
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
+                    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+    def code_action(ls: KeyguardServer, params: Any) -> Optional[List[Any]]:
+        uri = params.text_document.uri
+        res = ls.results.get(uri)
+        if res is None:
+            return None
+        doc = ls.workspace.get_text_document(uri)
+        if doc.source != res.source:
+            return None  # stale: the next analysis will offer fresh actions
+        from keyguard.fixes.apply import _one_pass
+        from keyguard.fixes.codemods import CODEMODS
+
+        actions = []
+        for diag, finding in zip(res.diagnostics, res.findings):
+            if finding.code not in CODEMODS or not _overlap(diag.range, params.range):
+                continue
+            new, n, _ = _one_pass(res.source, [finding])
+            if n == 0 or new == res.source:
+                continue
+            actions.append(lsp.CodeAction(
+                title=f"keyguard: {CODEMODS[finding.code].title} ({finding.code})",
+                kind=lsp.CodeActionKind.QuickFix,
+                diagnostics=[diag],
+                is_preferred=True,
+                edit=lsp.WorkspaceEdit(changes={uri: [_single_edit(res.source, new, doc)]}),
+            ))
+        return actions
+
+    return server
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Serve on standard input/output until the client exits."""
+    del argv
+    if lsp is None:
+        import sys
+
+        print("keyguard lsp needs the 'lsp' extra: pip install 'keyguard[lsp]'", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=os.environ.get("KEYGUARD_LSP_LOG", "WARNING").upper())
+    create_server().start_io()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,9 @@
+import os
+
+
+def prepare() -> None:
+    old = os.umask(0o077)  # expect: KG204 - everyone can read what we create next
+    try:
+        pass
+    finally:
+        os.umask(old)

@@ -1,0 +1,8 @@
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+def make_key():
+    return rsa.generate_private_key(  # expect: KG601
+        public_exponent=65537,
+        key_size=3072,  # legacy device
+    )
