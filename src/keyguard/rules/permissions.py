@@ -591,8 +591,8 @@ class KeyFileFollowsSymlink(Rule):
             if info.creation not in ("default", "mode") or info.excl:
                 continue
             path = info.path
-            predictable = path is not None and (ctx.is_temp(path) or isinstance(path.const, str))
-            if not predictable:
+            # a fixed name in a directory every user can write to: /tmp, /var/tmp, /dev/shm ...
+            if path is None or not ctx.is_temp(path):
                 continue
             org = data_of(ev).key_origin()
             yield Hit(self.code, info.node, ev.module,
