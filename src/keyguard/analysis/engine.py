@@ -53,6 +53,9 @@ KEY_PATH_RE = re.compile(
     r"(?:^|[/\\])key\.pem$|[-_.]key\.pem$|\.p12$|\.pfx$)",
     re.I,
 )
+KEY_FUNC_RE = re.compile(r"private|priv_?key|privkey|ssh_?key|key_?pair|signing_?key|(?:^|_)pem(?:_|$)", re.I)
+_DATA_PARAMS = frozenset({"pem", "data", "content", "contents", "key", "key_data", "material", "blob", "der",
+                          "raw", "key_bytes", "secret", "payload", "body"})
 LOGGER_NAME_RE = re.compile(r"^_*(?:log|logger|LOG|LOGGER|Log|_log|_logger|log_?\w*|\w*_?logger)$")
 
 
@@ -1103,7 +1106,8 @@ class ModuleInterp:
                     confidence = "medium"
             if rows:
                 return self.apply_rows(rows, qname, None, args, kwargs, node, confidence)
-            return self.unknown_call(args, kwargs, node)
+            # remember what was constructed (curve classes, encryption objects ...)
+            return self.unknown_call(args, kwargs, node).evolve(attr="call:" + qname)
         if fval.receiver is not None and fval.attr is not None:
             return self.call_method(fval.receiver, fval.attr, args, kwargs, node)
         return self.unknown_call(args, kwargs, node)
@@ -1546,6 +1550,7 @@ class ModuleInterp:
 
     def _bind_params(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], entry: bool) -> Dict[str, Value]:
         env: Dict[str, Value] = {}
+        self._guess_func_name = fn.name
         params = fn.node.params
         positional = list(params.posonly_params) + list(params.params)
         args = list(args)
@@ -1596,7 +1601,11 @@ class ModuleInterp:
         return v.with_taints(guess.taints) if guess.taints else v
 
     def _param_guess(self, p: cst.Param, entry: bool) -> Value:
-        """An entry point's parameter: key material when its annotation or name says so."""
+        """An entry point's parameter: key material when its annotation or name says so.
+
+        ``def save_private_key(path, data)``: a generic data parameter of a function whose
+        name says it handles a private key is key material too (medium confidence).
+        """
         name = p.name.value
         ident = ("param", id(p), name)
         if p.annotation is not None:
@@ -1611,7 +1620,13 @@ class ModuleInterp:
             return Value(taints=((label, self.origin(f"private key parameter `{name}`", p, "medium")),), ident=ident)
         if PASS_NAME_RE.search(name) and "file" not in name.lower() and "fd" not in name.lower():
             return Value(taints=((L.PASSPHRASE, self.origin(f"passphrase parameter `{name}`", p, "medium")),), ident=ident)
+        fname = self._guess_func_name
+        if fname and KEY_FUNC_RE.search(fname) and "public" not in fname.lower() and "cert" not in fname.lower():
+            if name in _DATA_PARAMS:
+                return Value(taints=((L.KEY_MATERIAL, self.origin(f"private key parameter `{name}` of `{fname}`", p, "medium")),), ident=ident)
         return Value(ident=ident)
+
+    _guess_func_name: str = ""
 
 
 # ----------------------------------------------------------------------------- small utilities
