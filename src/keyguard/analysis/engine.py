@@ -1355,16 +1355,13 @@ class ModuleInterp:
                 return result or CLEAN
         if label in L.KEY_LABELS:
             what = "private key" if label == L.PRIVATE_KEY else "private key material"
-            if recv is not None and label == L.KEY_MATERIAL:
-                org = self.origin(f"{what} from {desc}", node, confidence)
-            else:
-                org = self.origin(f"{what} from {desc}", node, confidence)
-            taints: Tuple = ((label, org),)
+            org = self.origin(f"{what} from {desc}", node, confidence)
             if recv is not None:
-                # keep where the key itself came from for the message, after the serialization
+                # a serialization of a known key: name where the key itself was made
                 ko = recv.origin(L.PRIVATE_KEY)
                 if ko is not None:
-                    org = Origin(f"private key from {self._describe_origin(ko)} serialized by {desc}", node, self.path, confidence) if False else org
+                    org = Origin(ko.description, ko.node, ko.module, ko.confidence if confidence == "high" else confidence)
+            taints: Tuple = ((label, org),)
             if recv is not None and label == L.KEY_MATERIAL and id(node) not in self._into_buffer:
                 self.emit("serialize", node, describe=desc, data=Value(taints=taints))
             spec = row.spec("unencrypted_unless")
