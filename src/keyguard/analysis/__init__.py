@@ -1,0 +1,1 @@
+"""Analysis layer: facts computed once (names, constants, taint, argv model)."""
