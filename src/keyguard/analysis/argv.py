@@ -264,8 +264,11 @@ class _Parser:
     """Parses one tool invocation with one reading of the ambiguous options (``choices``)."""
 
     def __init__(self, tool: ToolSpec, values: frozenset, flags: frozenset, unknown: str,
-                 tokens: List[_Tok], choices: Tuple[bool, ...]) -> None:
+                 tokens: List[_Tok], choices: Tuple[bool, ...], scan: bool = False) -> None:
         self.tool = tool
+        # scan: the grammar does not know this sub-command; look for the listed options anywhere
+        # (unknown options are flags, positionals do not end the options).
+        self.scan = scan
         self.values = values
         self.flags = flags
         self.unknown = unknown
@@ -304,7 +307,7 @@ class _Parser:
     def unknown_option(self, name: str, i: int, inline: bool) -> int:
         """Record an option missing from the grammar; return how many tokens it consumed."""
         res = self.result
-        if self.unknown in ("flag", "cipher") or inline or self.looks_like_option(i + 1):
+        if self.scan or self.unknown in ("flag", "cipher") or inline or self.looks_like_option(i + 1):
             res.unknown_flags.append(name)
             return 1
         takes_value = self.choices[self.points] if self.points < len(self.choices) else False
@@ -361,7 +364,7 @@ class _Parser:
             text = arg.prefix
             if res.closed or not text.startswith("-") or text == "-" or arg.starts_with_hole:
                 res.positionals.append(self.tokens[i])
-                if style in ("openssl", "getopt"):
+                if style in ("openssl", "getopt") and not self.scan:
                     res.closed = True
                 i += 1
                 continue
@@ -387,13 +390,13 @@ class _Parser:
 
 
 def _parse_all(tool: ToolSpec, values: frozenset, flags: frozenset, unknown: str,
-               tokens: List[_Tok]) -> List[_Parse]:
+               tokens: List[_Tok], scan: bool = False) -> List[_Parse]:
     """Every reading of the ambiguous options (up to 2**_MAX_CHOICES)."""
     results: List[_Parse] = []
     pending: List[Tuple[bool, ...]] = [()]
     while pending:
         choices = pending.pop()
-        parser = _Parser(tool, values, flags, unknown, tokens, choices)
+        parser = _Parser(tool, values, flags, unknown, tokens, choices, scan)
         results.append(parser.run())
         for j in range(len(choices), min(parser.points, _MAX_CHOICES)):
             pending.append(choices + (False,) * (j - len(choices)) + (True,))
@@ -511,6 +514,8 @@ class _Classifier:
         if to_stdout:
             targets = [t for t in self.cmd.redirects if t.arg.redirect in _STDOUT_REDIRECTS]
             redirect = targets[-1] if targets else None
+        if not files and not to_stdout:
+            produces = proven = False  # e.g. req -x509 -key old.pem: no new key is written anywhere
         if produces:
             self.key_outputs = [t for _, t in files] + ([redirect] if redirect else [])
             self.key_to_stdout = to_stdout and redirect is None
@@ -658,7 +663,7 @@ def _select_row(
     if moded:
         values = frozenset().union(*(r.value_options for r in rows))
         flags = frozenset().union(*(r.flag_options for r in rows)) - values
-        present = {o.name for p in _parse_all(tool, values, flags, "flag", rest) for o in p.opts}
+        present = {o.name for p in _parse_all(tool, values, flags, "flag", rest, scan=True) for o in p.opts}
         for row in moded:
             if present.intersection(row.mode_flags):
                 return row, rest, tool.name
@@ -682,7 +687,8 @@ def _classify(cmd: _Cmd, grammar: ToolGrammar) -> Optional[_CommandResult]:
     if selected is None:
         return None
     row, args, display = selected
-    readings = _parse_all(tool, row.value_options, row.flag_options, row.unknown_options, args)
+    scan = row.is_wildcard or not row.writes_key
+    readings = _parse_all(tool, row.value_options, row.flag_options, row.unknown_options, args, scan)
     common: Optional[Dict[Tuple[str, Loc], _Found]] = None
     first: Optional[_Classifier] = None
     for parse in readings:
