@@ -15,13 +15,15 @@ from keyguard.analysis.argv import (
     Arg,
     Hole,
     analyze_command,
+    analyze_shell,
     classify_command,
+    classify_shell,
     command_secret_args,
     split_shell,
     split_shell_commands,
     to_args,
 )
-from keyguard.analysis.tool_grammar import ToolGrammarError, load_grammar
+from keyguard.analysis.tool_grammar import DEFAULT_PATH, ToolGrammarError, load_grammar
 
 PW = Hole(passphrase=True, text_hint="pw")
 KEY = Hole(key=True, text_hint="pem")
@@ -299,6 +301,15 @@ WRAPPER_CASES = [
      [("KG501", "/tmp/k"), ("KG502", "-nodes")]),
     ("bash-lc-sudo-step", ["bash", "-lc", "sudo step crypto keypair p.pem '/tmp/my key.pem'"],
      [("KG501", "/tmp/my key.pem")]),
+    ("bash-o-pipefail", ["bash", "-o", "pipefail", "-c", "openssl genrsa -aes256 -out /tmp/k | cat"],
+     [("KG501", "/tmp/k")]),
+    ("su-user-c", ["su", "deploy", "-c", "ssh-keygen -q -N '' -f /tmp/k"], [("KG501", "/tmp/k"), ("KG502", "")]),
+    ("sh-script-then-c-is-script-argument", ["sh", "x.sh", "-c", "openssl genrsa -aes256 -out /tmp/k"], []),
+    ("ssh-remote-string", ["ssh", "-i", "id", "-p", "22", "root@h", "openssl genrsa -aes256 -out /tmp/k 2048"],
+     [("KG501", "/tmp/k")]),
+    ("ssh-remote-words", ["ssh", "h", "step", "crypto", "keypair", "p", "/tmp/k", "--password-file", "f"],
+     [("KG501", "/tmp/k")]),
+    ("ssh-no-command", ["ssh", "-N", "-L", "1:a:2", "h"], []),
     ("not-a-tool", ["cp", "key.pem", "/tmp/"], []),
     ("sh-script-file", ["sh", "gen.sh", "/tmp/k"], []),
     ("unknown-executable", [UNKNOWN, "genrsa", "-out", "/tmp/k"], []),
@@ -345,6 +356,14 @@ SHELL_CASES = [
 @pytest.mark.parametrize("command,expected", [c[1:] for c in SHELL_CASES], ids=[c[0] for c in SHELL_CASES])
 def test_shell_strings(command, expected):
     assert found_shell(command) == sorted(expected)
+
+
+@pytest.mark.parametrize("command,expected", [c[1:] for c in SHELL_CASES], ids=[c[0] for c in SHELL_CASES])
+def test_classify_shell_matches_sh_c(command, expected):
+    pieces = command if isinstance(command, tuple) else (command,)
+    issues = classify_shell(pieces, ref="call")
+    assert sorted((i.code, i.arg.display()) for i in issues) == sorted(expected)
+    assert all(i.index == 0 and i.arg.ref == "call" for i in issues)
 
 
 # ------------------------------------------------------------------------------------------
@@ -448,6 +467,12 @@ def test_secret_args_plain_holes_are_not_secret():
     assert command_secret_args(to_args(["cp", TMPDIR, UNKNOWN])) == []
 
 
+def test_secret_args_shell_string_with_unknown_command():
+    report = analyze_shell(("cd /srv; ", UNKNOWN, " --data ", KEY, "; openssl genrsa -aes256 -out k"), ref="c")
+    assert [a.pieces for a in report.secret_args] == [(KEY,)]
+    assert report.issues == ()
+
+
 def test_secret_args_inside_shell_string():
     script = Arg(("echo ", KEY, " | nc host 9"), ref="call")
     secrets = command_secret_args([Arg.literal("sh"), Arg.literal("-c"), script])
@@ -543,7 +568,7 @@ def test_packaged_grammar_loads_every_tool():
 
 
 def _bad_grammar(tmp_path: Path, command_row: str) -> Path:
-    text = Path(load_grammar.__wrapped__.__globals__["DEFAULT_PATH"]).read_text()
+    text = DEFAULT_PATH.read_text()
     path = tmp_path / "tools.toml"
     path.write_text(text + "\n[[command]]\n" + command_row)
     return path

@@ -21,8 +21,17 @@ it is a passphrase). This module is pure: no libcst, no I/O besides the cached g
   - KG503: a passphrase is on the command line (``-passout pass:...``, ``ssh-keygen -N secret``,
     ``certtool --password x``) where a file or an fd should carry it.
 
+* :func:`classify_shell` / :func:`analyze_shell` do the same for a shell command string
+  (``os.system``, ``os.popen``, ``shell=True``), every simple command of it included.
 * :func:`command_secret_args` lists argv elements carrying key material or a passphrase, for the
   engine's generic KG402, minus those already reported as KG503.
+* :func:`analyze_command` returns all of it at once (:class:`ArgvReport`), plus facts the engine
+  can use (:class:`CommandInfo`: the key is printed to stdout, so the call's output is key
+  material; ``env:VAR`` names a variable that will hold a passphrase).
+
+Wrappers looked through (data in tools.toml): ``sudo``, ``doas``, ``env``, ``exec``, ``nohup``,
+``nice``, ``ionice``, ``stdbuf``, ``timeout``, ``runuser``, ``time``, ``setsid``, ``busybox``,
+``sh/bash/... -c``, ``su -c`` and ``ssh host 'command'`` (the remote /tmp is just as exposed).
 
 Decisions (documented in the report and the tests):
 
@@ -45,7 +54,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from keyguard.analysis.shell import (
     RESERVED_WORDS,
@@ -70,8 +79,10 @@ __all__ = [
     "split_shell",
     "split_shell_commands",
     "classify_command",
+    "classify_shell",
     "command_secret_args",
     "analyze_command",
+    "analyze_shell",
 ]
 
 
@@ -174,22 +185,33 @@ def _skip_wrapper_options(tokens: List[_Tok], wrapper: WrapperSpec, assignments:
 
 
 def _shell_script(tokens: List[_Tok], wrapper: WrapperSpec) -> Optional[_Tok]:
-    for i in range(1, len(tokens)):
+    """The inline script of ``sh -c 'script'`` (``bash -lc``, ``bash -o pipefail -c``, ``su u -c``)."""
+    i = 1
+    while i < len(tokens):
         text = tokens[i].arg.text
+        i += 1
         if text is None:
             continue
         if text == "--":
             return None
-        is_cluster = text.startswith("-") and not text.startswith("--") and "c" in text[1:]
-        if text in wrapper.script_options or ("-c" in wrapper.script_options and is_cluster and text.isascii()):
-            return tokens[i + 1] if i + 1 < len(tokens) else None
-        if not text.startswith("-"):
-            return None  # `sh script.sh`: no inline script
+        if text in wrapper.value_options:
+            i += 1
+            continue
+        is_cluster = text.startswith("-") and not text.startswith("--") and "c" in text[1:] and text.isascii()
+        if text in wrapper.script_options or ("-c" in wrapper.script_options and is_cluster):
+            return tokens[i] if i < len(tokens) else None
+        if not text.startswith(("-", "+")) and not wrapper.script_after_positionals:
+            return None  # `sh script.sh ...`: no inline script
     return None
 
 
-def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, depth: int = 0) -> List[_Cmd]:
-    """Strip wrappers and assignments; return the commands that run (several for sh -c 'a; b')."""
+def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, seen: List[_Tok],
+            depth: int = 0) -> List[_Cmd]:
+    """Strip wrappers and assignments; return the commands that run (several for sh -c 'a; b').
+
+    Every token looked at, the words of split shell scripts included, is appended to ``seen``.
+    """
+    seen.extend(tokens)
     redirects = [t for t in tokens if t.arg.redirect]
     tokens = [t for t in tokens if not t.arg.redirect]
     assignments: List[_Tok] = []
@@ -213,14 +235,39 @@ def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, depth:
             out: List[_Cmd] = []
             for j, words in enumerate(_numbered(split_shell_commands(script.arg.pieces, script.arg.ref))):
                 sub = [_Tok((script.loc[0], k), w) for k, w in words]
-                for cmd in _unwrap(sub, grammar, False, depth + 1):
+                for cmd in _unwrap(sub, grammar, False, seen, depth + 1):
                     cmd.assignments[:0] = assignments
                     out.append(cmd)
             return out
         i = _skip_wrapper_options(tokens, wrapper, assignments)
         i += wrapper.positionals
         tokens = tokens[i:]
+        if wrapper.kind == "remote":
+            # ssh host 'cmd' / ssh host cmd args: the remote shell splits the joined words. Each
+            # element is split on its own so every word keeps the position of its element.
+            if depth >= 5:
+                return []
+            out = []
+            for words in _remote_commands(tokens):
+                for cmd in _unwrap(words, grammar, unknown_tail, seen, depth + 1):
+                    out.append(cmd)
+            return out
     return []
+
+
+def _remote_commands(tokens: List[_Tok]) -> List[List[_Tok]]:
+    commands: List[List[_Tok]] = []
+    current: List[_Tok] = []
+    for tok in tokens:
+        split = _numbered(split_shell_commands(tok.arg.pieces, tok.arg.ref))
+        for n, words in enumerate(split):
+            if n:
+                commands.append(current)
+                current = []
+            current.extend(_Tok((tok.loc[0], k), w) for k, w in words)
+    if current:
+        commands.append(current)
+    return commands
 
 
 def _numbered(commands: List[List[Arg]]) -> List[List[Tuple[int, Arg]]]:
@@ -711,21 +758,11 @@ def _is_secret(arg: Arg) -> bool:
     return any(isinstance(p, str) and _PEM_PRIVATE in p for p in arg.pieces)
 
 
-def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False) -> ArgvReport:
-    """Classify an argv: KG5xx issues, secret elements for KG402, and per-command facts.
-
-    ``argv`` is the list the engine reconstructed (``subprocess.run([...])``), or the split words
-    of a shell string. ``unknown_tail`` says more elements follow that the engine could not
-    resolve (``[..., *extra]``): nothing is concluded from their absence.
-    """
-    grammar = load_grammar()
-    tokens = [_Tok((i, -1), a) for i, a in enumerate(argv)]
+def _report(cmds: List[_Cmd], seen: List[_Tok], top: List[_Tok], grammar: ToolGrammar) -> ArgvReport:
     issues: List[ToolIssue] = []
     infos: List[CommandInfo] = []
     reported: Set[Loc] = set()
-    all_tokens: List[_Tok] = []
-    for cmd in _unwrap(tokens, grammar, unknown_tail):
-        all_tokens.extend(cmd.assignments + cmd.tokens + cmd.redirects)
+    for cmd in cmds:
         result = _classify(cmd, grammar)
         if result is None:
             continue
@@ -734,20 +771,57 @@ def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False) -> ArgvRepo
             issues.append(ToolIssue(f.code, f.arg, result.info.tool, f.message, f.fix, f.loc[0]))
             if f.code == "KG503":
                 reported.add(f.loc)
-    # KG402 candidates: every element (of every unwrapped command, else of the raw argv) with key
-    # material or a passphrase, except those KG503 already reports.
-    seen: Set[Loc] = set()
+    # KG402 candidates: every element with key material or a passphrase (the words of a shell
+    # string one by one), except those KG503 already reports.
+    split = {t.loc[0] for t in seen if t.loc[1] != -1}
+    done: Set[Loc] = set()
     secrets: List[Arg] = []
-    for tok in all_tokens + tokens:
-        if tok.loc in seen:
+    for tok in seen + top:
+        if tok.loc in done:
             continue
-        seen.add(tok.loc)
-        if tok.loc[1] == -1 and any(t.loc[0] == tok.loc[0] and t.loc[1] != -1 for t in all_tokens):
+        done.add(tok.loc)
+        if tok.loc[1] == -1 and tok.loc[0] in split:
             continue  # a shell string: its words were examined one by one
         if tok.loc in reported or not _is_secret(tok.arg):
             continue
         secrets.append(tok.arg)
     return ArgvReport(tuple(issues), tuple(secrets), tuple(infos))
+
+
+def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False) -> ArgvReport:
+    """Classify an argv: KG5xx issues, secret elements for KG402, and per-command facts.
+
+    ``argv`` is the list the engine reconstructed (``subprocess.run([...])``). Wrappers are
+    looked through (``sudo``, ``env A=b``, ``timeout 10``, ``nice``, ``sh -c 'script'``...).
+    ``unknown_tail`` says more elements follow that the engine could not resolve
+    (``[..., *extra]``): nothing is concluded from their absence.
+    """
+    grammar = load_grammar()
+    top = [_Tok((i, -1), a) for i, a in enumerate(argv)]
+    seen: List[_Tok] = []
+    cmds = _unwrap(top, grammar, unknown_tail, seen)
+    return _report(cmds, seen, top, grammar)
+
+
+def analyze_shell(pieces: Union[str, Sequence[Piece]], ref: object = None) -> ArgvReport:
+    """Classify a shell command string (``os.system``, ``os.popen``, ``shell=True``).
+
+    Same as running it through ``/bin/sh -c``: the string is split (see
+    :func:`split_shell_commands`) and every simple command in it is classified. Issue indexes
+    are 0 (the string itself); every Arg carries ``ref``.
+    """
+    grammar = load_grammar()
+    script = Arg(tuple(_flat_pieces(pieces)), ref)
+    top = [_Tok((0, -1), script)]
+    seen: List[_Tok] = list(top)
+    cmds: List[_Cmd] = []
+    for words in _numbered(split_shell_commands(script.pieces, ref)):
+        cmds.extend(_unwrap([_Tok((0, k), w) for k, w in words], grammar, False, seen, 1))
+    return _report(cmds, seen, top, grammar)
+
+
+def _flat_pieces(pieces: Union[str, Sequence[Piece]]) -> Sequence[Piece]:
+    return (pieces,) if isinstance(pieces, str) else pieces
 
 
 def classify_command(argv: Sequence[Arg], unknown_tail: bool = False) -> List[ToolIssue]:
@@ -757,6 +831,11 @@ def classify_command(argv: Sequence[Arg], unknown_tail: bool = False) -> List[To
     whether it is reported.
     """
     return list(analyze_command(argv, unknown_tail).issues)
+
+
+def classify_shell(pieces: Union[str, Sequence[Piece]], ref: object = None) -> List[ToolIssue]:
+    """KG501/KG502/KG503 issues of a shell command string (see :func:`analyze_shell`)."""
+    return list(analyze_shell(pieces, ref).issues)
 
 
 def command_secret_args(argv: Sequence[Arg], unknown_tail: bool = False) -> List[Arg]:

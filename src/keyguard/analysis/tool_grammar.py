@@ -24,7 +24,7 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "tools.tom
 STYLES = ("openssl", "go", "gnu", "getopt")
 UNKNOWN_OPTION_KINDS = ("flag", "cipher", "ambiguous")
 PASSPHRASE_FORMATS = ("source", "literal")
-WRAPPER_KINDS = ("prefix", "shell")
+WRAPPER_KINDS = ("prefix", "shell", "remote")
 
 
 class ToolGrammarError(ValueError):
@@ -106,6 +106,7 @@ class WrapperSpec:
     assignments: bool
     positionals: int
     script_options: Tuple[str, ...]
+    script_after_positionals: bool
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ _TOOL_KEYS = {
 }
 _WRAPPER_KEYS = {
     "names": list, "kind": str, "value_options": list, "assignments": bool,
-    "positionals": int, "script_options": list,
+    "positionals": int, "script_options": list, "script_after_positionals": bool,
 }
 
 
@@ -296,6 +297,7 @@ def _wrapper(row: Dict[str, Any], where: str) -> WrapperSpec:
         assignments=row.get("assignments", False),
         positionals=row.get("positionals", 0),
         script_options=tuple(row.get("script_options", ())),
+        script_after_positionals=row.get("script_after_positionals", False),
     )
 
 
