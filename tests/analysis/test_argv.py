@@ -339,7 +339,11 @@ SHELL_CASES = [
     ("fstring-holes",
      ("openssl genrsa -aes256 -passout pass:", PW, " -out ", TMPDIR, "/k.pem 2048"),
      [("KG501", "{tmpdir}/k.pem"), ("KG503", "pass:{pw}")]),
-    ("mktemp-substitution", "openssl genrsa -aes256 -out $(mktemp -d)/k.pem", [("KG501", "{$(mktemp)}/k.pem")]),
+    ("mktemp-substitution", "openssl genrsa -aes256 -out $(mktemp -d)/k.pem", [("KG501", "$(mktemp)/k.pem")]),
+    ("quoted-mktemp", 'openssl genrsa -out "$(mktemp)" 2048', [("KG501", "$(mktemp)"), ("KG502", "$(mktemp)")]),
+    ("shell-variable-passphrase", "ssh-keygen -t ed25519 -N \"$PASSPHRASE\" -f ~/.ssh/id",
+     [("KG503", "$PASSPHRASE")]),
+    ("last-out-wins", "openssl genrsa -out /tmp/a -out /srv/b -aes256", []),
     ("comment", "openssl genrsa -aes256 -out key.pem # -out /tmp/x", []),
     ("exec", "exec openssl genrsa -out /tmp/k 2048", [("KG501", "/tmp/k"), ("KG502", "/tmp/k")]),
     ("semicolon-second-command", "umask 077; ssh-keygen -q -N '' -f /dev/shm/id",
@@ -408,6 +412,11 @@ def test_passphrase_is_masked_in_message():
     assert "hunter2" not in issues[0].message
     assert "pass:***" in issues[0].message
     assert "file:" in issues[0].fix
+
+
+def test_shell_variable_passphrase_message_names_the_variable():
+    (issue,) = classify_shell('openssl genrsa -aes256 -passout "pass:$KEY_PW" -out k.pem')
+    assert issue.code == "KG503" and "(pass:$KEY_PW)" in issue.message
 
 
 def test_index_points_at_top_level_element():

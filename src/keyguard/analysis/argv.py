@@ -489,12 +489,26 @@ def _last_values(parse: _Parse, names: Iterable[str]) -> List[Tuple[str, _Tok]]:
     return sorted(last.items(), key=lambda item: item[1].loc)
 
 
+_SHELL_REFERENCE = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*|\{[A-Za-z_][A-Za-z0-9_]*\})")
+
+
 def _mask(arg: Arg, keep: int) -> str:
-    """Display a passphrase element without its secret text (keep the source prefix)."""
+    """Display a passphrase element without its secret text (keep the source prefix).
+
+    Literal text becomes ``***``; holes show their hint and a bare shell variable reference
+    (``$PASSPHRASE``, expanded by the shell into the tool's argv) is shown as written.
+    """
     head = arg.prefix[:keep]
     rest = arg.drop(keep)
-    shown = "".join(p.display() if isinstance(p, Hole) else "***" for p in rest.pieces)
-    return head + (shown or "")
+    shown = []
+    for piece in rest.pieces:
+        if isinstance(piece, Hole):
+            shown.append(piece.display())
+        elif _SHELL_REFERENCE.fullmatch(piece):
+            shown.append(piece)
+        else:
+            shown.append("***")
+    return head + "".join(shown)
 
 
 def _starts_with_source(arg: Arg, sources: Tuple[str, ...]) -> Optional[str]:

@@ -38,6 +38,9 @@ class Hole:
     text_hint: Optional[str] = None
 
     def display(self) -> str:
+        """``{hint}``; a shell substitution hint (``$(mktemp)``) is shown as it was written."""
+        if self.text_hint and self.text_hint.startswith("$"):
+            return self.text_hint
         return "{" + (self.text_hint or "\u2026") + "}"
 
 
