@@ -344,6 +344,10 @@ SHELL_CASES = [
     ("shell-variable-passphrase", "ssh-keygen -t ed25519 -N \"$PASSPHRASE\" -f ~/.ssh/id",
      [("KG503", "$PASSPHRASE")]),
     ("last-out-wins", "openssl genrsa -out /tmp/a -out /srv/b -aes256", []),
+    ("cd-tmp-relative-key", "cd /tmp && openssl genrsa -aes256 -out k.pem", [("KG501", "k.pem")]),
+    ("cd-tmp-then-cd-back", "cd /tmp && cd /srv/keys && openssl genrsa -aes256 -out k.pem", []),
+    ("cd-tmp-then-subdir", "cd $TMPDIR; cd work; ssh-keygen -q -N '' -f id", [("KG501", "id"), ("KG502", "")]),
+    ("cd-tmp-absolute-key", "cd /tmp && openssl genrsa -aes256 -out /srv/k.pem", []),
     ("comment", "openssl genrsa -aes256 -out key.pem # -out /tmp/x", []),
     ("exec", "exec openssl genrsa -out /tmp/k 2048", [("KG501", "/tmp/k"), ("KG502", "/tmp/k")]),
     ("semicolon-second-command", "umask 077; ssh-keygen -q -N '' -f /dev/shm/id",
@@ -417,6 +421,19 @@ def test_passphrase_is_masked_in_message():
 def test_shell_variable_passphrase_message_names_the_variable():
     (issue,) = classify_shell('openssl genrsa -aes256 -passout "pass:$KEY_PW" -out k.pem')
     assert issue.code == "KG503" and "(pass:$KEY_PW)" in issue.message
+
+
+@pytest.mark.parametrize("argv,cwd,expected", [
+    (["openssl", "genrsa", "-aes256", "-out", "k.pem"], A(TMPDIR), [("KG501", "k.pem")]),
+    (["openssl", "genrsa", "-aes256", "-out", "/srv/k.pem"], A(TMPDIR), []),
+    (["step", "crypto", "keypair", "p.pub", "keys/k.key"], A("/var/tmp/work"), [("KG501", "keys/k.key")]),
+    (["step", "crypto", "keypair", "p.pub", "k.key"], A("/srv/app"), []),
+    (["openssl", "genrsa", "-aes256", "-out", "k.pem"], A(UNKNOWN), []),
+])
+def test_working_directory(argv, cwd, expected):
+    issues = classify_command(to_args(argv), cwd=cwd)
+    assert sorted((i.code, i.arg.display()) for i in issues) == expected
+    assert all("in the working directory" in i.message for i in issues)
 
 
 def test_index_points_at_top_level_element():

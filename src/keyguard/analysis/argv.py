@@ -153,6 +153,7 @@ class _Cmd:
     assignments: List[_Tok]
     redirects: List[_Tok]
     unknown_tail: bool
+    cwd: Optional[Arg] = None  # working directory, when known (subprocess cwd=, `cd DIR &&`)
 
 
 _ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
@@ -206,7 +207,7 @@ def _shell_script(tokens: List[_Tok], wrapper: WrapperSpec) -> Optional[_Tok]:
 
 
 def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, seen: List[_Tok],
-            depth: int = 0) -> List[_Cmd]:
+            depth: int = 0, cwd: Optional[Arg] = None) -> List[_Cmd]:
     """Strip wrappers and assignments; return the commands that run (several for sh -c 'a; b').
 
     Every token looked at, the words of split shell scripts included, is appended to ``seen``.
@@ -227,15 +228,15 @@ def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, seen: 
             return []
         wrapper = grammar.wrapper_for(name)
         if wrapper is None:
-            return [_Cmd(tokens, assignments, redirects, unknown_tail)]
+            return [_Cmd(tokens, assignments, redirects, unknown_tail, cwd)]
         if wrapper.kind == "shell":
             script = _shell_script(tokens, wrapper)
             if script is None or depth >= 5:
                 return []
             out: List[_Cmd] = []
-            for j, words in enumerate(_numbered(split_shell_commands(script.arg.pieces, script.arg.ref))):
-                sub = [_Tok((script.loc[0], k), w) for k, w in words]
-                for cmd in _unwrap(sub, grammar, False, seen, depth + 1):
+            for sub in _script_commands(script):
+                cwd = _after_cd(sub, cwd)
+                for cmd in _unwrap(sub, grammar, False, seen, depth + 1, cwd):
                     cmd.assignments[:0] = assignments
                     out.append(cmd)
             return out
@@ -248,11 +249,48 @@ def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, seen: 
             if depth >= 5:
                 return []
             out = []
+            cwd = None  # the remote side starts in the remote home directory
             for words in _remote_commands(tokens):
-                for cmd in _unwrap(words, grammar, unknown_tail, seen, depth + 1):
-                    out.append(cmd)
+                cwd = _after_cd(words, cwd)
+                out.extend(_unwrap(words, grammar, unknown_tail, seen, depth + 1, cwd))
             return out
     return []
+
+
+def _script_commands(script: _Tok) -> List[List[_Tok]]:
+    """The simple commands of a shell script element, each word located inside the element."""
+    return [[_Tok((script.loc[0], k), w) for k, w in words]
+            for words in _numbered(split_shell_commands(script.arg.pieces, script.arg.ref))]
+
+
+def _absolute(arg: Arg) -> bool:
+    """The path does not depend on the working directory (or may not: a leading hole)."""
+    text = arg.prefix
+    if arg.starts_with_hole or not text:
+        return True
+    return text.startswith(("/", "~", "$", "%", "\\")) or (len(text) > 1 and text[1] == ":")
+
+
+def _after_cd(words: List[_Tok], cwd: Optional[Arg]) -> Optional[Arg]:
+    """The working directory after a `cd DIR` command (an approximation: subshells are ignored)."""
+    if not words or words[0].arg.text not in ("cd", "pushd"):
+        return cwd
+    target = [w.arg for w in words[1:] if not w.arg.redirect and not (w.arg.text or "x").startswith("-")]
+    if not target:
+        return None  # `cd` alone: the home directory
+    if _absolute(target[0]):
+        return target[0]
+    return cwd if cwd is not None and cwd.is_temp else target[0]
+
+
+def _in_temp(arg: Arg, cwd: Optional[Arg]) -> bool:
+    return arg.is_temp or (cwd is not None and cwd.is_temp and not _absolute(arg))
+
+
+def _where(arg: Arg, cwd: Optional[Arg]) -> str:
+    if arg.is_temp or cwd is None:
+        return arg.display()
+    return f"{arg.display()} in the working directory {cwd.display()}"
 
 
 def _remote_commands(tokens: List[_Tok]) -> List[List[_Tok]]:
@@ -582,16 +620,17 @@ class _Classifier:
             self.key_to_stdout = to_stdout and redirect is None
 
         if proven:
+            cwd = self.cmd.cwd
             for name, tok in files:
-                if tok.arg.is_temp:
+                if _in_temp(tok.arg, cwd):
                     where = f"`{self.display} {name}`" if name else f"`{self.display}`"
                     found.append(_Found("KG501", tok.loc, tok.arg,
-                                        f"{where} writes the private key to {tok.arg.display()}, a temporary location",
-                                        tool.fix_temp))
-            if redirect is not None and redirect.arg.is_temp:
+                                        f"{where} writes the private key to {_where(tok.arg, cwd)}, a temporary "
+                                        "location", tool.fix_temp))
+            if redirect is not None and _in_temp(redirect.arg, cwd):
                 found.append(_Found("KG501", redirect.loc, redirect.arg,
                                     f"`{self.display}` prints the private key and the shell redirects it to "
-                                    f"{redirect.arg.display()}, a temporary location", tool.fix_temp))
+                                    f"{_where(redirect.arg, cwd)}, a temporary location", tool.fix_temp))
             found.extend(self.unencrypted(parse, files, redirect))
         found.extend(self.passphrases(parse))
         return found
@@ -802,35 +841,39 @@ def _report(cmds: List[_Cmd], seen: List[_Tok], top: List[_Tok], grammar: ToolGr
     return ArgvReport(tuple(issues), tuple(secrets), tuple(infos))
 
 
-def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False) -> ArgvReport:
+def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False, cwd: Optional[Arg] = None) -> ArgvReport:
     """Classify an argv: KG5xx issues, secret elements for KG402, and per-command facts.
 
     ``argv`` is the list the engine reconstructed (``subprocess.run([...])``). Wrappers are
     looked through (``sudo``, ``env A=b``, ``timeout 10``, ``nice``, ``sh -c 'script'``...).
     ``unknown_tail`` says more elements follow that the engine could not resolve
-    (``[..., *extra]``): nothing is concluded from their absence.
+    (``[..., *extra]``): nothing is concluded from their absence. ``cwd`` is the working
+    directory when known (``subprocess.run(..., cwd=tempfile.gettempdir())``): a relative key
+    path in a temporary working directory is KG501 too.
     """
     grammar = load_grammar()
     top = [_Tok((i, -1), a) for i, a in enumerate(argv)]
     seen: List[_Tok] = []
-    cmds = _unwrap(top, grammar, unknown_tail, seen)
+    cmds = _unwrap(top, grammar, unknown_tail, seen, cwd=cwd)
     return _report(cmds, seen, top, grammar)
 
 
-def analyze_shell(pieces: Union[str, Sequence[Piece]], ref: object = None) -> ArgvReport:
+def analyze_shell(pieces: Union[str, Sequence[Piece]], ref: object = None, cwd: Optional[Arg] = None) -> ArgvReport:
     """Classify a shell command string (``os.system``, ``os.popen``, ``shell=True``).
 
     Same as running it through ``/bin/sh -c``: the string is split (see
     :func:`split_shell_commands`) and every simple command in it is classified. Issue indexes
-    are 0 (the string itself); every Arg carries ``ref``.
+    are 0 (the string itself); every Arg carries ``ref``. ``cd DIR`` inside the string moves the
+    working directory for the commands after it (``cd /tmp && openssl genrsa -out k.pem``).
     """
     grammar = load_grammar()
     script = Arg(tuple(_flat_pieces(pieces)), ref)
     top = [_Tok((0, -1), script)]
     seen: List[_Tok] = list(top)
     cmds: List[_Cmd] = []
-    for words in _numbered(split_shell_commands(script.pieces, ref)):
-        cmds.extend(_unwrap([_Tok((0, k), w) for k, w in words], grammar, False, seen, 1))
+    for words in _script_commands(top[0]):
+        cwd = _after_cd(words, cwd)
+        cmds.extend(_unwrap(words, grammar, False, seen, 1, cwd))
     return _report(cmds, seen, top, grammar)
 
 
@@ -838,18 +881,19 @@ def _flat_pieces(pieces: Union[str, Sequence[Piece]]) -> Sequence[Piece]:
     return (pieces,) if isinstance(pieces, str) else pieces
 
 
-def classify_command(argv: Sequence[Arg], unknown_tail: bool = False) -> List[ToolIssue]:
+def classify_command(argv: Sequence[Arg], unknown_tail: bool = False, cwd: Optional[Arg] = None) -> List[ToolIssue]:
     """KG501/KG502/KG503 issues of one argv (see :func:`analyze_command`).
 
     KG502 is a strict (default-off) code: it is returned regardless; the registry/config decides
     whether it is reported.
     """
-    return list(analyze_command(argv, unknown_tail).issues)
+    return list(analyze_command(argv, unknown_tail, cwd).issues)
 
 
-def classify_shell(pieces: Union[str, Sequence[Piece]], ref: object = None) -> List[ToolIssue]:
+def classify_shell(pieces: Union[str, Sequence[Piece]], ref: object = None,
+                   cwd: Optional[Arg] = None) -> List[ToolIssue]:
     """KG501/KG502/KG503 issues of a shell command string (see :func:`analyze_shell`)."""
-    return list(analyze_shell(pieces, ref).issues)
+    return list(analyze_shell(pieces, ref, cwd).issues)
 
 
 def command_secret_args(argv: Sequence[Arg], unknown_tail: bool = False) -> List[Arg]:
