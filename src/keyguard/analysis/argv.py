@@ -238,6 +238,7 @@ def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, seen: 
                 cwd = _after_cd(sub, cwd)
                 for cmd in _unwrap(sub, grammar, False, seen, depth + 1, cwd):
                     cmd.assignments[:0] = assignments
+                    cmd.redirects[:0] = redirects  # `sh -c '...' > out`: the inner ones win
                     out.append(cmd)
             return out
         i = _skip_wrapper_options(tokens, wrapper, assignments)
@@ -252,7 +253,9 @@ def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, seen: 
             cwd = None  # the remote side starts in the remote home directory
             for words in _remote_commands(tokens):
                 cwd = _after_cd(words, cwd)
-                out.extend(_unwrap(words, grammar, unknown_tail, seen, depth + 1, cwd))
+                for cmd in _unwrap(words, grammar, unknown_tail, seen, depth + 1, cwd):
+                    cmd.redirects[:0] = redirects  # `ssh h 'openssl genrsa' > local-file`
+                    out.append(cmd)
             return out
     return []
 
@@ -497,6 +500,16 @@ _STDOUT_PATHS = {"-", "/dev/stdout", "/dev/stderr", "/dev/tty", "/proc/self/fd/1
 _PEM_PRIVATE = "PRIVATE KEY-----"
 
 
+def _stdout_redirect(arg: Arg) -> bool:
+    """``> f``, ``>> f``, ``1> f``, ``&> f``, and ``>& f`` / ``1>& f`` with a file (not ``>&2``)."""
+    if arg.redirect in _STDOUT_REDIRECTS:
+        return True
+    if arg.redirect in (">&", "1>&"):
+        text = arg.text
+        return text is None or not (text.isdigit() or text == "-")
+    return False
+
+
 @dataclass(frozen=True)
 class _Found:
     code: str
@@ -611,7 +624,7 @@ class _Classifier:
             and (not row.stdout_key_requires or any(_has(parse, n) for n in row.stdout_key_requires))))
         redirect = None
         if to_stdout:
-            targets = [t for t in self.cmd.redirects if t.arg.redirect in _STDOUT_REDIRECTS]
+            targets = [t for t in self.cmd.redirects if _stdout_redirect(t.arg)]
             redirect = targets[-1] if targets else None
         if not files and not to_stdout:
             produces = proven = False  # e.g. req -x509 -key old.pem: no new key is written anywhere
