@@ -621,3 +621,13 @@ def test_bad_rows_fail_with_file_and_index(tmp_path, row, message):
     assert str(path) in str(info.value)
     assert f"command[{count}]" in str(info.value)
     assert message in str(info.value)
+
+
+def test_grammar_is_a_parameter(tmp_path):
+    text = DEFAULT_PATH.read_text().replace('posix = ["/tmp/",', 'posix = ["/scratch/", "/tmp/",')
+    path = tmp_path / "tools.toml"
+    path.write_text(text)
+    custom = load_grammar(str(path))
+    argv = to_args(["openssl", "genrsa", "-aes256", "-out", "/scratch/k.pem"])
+    assert classify_command(argv) == []
+    assert [i.code for i in classify_command(argv, grammar=custom)] == ["KG501"]

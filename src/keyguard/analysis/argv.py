@@ -62,6 +62,7 @@ from keyguard.analysis.shell import (
     Hole,
     Piece,
     basename,
+    is_temp_path,
     split_shell,
     split_shell_commands,
     to_args,
@@ -235,7 +236,7 @@ def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, seen: 
                 return []
             out: List[_Cmd] = []
             for sub in _script_commands(script):
-                cwd = _after_cd(sub, cwd)
+                cwd = _after_cd(sub, cwd, grammar)
                 for cmd in _unwrap(sub, grammar, False, seen, depth + 1, cwd):
                     cmd.assignments[:0] = assignments
                     cmd.redirects[:0] = redirects  # `sh -c '...' > out`: the inner ones win
@@ -252,7 +253,7 @@ def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, seen: 
             out = []
             cwd = None  # the remote side starts in the remote home directory
             for words in _remote_commands(tokens):
-                cwd = _after_cd(words, cwd)
+                cwd = _after_cd(words, cwd, grammar)
                 for cmd in _unwrap(words, grammar, unknown_tail, seen, depth + 1, cwd):
                     cmd.redirects[:0] = redirects  # `ssh h 'openssl genrsa' > local-file`
                     out.append(cmd)
@@ -274,7 +275,7 @@ def _absolute(arg: Arg) -> bool:
     return text.startswith(("/", "~", "$", "%", "\\")) or (len(text) > 1 and text[1] == ":")
 
 
-def _after_cd(words: List[_Tok], cwd: Optional[Arg]) -> Optional[Arg]:
+def _after_cd(words: List[_Tok], cwd: Optional[Arg], grammar: ToolGrammar) -> Optional[Arg]:
     """The working directory after a `cd DIR` command (an approximation: subshells are ignored)."""
     if not words or words[0].arg.text not in ("cd", "pushd"):
         return cwd
@@ -283,15 +284,17 @@ def _after_cd(words: List[_Tok], cwd: Optional[Arg]) -> Optional[Arg]:
         return None  # `cd` alone: the home directory
     if _absolute(target[0]):
         return target[0]
-    return cwd if cwd is not None and cwd.is_temp else target[0]
+    return cwd if cwd is not None and is_temp_path(cwd, grammar) else target[0]
 
 
-def _in_temp(arg: Arg, cwd: Optional[Arg]) -> bool:
-    return arg.is_temp or (cwd is not None and cwd.is_temp and not _absolute(arg))
+def _in_temp(arg: Arg, cwd: Optional[Arg], grammar: ToolGrammar) -> bool:
+    if is_temp_path(arg, grammar):
+        return True
+    return cwd is not None and is_temp_path(cwd, grammar) and not _absolute(arg)
 
 
-def _where(arg: Arg, cwd: Optional[Arg]) -> str:
-    if arg.is_temp or cwd is None:
+def _where(arg: Arg, cwd: Optional[Arg], grammar: ToolGrammar) -> str:
+    if is_temp_path(arg, grammar) or cwd is None:
         return arg.display()
     return f"{arg.display()} in the working directory {cwd.display()}"
 
@@ -635,15 +638,16 @@ class _Classifier:
         if proven:
             cwd = self.cmd.cwd
             for name, tok in files:
-                if _in_temp(tok.arg, cwd):
+                if _in_temp(tok.arg, cwd, self.grammar):
                     where = f"`{self.display} {name}`" if name else f"`{self.display}`"
+                    path = _where(tok.arg, cwd, self.grammar)
                     found.append(_Found("KG501", tok.loc, tok.arg,
-                                        f"{where} writes the private key to {_where(tok.arg, cwd)}, a temporary "
-                                        "location", tool.fix_temp))
-            if redirect is not None and _in_temp(redirect.arg, cwd):
+                                        f"{where} writes the private key to {path}, a temporary location",
+                                        tool.fix_temp))
+            if redirect is not None and _in_temp(redirect.arg, cwd, self.grammar):
                 found.append(_Found("KG501", redirect.loc, redirect.arg,
                                     f"`{self.display}` prints the private key and the shell redirects it to "
-                                    f"{_where(redirect.arg, cwd)}, a temporary location", tool.fix_temp))
+                                    f"{_where(redirect.arg, cwd, self.grammar)}, a temporary location", tool.fix_temp))
             found.extend(self.unencrypted(parse, files, redirect))
         found.extend(self.passphrases(parse))
         return found
@@ -854,7 +858,8 @@ def _report(cmds: List[_Cmd], seen: List[_Tok], top: List[_Tok], grammar: ToolGr
     return ArgvReport(tuple(issues), tuple(secrets), tuple(infos))
 
 
-def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False, cwd: Optional[Arg] = None) -> ArgvReport:
+def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False, cwd: Optional[Arg] = None,
+                    grammar: Optional[ToolGrammar] = None) -> ArgvReport:
     """Classify an argv: KG5xx issues, secret elements for KG402, and per-command facts.
 
     ``argv`` is the list the engine reconstructed (``subprocess.run([...])``). Wrappers are
@@ -862,16 +867,18 @@ def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False, cwd: Option
     ``unknown_tail`` says more elements follow that the engine could not resolve
     (``[..., *extra]``): nothing is concluded from their absence. ``cwd`` is the working
     directory when known (``subprocess.run(..., cwd=tempfile.gettempdir())``): a relative key
-    path in a temporary working directory is KG501 too.
+    path in a temporary working directory is KG501 too. ``grammar`` defaults to the packaged
+    ``knowledge/tools.toml``.
     """
-    grammar = load_grammar()
+    grammar = grammar or load_grammar()
     top = [_Tok((i, -1), a) for i, a in enumerate(argv)]
     seen: List[_Tok] = []
     cmds = _unwrap(top, grammar, unknown_tail, seen, cwd=cwd)
     return _report(cmds, seen, top, grammar)
 
 
-def analyze_shell(pieces: Union[str, Sequence[Piece]], ref: object = None, cwd: Optional[Arg] = None) -> ArgvReport:
+def analyze_shell(pieces: Union[str, Sequence[Piece]], ref: object = None, cwd: Optional[Arg] = None,
+                  grammar: Optional[ToolGrammar] = None) -> ArgvReport:
     """Classify a shell command string (``os.system``, ``os.popen``, ``shell=True``).
 
     Same as running it through ``/bin/sh -c``: the string is split (see
@@ -879,13 +886,13 @@ def analyze_shell(pieces: Union[str, Sequence[Piece]], ref: object = None, cwd: 
     are 0 (the string itself); every Arg carries ``ref``. ``cd DIR`` inside the string moves the
     working directory for the commands after it (``cd /tmp && openssl genrsa -out k.pem``).
     """
-    grammar = load_grammar()
+    grammar = grammar or load_grammar()
     script = Arg(tuple(_flat_pieces(pieces)), ref)
     top = [_Tok((0, -1), script)]
     seen: List[_Tok] = list(top)
     cmds: List[_Cmd] = []
     for words in _script_commands(top[0]):
-        cwd = _after_cd(words, cwd)
+        cwd = _after_cd(words, cwd, grammar)
         cmds.extend(_unwrap(words, grammar, False, seen, 1, cwd))
     return _report(cmds, seen, top, grammar)
 
@@ -894,22 +901,24 @@ def _flat_pieces(pieces: Union[str, Sequence[Piece]]) -> Sequence[Piece]:
     return (pieces,) if isinstance(pieces, str) else pieces
 
 
-def classify_command(argv: Sequence[Arg], unknown_tail: bool = False, cwd: Optional[Arg] = None) -> List[ToolIssue]:
+def classify_command(argv: Sequence[Arg], unknown_tail: bool = False, cwd: Optional[Arg] = None,
+                     grammar: Optional[ToolGrammar] = None) -> List[ToolIssue]:
     """KG501/KG502/KG503 issues of one argv (see :func:`analyze_command`).
 
     KG502 is a strict (default-off) code: it is returned regardless; the registry/config decides
     whether it is reported.
     """
-    return list(analyze_command(argv, unknown_tail, cwd).issues)
+    return list(analyze_command(argv, unknown_tail, cwd, grammar).issues)
 
 
-def classify_shell(pieces: Union[str, Sequence[Piece]], ref: object = None,
-                   cwd: Optional[Arg] = None) -> List[ToolIssue]:
+def classify_shell(pieces: Union[str, Sequence[Piece]], ref: object = None, cwd: Optional[Arg] = None,
+                   grammar: Optional[ToolGrammar] = None) -> List[ToolIssue]:
     """KG501/KG502/KG503 issues of a shell command string (see :func:`analyze_shell`)."""
-    return list(analyze_shell(pieces, ref, cwd).issues)
+    return list(analyze_shell(pieces, ref, cwd, grammar).issues)
 
 
-def command_secret_args(argv: Sequence[Arg], unknown_tail: bool = False) -> List[Arg]:
+def command_secret_args(argv: Sequence[Arg], unknown_tail: bool = False,
+                        grammar: Optional[ToolGrammar] = None) -> List[Arg]:
     """Elements of ``argv`` that carry key material or a passphrase (for the engine's KG402).
 
     An element counts when it holds a :class:`Hole` with ``key`` or ``passphrase`` set, or a
@@ -923,4 +932,4 @@ def command_secret_args(argv: Sequence[Arg], unknown_tail: bool = False) -> List
     engine that needs both should call it once and use ``.issues`` and ``.secret_args``.
     Passphrases referenced as ``env:VAR`` are not argv secrets; see ``CommandInfo.passphrase_env``.
     """
-    return list(analyze_command(argv, unknown_tail).secret_args)
+    return list(analyze_command(argv, unknown_tail, grammar=grammar).secret_args)

@@ -14,7 +14,10 @@ from typing import Iterable, List, Optional, Sequence, Tuple, Union
 
 from keyguard.analysis.tool_grammar import ToolGrammar, load_grammar
 
-__all__ = ["Hole", "Arg", "Piece", "RESERVED_WORDS", "to_args", "basename", "split_shell", "split_shell_commands"]
+__all__ = [
+    "Hole", "Arg", "Piece", "RESERVED_WORDS", "to_args", "basename", "is_temp_path", "split_shell",
+    "split_shell_commands",
+]
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,7 +124,7 @@ class Arg:
         (``{tmpdir}/key.pem``, ``{base}/{tmpname}``), never after literal directories
         (``/home/u/{name}``).
         """
-        return _is_temp(self, load_grammar())
+        return is_temp_path(self, load_grammar())
 
     def display(self, limit: int = 80) -> str:
         """Human-readable text with holes as ``{hint}``."""
@@ -177,7 +180,8 @@ def _literal_temp(text: str, grammar: ToolGrammar, complete: bool) -> bool:
     return False
 
 
-def _is_temp(arg: Arg, grammar: ToolGrammar) -> bool:
+def is_temp_path(arg: Arg, grammar: ToolGrammar) -> bool:
+    """:attr:`Arg.is_temp` with an explicit grammar (its ``[temp_locations]``)."""
     if _literal_temp(arg.prefix, grammar, complete=arg.text is not None):
         return True
     for piece in arg.pieces:
