@@ -261,8 +261,9 @@ CERTTOOL_CASES = [
     ("privkey-equals-abbrev-short", ["certtool", "-p", "--outf=/var/tmp/k.pem", "--pkcs8", "--password", "x"],
      [("KG501", "/var/tmp/k.pem"), ("KG503", "x")]),
     ("privkey-pkcs8-safe", ["certtool", "--generate-privkey", "--pkcs8", "--outfile", "/etc/keys/k.pem"], []),
-    ("privkey-abbreviated-mode", ["certtool", "--generate-p", "--key-type", "ed25519", "--outfile", "/tmp/k"],
+    ("privkey-abbreviated-mode", ["certtool", "--generate-pri", "--key-type", "ed25519", "--outfile", "/tmp/k"],
      [("KG501", "/tmp/k"), ("KG502", "/tmp/k")]),
+    ("ambiguous-abbreviation", ["certtool", "--generate-p", "--outfile", "/tmp/k"], []),  # privkey or proxy
     ("self-signed-cert-in-tmp",
      ["certtool", "--generate-self-signed", "--load-privkey", "k.pem", "--template", "t.cfg", "--outfile",
       "/tmp/cert.pem"], []),
