@@ -26,6 +26,7 @@ import libcst as cst
 
 from keyguard.analysis import labels as L
 from keyguard.analysis.events import Event
+from keyguard.analysis.process import analyze_launch
 from keyguard.analysis.values import (
     CLEAN,
     UNKNOWN,
@@ -1283,8 +1284,13 @@ class ModuleInterp:
                     self._retaint_receiver(node, recv.with_taints(((row.label or L.PRIVATE_KEY, self.origin(f"private key from {desc}", node, confidence)),)))
                 result = result or CLEAN
             elif eff == "sink":
-                self._sink(row, desc, recv, args, kwargs, node, confidence)
-                result = result or Value(kind=L.LOGGER) if (recv is not None and recv.kind == L.LOGGER and row.names and "bind" in row.names and qname == "bind") else (result or CLEAN)
+                out = self._sink(row, desc, recv, args, kwargs, node, confidence)
+                if out is not None:
+                    result = out
+                elif recv is not None and recv.kind == L.LOGGER and qname == "bind":
+                    result = Value(kind=L.LOGGER)
+                else:
+                    result = result or CLEAN
             elif eff == "open":
                 result = self._open(row, desc, recv, args, kwargs, node)
             elif eff == "temp":
@@ -1430,27 +1436,38 @@ class ModuleInterp:
             self.assign(func.value, new, node)
 
     def _sink(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
-              node: cst.Call, confidence: str) -> None:
+              node: cst.Call, confidence: str) -> Optional[Value]:
         kind = row.kind
         if kind == "argv":
             argv = self.arg(row.spec("args"), args, kwargs)
             if argv is None and args:
                 argv = args[0]
             if argv is None:
-                return
+                return None
             shell = self.arg(row.spec("shell"), args, kwargs)
             env = self.arg(row.spec("env"), args, kwargs)
-            qn = desc
-            # os.exec*/spawn* take the program then argv; the l-forms take argv as varargs
-            call_args = args
-            self.emit("exec", node, argv=argv, shell=shell, env=env, all_args=tuple(call_args), describe=qn, confidence=confidence)
-            return
+            launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
+            self.emit("exec", node, argv=argv, describe=desc, confidence=confidence)
+            if launch is None:
+                return None
+            for issue in launch.report.issues:
+                self.emit("tool-issue", node, issue=issue, describe=desc, confidence=confidence)
+            for arg in launch.report.secret_args:
+                v = arg.ref if isinstance(arg.ref, Value) else Value()
+                data = v if (v.is_key or v.has(L.PASSPHRASE)) else _secret_of(arg)
+                self.emit("exec-secret", node, data=data, where="command line", describe=desc, confidence=confidence)
+            for v in launch.env_secrets:
+                self.emit("exec-secret", node, data=v, where="environment", describe=desc, confidence=confidence)
+            if any(c.key_to_stdout for c in launch.report.commands):
+                return Value(taints=((L.KEY_MATERIAL, self.origin(f"private key printed by `{self.code(node)}`", node, confidence)),))
+            return None
         values = self.args_for(row.spec("args"), args, kwargs, None)
         for v in values:
             if v.is_key or (kind in ("env",) and v.has(L.PASSPHRASE)):
                 describe = row.describe or desc
                 self.emit("sink", node, sink=kind, data=v, describe=describe, confidence=confidence)
                 break
+        return None
 
     def _open(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         returns = row.opt("returns")
@@ -1711,6 +1728,15 @@ class _FrozenDict(dict):
 
 def _attr_state(attrs: Mapping[str, Value]) -> tuple:
     return tuple(sorted((k, tuple(sorted(v.labels))) for k, v in attrs.items()))
+
+
+def _secret_of(arg: object) -> Value:
+    """The engine value behind a secret argv element (a hole's ref)."""
+    for p in getattr(arg, "pieces", ()):
+        ref = getattr(p, "ref", None)
+        if isinstance(ref, Value) and (ref.is_key or ref.has(L.PASSPHRASE)):
+            return ref
+    return Value()
 
 
 def _carries_secret(v: Value) -> bool:
