@@ -224,7 +224,7 @@ def scan_paths(
         alt = b"|".join(re.escape(w) for w in sorted(words))
         # `from pkg.keys import make_key`, `from .keys import x`, `import pkg.keys` (not `pkg.keys.sub`)
         rx = re.compile(rb"(?:^|\n)[ \t]*(?:from[ \t]+[\w.]*?\b(?:" + alt + rb")[ \t]+import\b|import[ \t]+[\w.]*?\b(?:"
-                        + alt + rb")\b(?!\.))")
+                        + alt + rb")\b(?!\.)|from[ \t]+[\w.]+[ \t]+import[ \t(]+[^\n]*\b(?:" + alt + rb")\b)")
         more = [p for p in rest if b"import" in raw_of[p] and rx.search(raw_of[p]) and name_rx.search(raw_of[p])]
         if not more:
             break

@@ -724,7 +724,8 @@ class ModuleInterp:
             if "PRIVATE KEY-----" in s and PEM_PRIVATE_RE.search(s):
                 value = value.with_taints(((L.KEY_MATERIAL, self.origin("private key PEM literal", node)),))
             elif self.is_temp_text(s):
-                value = value.with_taints(((L.TEMP, self.origin(f"temporary location {s!r}", node)),))
+                org = self.origin(f"temporary location {s!r}", node)
+                value = value.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
             if KEY_PATH_RE.search(s) and len(s) < 256 and "\n" not in s:
                 value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {s!r}", node)),))
         return value
@@ -773,7 +774,8 @@ class ModuleInterp:
         value = Value(taints=taints, pieces=tuple(merged))
         head = merged[0] if merged and isinstance(merged[0], str) else ""
         if head and self.is_temp_text(head):
-            value = value.with_taints(((L.TEMP, self.origin(f"temporary location {head!r}", node)),))
+            org = self.origin(f"temporary location {head!r}", node)
+            value = value.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
         tail = merged[-1] if merged and isinstance(merged[-1], str) else ""
         if tail and KEY_PATH_RE.search(tail):
             value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {tail!r}", node)),))
@@ -818,9 +820,9 @@ class ModuleInterp:
             return Value(taints=base.taints, kind=None, ident=base.ident)
         if base.kind == L.FILE_HANDLE and name == "name" and base.file is not None:
             p = base.file.path or CLEAN
-            return p.with_taints(tuple(t for t in base.taints if t[0] == L.TEMP))
+            return p.with_taints(tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)))
         if base.kind == L.PATH and name in ("parent", "name", "stem", "suffix"):
-            return Value(taints=tuple(t for t in base.taints if t[0] == L.TEMP), kind=L.PATH if name == "parent" else None)
+            return Value(taints=tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)), kind=L.PATH if name == "parent" else None)
         if base.kind == L.SHARED_MEMORY and name == "buf":
             return Value(kind=L.SHARED_MEMORY, ident=base.ident)
         if base.kind == "instance" and base.func is None:
@@ -862,7 +864,8 @@ class ModuleInterp:
                             self.eval(part)
         if base.kind == L.ENVIRON:
             if idx is not None and isinstance(idx.const, str) and idx.const in self.kb.temp_env_names:
-                return Value(taints=((L.TEMP, self.origin(f"${idx.const}", node)),))
+                org = self.origin(f"${idx.const}", node)
+                return Value(taints=((L.TEMP, org), (L.SHARED_TEMP, org)))
             return CLEAN
         if isinstance(base.const, tuple) and idx is not None and isinstance(idx.const, int):
             try:
@@ -960,7 +963,7 @@ class ModuleInterp:
             const = UNKNOWN
         if isinstance(op, cst.Divide) and (a.kind == L.PATH or b.kind == L.PATH):
             # pathlib: Path(tmp) / "key.pem" keeps temp-ness; the key-path label comes from the tail
-            t = tuple(x for x in a.taints if x[0] in (L.TEMP,)) + tuple(x for x in b.taints if x[0] in (L.TEMP, L.KEY_PATH))
+            t = tuple(x for x in a.taints if x[0] in (L.TEMP,)) + tuple(x for x in b.taints if x[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH))
             v = Value(taints=t, kind=L.PATH, ident=("path", id(node)))
             if isinstance(ac, str) and isinstance(bc, str):
                 v = v.evolve(const=ac.rstrip("/") + "/" + bc)
@@ -969,13 +972,15 @@ class ModuleInterp:
         if isinstance(op, cst.Modulo) and isinstance(ac, str):
             v = Value(taints=taints)
             if self.is_temp_text(ac):
-                v = v.with_taints(((L.TEMP, self.origin(f"temporary location {ac!r}", node)),))
+                org = self.origin(f"temporary location {ac!r}", node)
+                v = v.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
             return v
         if const is not UNKNOWN and isinstance(const, (str, bytes)):
             v = self.string_value(const, node).with_taints(taints)
             return v
         if isinstance(op, cst.Add) and isinstance(ac, str) and self.is_temp_text(ac):
-            taints = merge_taints(taints, ((L.TEMP, self.origin(f"temporary location {ac!r}", node)),))
+            org = self.origin(f"temporary location {ac!r}", node)
+            taints = merge_taints(taints, ((L.TEMP, org), (L.SHARED_TEMP, org)))
         if isinstance(op, cst.Add) and isinstance(bc, str) and KEY_PATH_RE.search(bc):
             taints = merge_taints(taints, ((L.KEY_PATH, self.origin(f"key path {bc!r}", node)),))
         # pieces for argv building: "pass:" + pw
@@ -1149,6 +1154,8 @@ class ModuleInterp:
                     confidence = "medium"
             if rows:
                 return self.apply_rows(rows, qname, None, args, kwargs, node, confidence)
+            if self._cleanup_callback(qname.rsplit(".", 1)[-1], args, node):
+                return CLEAN
             # remember what was constructed (curve classes, encryption objects ...)
             return self.unknown_call(args, kwargs, node).evolve(attr="call:" + qname)
         if fval.receiver is not None and fval.attr is not None:
@@ -1164,7 +1171,24 @@ class ModuleInterp:
                     taints = merge_taints(taints, ((lbl, org),))
         return Value(taints=taints)
 
+    def _cleanup_callback(self, name: str, args: List[Value], node: cst.Call) -> bool:
+        """``stack.callback(os.unlink, p)``, ``atexit.register(os.remove, p)``, ``weakref.finalize(o, os.unlink, p)``:
+        a removal that runs on every way out."""
+        if name not in _CLEANUP_REGISTRARS:
+            return False
+        for i, a in enumerate(args):
+            if a.qname and any(r.effect == "remove" for r in self.kb.call_rows(a.qname)) and i + 1 < len(args):
+                self.context.append("finally")
+                try:
+                    self.emit("remove", node, path=args[i + 1], describe=a.qname)
+                finally:
+                    self.context.pop()
+                return True
+        return False
+
     def call_method(self, recv: Value, name: str, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        if self._cleanup_callback(name, args, node):
+            return CLEAN
         rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
         if rows:
             return self.apply_rows(tuple(rows), name, recv, args, kwargs, node, "high")
@@ -1264,12 +1288,12 @@ class ModuleInterp:
                     if consts and all(isinstance(c, str) for c in consts) and qname.endswith("join"):
                         v = v.evolve(const="/".join(consts))
                     # only the first component decides temp-ness
-                    if src and not src[0].has(L.TEMP) and not any(t[0] == L.TEMP for t in src[0].taints):
-                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] != L.TEMP))
+                    if src and not src[0].has(L.TEMP):
+                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] not in (L.TEMP, L.SHARED_TEMP)))
                 if row.opt("result_kind"):
                     v = v.evolve(kind=row.opt("result_kind"))
                     if row.opt("result_kind") == L.PATH:
-                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] in (L.TEMP, L.KEY_PATH)), ident=("path", id(node)))
+                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH)), ident=("path", id(node)))
                         if recv is not None and recv.ident is not None:
                             self.path_parents[v.ident] = {recv.ident}
                     if row.opt("result_kind") == L.FD and recv is not None:
@@ -1380,6 +1404,9 @@ class ModuleInterp:
     def _source(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
                 node: cst.Call, confidence: str, result: Optional[Value]) -> Value:
         label = row.label or L.PRIVATE_KEY
+        for flag in ("private_key", "include_private", "private"):
+            if flag in kwargs and kwargs[flag].const is False:
+                return result or CLEAN  # jwcrypto export(private_key=False): the public part
         if row.opt("requires_key_arg"):
             data = args[0] if args else kwargs.get("extern_key") or kwargs.get("encoded")
             if data is None or not data.is_key:
@@ -1420,7 +1447,7 @@ class ModuleInterp:
             src = self.args_for(row.spec("from"), args, kwargs, None)
             taints: Tuple = ()
             for v in src:
-                taints = merge_taints(taints, tuple(t for t in v.taints if t[0] in (L.TEMP, L.KEY_PATH)))
+                taints = merge_taints(taints, tuple(t for t in v.taints if t[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH)))
             const = src[0].const if len(src) == 1 and isinstance(src[0].const, str) else UNKNOWN
             ident = src[0].ident if len(src) == 1 and src[0].ident is not None else ("path", id(node))
             if len(src) > 1:
@@ -1511,7 +1538,7 @@ class ModuleInterp:
                         creation = "mode"
         info = FileInfo(creation=creation, path=path, node=node, mode=mode_int, flags=flags_int,
                         excl=excl, nofollow=nofollow, description=desc)
-        taints = tuple(t for t in path.taints if t[0] in (L.TEMP, L.KEY_PATH))
+        taints = tuple(t for t in path.taints if t[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH))
         ident = path.ident or (("const", path.const) if isinstance(path.const, str) else ("open", id(node)))
         v = Value(kind=returns or L.FILE_HANDLE, file=info, taints=taints, ident=ident)
         self.emit("open", node, handle=v, path=path, describe=desc)
@@ -1529,8 +1556,15 @@ class ModuleInterp:
 
     def _temp(self, row: Row, qname: str, desc: str, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         org = self.origin(f"{desc}()", node)
-        t = ((L.TEMP, org),)
+        t: Tuple = ((L.TEMP, org),)
         returns = row.opt("returns")
+        directory = kwargs.get("dir")
+        if directory is None and qname.endswith(("mkstemp", "mkdtemp", "mktemp")) and len(args) >= 3:
+            directory = args[2]
+        if directory is not None and directory.const is not None and not directory.has(L.TEMP):
+            t = ()  # created in the caller's own directory (a staging sibling), not in the temp dir
+        elif qname.endswith(("gettempdir", "gettempdirb", "mktemp")) or returns in (L.FILE_HANDLE, "fd-path"):
+            t = ((L.TEMP, org), (L.SHARED_TEMP, org)) if qname.endswith(("gettempdir", "gettempdirb", "mktemp")) else t
         if qname.endswith("mktemp") or desc.endswith("mktemp"):
             self.emit("mktemp", node, describe=desc)
         if returns == L.FILE_HANDLE:
@@ -1538,7 +1572,8 @@ class ModuleInterp:
             deleted = None if delete is None else (delete.const if isinstance(delete.const, bool) else None)
             if delete is None:
                 deleted = True
-            info = FileInfo(creation="temp", path=Value(taints=t), node=node, temp_delete=deleted, description=desc)
+            info = FileInfo(creation="temp", path=Value(taints=t, ident=("temp", id(node))), node=node,
+                            temp_delete=deleted, description=desc)
             v = Value(kind=L.FILE_HANDLE, taints=t, file=info, ident=("temp", id(node)))
             self.emit("temp-create", node, handle=v, describe=desc)
             return v
@@ -1673,7 +1708,7 @@ class ModuleInterp:
             rest = {k: v for k, v in kwargs.items() if k not in known}
             env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
         for name, v in list(env.items()):
-            if v.ident is None and (v.kind in (L.PATH, L.FILE_HANDLE, L.FD) or v.has(L.TEMP)):
+            if v.ident is None and v.func is None and v.qname is None:
                 env[name] = v.evolve(ident=("param", id(fn.node), name))
         return env
 
@@ -1717,6 +1752,7 @@ class ModuleInterp:
 
 # ----------------------------------------------------------------------------- small utilities
 
+_CLEANUP_REGISTRARS = frozenset({"callback", "register", "finalize", "addCleanup", "add_cleanup", "push_callback"})
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "fatal"})
 
 

@@ -66,8 +66,19 @@ def _safely_created_before(ctx: AnalysisContext, trace: List[Event], ev: Event, 
 
 
 def _later_chmod(ctx: AnalysisContext, trace: List[Event], ev: Event, ids) -> Optional[Event]:
-    for e in after(trace, ev):
-        if e.kind == "chmod" and ctx.file_ids(e.value("path")) & ids:
+    """A chmod of the key's file after the file was created (before or after the key write).
+
+    Both leave a window: before the chmod the file has umask permissions, and an fd opened in
+    that window stays valid afterwards (CVE-2022-24302: paramiko chmod-ed after open, then wrote).
+    """
+    target = ev.value("target")
+    created = ev.seq
+    if target is not None and target.file is not None and target.file.node is not None:
+        for e in before(trace, ev):
+            if e.kind == "open" and e.node is target.file.node:
+                created = e.seq
+    for e in trace:
+        if e.seq > created and e.kind == "chmod" and ctx.file_ids(e.value("path")) & ids:
             return e
     return None
 
@@ -592,7 +603,7 @@ class KeyFileFollowsSymlink(Rule):
                 continue
             path = info.path
             # a fixed name in a directory every user can write to: /tmp, /var/tmp, /dev/shm ...
-            if path is None or not ctx.is_temp(path):
+            if path is None or not ctx.is_shared_temp(path):
                 continue
             org = data_of(ev).key_origin()
             yield Hit(self.code, info.node, ev.module,

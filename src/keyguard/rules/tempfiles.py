@@ -301,7 +301,10 @@ class TempfileCleanupNotGuaranteed(Rule):
                 if not writes:
                     continue
                 removed = any(
-                    r.kind == "remove" and r.in_finally and (ctx.file_ids(r.value("path")) & ids)
+                    (r.kind == "remove" and r.in_finally and (ctx.file_ids(r.value("path")) & ids))
+                    # renamed into place (atomic write): the temporary name no longer exists
+                    or (r.kind == "copy" and r.describe.endswith(("replace", "rename", "move"))
+                        and ctx.file_ids(r.value("src")) & ids)
                     for r in after(trace, ev)
                 )
                 if removed:
