@@ -2,7 +2,8 @@ import os
 import stat
 
 
-def store(path: str, directory: str, pem: bytes) -> None:
+def store_private_key(directory: str, pem: bytes) -> None:
+    path = os.path.join(directory, "server.key")
     os.makedirs(directory, 0o700, exist_ok=True)  # expect: KG202
     fd = os.open(path, os.O_WRONLY | os.O_CREAT, mode=0o600)  # expect: KG202
     with os.fdopen(fd, "wb") as fh:
