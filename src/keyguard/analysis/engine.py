@@ -26,6 +26,7 @@ import libcst as cst
 
 from keyguard.analysis import labels as L
 from keyguard.analysis.events import Event
+from keyguard.analysis.process import analyze_launch
 from keyguard.analysis.values import (
     CLEAN,
     UNKNOWN,
@@ -92,6 +93,7 @@ class FunctionRef:
     module: "ModuleInterp"
     cls: Optional["ClassRef"] = None
     closure: Optional[Dict[str, Value]] = None
+    top: Optional[cst.CSTNode] = None  # the module-level statement holding the definition
 
     @property
     def name(self) -> str:
@@ -151,7 +153,19 @@ class Project:
         self.kb = kb
         self._loader = loader
         self.module_files = dict(module_files)  # dotted name -> path
+        self._suffixes: Dict[str, Optional[str]] = {}
+        for name, path in self.module_files.items():
+            parts = name.split(".")
+            for i in range(len(parts)):
+                suffix = ".".join(parts[i:])
+                if suffix in self._suffixes and self._suffixes[suffix] != path:
+                    self._suffixes[suffix] = None  # ambiguous
+                else:
+                    self._suffixes[suffix] = path
         self.modules: Dict[str, ModuleInterp] = {}
+        #: whether a module can hold key material by itself (the prefilter's verdict); a module
+        #: that cannot is parsed only when a call hands it tainted arguments
+        self.worth_loading: Callable[[str], bool] = lambda path: True
         self._trace_counter = 0
         self.seq = 0
 
@@ -178,11 +192,7 @@ class Project:
         """The file of a project module by dotted name (suffix match on the path-derived names)."""
         if dotted_name in self.module_files:
             return self.module_files[dotted_name]
-        tail = "." + dotted_name
-        matches = [p for name, p in self.module_files.items() if name.endswith(tail)]
-        if len(matches) == 1:
-            return matches[0]
-        return None
+        return self._suffixes.get(dotted_name)
 
 
 # ----------------------------------------------------------------------------- module interpreter
@@ -213,6 +223,7 @@ class ModuleInterp:
         self.context: List[str] = []
         self.frame: Frame = Frame(env=self.globals, func=None)
         self.path_parents: Dict[object, Set[object]] = {}
+        self.top: Optional[cst.CSTNode] = None
 
     # ------------------------------------------------------------------ entry points
     def run_module_body(self) -> None:
@@ -222,7 +233,9 @@ class ModuleInterp:
         self.trace = self.project.next_trace()
         self.frame = Frame(env=self.globals, func=None)
         self._predeclare(self.tree.body, self.globals, None)
-        self.exec_block(self.tree.body)
+        for stmt in self.tree.body:
+            self.top = stmt
+            self.exec_stmt(stmt)
 
     def analyze(self) -> None:
         """Evaluate the module body and every function/method as an entry point."""
@@ -234,11 +247,17 @@ class ModuleInterp:
                 self._analyze_entry(fn)
 
     def _analyze_class(self, cls: ClassRef) -> None:
-        # two rounds so attributes set in one method are seen by the others
-        for _round in range(2):
-            ordered = sorted(cls.methods.values(), key=lambda f: f.name != "__init__")
+        ordered = sorted(cls.methods.values(), key=lambda f: f.name != "__init__")
+        before = _attr_state(cls.attrs)
+        for fn in ordered:
+            self._analyze_entry(fn)
+        if _attr_state(cls.attrs) != before and any(v.taints for v in cls.attrs.values()):
+            # attributes set in one method are read by the others: a second round sees them
+            nodes = {id(fn.node) for fn in ordered}
+            for key in [k for k in self.summaries if k[0] in nodes]:
+                del self.summaries[key]
             for fn in ordered:
-                self._analyze_entry(fn, force=_round == 1)
+                self._analyze_entry(fn, force=True)
 
     def _analyze_entry(self, fn: FunctionRef, force: bool = False) -> None:
         key = id(fn.node)
@@ -275,7 +294,7 @@ class ModuleInterp:
         return text
 
     def origin(self, description: str, node: cst.CSTNode, confidence: str = "high") -> Origin:
-        return Origin(description, node, self.path, confidence)
+        return Origin(description, node, self.path, confidence, self.top)
 
     def emit(self, kind: str, node: cst.CSTNode, confidence: str = "high", describe: str = "", **values: Any) -> Event:
         ev = Event(
@@ -289,6 +308,7 @@ class ModuleInterp:
             depth=self.depth,
             confidence=confidence,
             describe=describe,
+            top=self.top,
         )
         self.events.append(ev)
         if self._recording is not None:
@@ -301,7 +321,7 @@ class ModuleInterp:
     def _predeclare(self, body: Sequence[cst.CSTNode], env: Dict[str, Value], cls: Optional[ClassRef]) -> None:
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
-                ref = FunctionRef(stmt, self, cls)
+                ref = FunctionRef(stmt, self, cls, top=stmt if self.frame.func is None and cls is None else self.top)
                 env[stmt.name.value] = Value(func=ref)
             elif isinstance(stmt, cst.ClassDef) and cls is None:
                 env[stmt.name.value] = Value(func=self._class_ref(stmt))
@@ -316,7 +336,7 @@ class ModuleInterp:
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
-                fn = FunctionRef(stmt, self, ref)
+                fn = FunctionRef(stmt, self, ref, top=node if self.frame.func is None else self.top)
                 ref.methods[stmt.name.value] = fn
                 self.functions.append(fn)
         return ref
@@ -407,7 +427,7 @@ class ModuleInterp:
         if existing is not None and isinstance(existing.func, FunctionRef) and existing.func.node is node:
             ref = existing.func
         else:
-            ref = FunctionRef(node, self, None)
+            ref = FunctionRef(node, self, None, top=self.top)
             if self.frame.func is not None:
                 ref.closure = self.frame.env
             self.functions.append(ref) if self.frame.func is None else None
@@ -574,7 +594,7 @@ class ModuleInterp:
             base = ".".join([p for p in pkg if p] + ([base] if base else []))
         if isinstance(node.names, cst.ImportStar):
             path = self.project.resolve_module(base)
-            if path is not None and path != self.path:
+            if path is not None and path != self.path and self.project.worth_loading(path):
                 other = self.project.interp_for_path(path)
                 if other is not None:
                     for k, v in other.globals.items():
@@ -591,8 +611,12 @@ class ModuleInterp:
             # a project module's function: keep a lazy reference resolved on call
             self.bind(local, value)
 
-    def resolve_project_symbol(self, qname: str) -> Optional[Value]:
-        """A function/class/global defined in another module of the project."""
+    def resolve_project_symbol(self, qname: str, load: bool = True) -> Optional[Value]:
+        """A function/class/global defined in another module of the project.
+
+        With ``load=False`` only modules already parsed are consulted (cross-module flows
+        parse a module only when a call needs its summaries).
+        """
         if "." not in qname:
             return None
         mod, _, sym = qname.rpartition(".")
@@ -600,6 +624,8 @@ class ModuleInterp:
         if path is None or path == self.path:
             if path == self.path:
                 return self.globals.get(sym)
+            return None
+        if not load and path not in self.project.modules:
             return None
         other = self.project.interp_for_path(path)
         if other is None:
@@ -768,7 +794,7 @@ class ModuleInterp:
             const = self.kb.constants.get(qname)
             if const is not None:
                 return Value(const=const, qname=qname)
-            project_sym = self.resolve_project_symbol(qname) if base.kind == L.MODULE or "." in base.qname else None
+            project_sym = self.resolve_project_symbol(qname, load=False)
             if project_sym is not None:
                 return project_sym
             return Value(qname=qname)
@@ -1111,7 +1137,10 @@ class ModuleInterp:
             rows = self.kb.call_rows(qname)
             confidence = "high"
             if not rows:
-                sym = self.resolve_project_symbol(qname)
+                tainted = any(_carries_secret(v) for v in args) or any(_carries_secret(v) for v in kwargs.values())
+                mod_path = self.project.resolve_module(qname.rpartition(".")[0]) if "." in qname else None
+                load = mod_path is not None and (tainted or self.project.worth_loading(mod_path))
+                sym = self.resolve_project_symbol(qname, load=load)
                 if sym is not None and (isinstance(sym.func, (FunctionRef, ClassRef))):
                     return self.call(sym, args, kwargs, node, star)
                 short = ".".join(qname.split(".")[-2:])
@@ -1255,8 +1284,13 @@ class ModuleInterp:
                     self._retaint_receiver(node, recv.with_taints(((row.label or L.PRIVATE_KEY, self.origin(f"private key from {desc}", node, confidence)),)))
                 result = result or CLEAN
             elif eff == "sink":
-                self._sink(row, desc, recv, args, kwargs, node, confidence)
-                result = result or Value(kind=L.LOGGER) if (recv is not None and recv.kind == L.LOGGER and row.names and "bind" in row.names and qname == "bind") else (result or CLEAN)
+                out = self._sink(row, desc, recv, args, kwargs, node, confidence)
+                if out is not None:
+                    result = out
+                elif recv is not None and recv.kind == L.LOGGER and qname == "bind":
+                    result = Value(kind=L.LOGGER)
+                else:
+                    result = result or CLEAN
             elif eff == "open":
                 result = self._open(row, desc, recv, args, kwargs, node)
             elif eff == "temp":
@@ -1360,7 +1394,7 @@ class ModuleInterp:
                 # a serialization of a known key: name where the key itself was made
                 ko = recv.origin(L.PRIVATE_KEY)
                 if ko is not None:
-                    org = Origin(ko.description, ko.node, ko.module, ko.confidence if confidence == "high" else confidence)
+                    org = Origin(ko.description, ko.node, ko.module, ko.confidence if confidence == "high" else confidence, ko.top)
             taints: Tuple = ((label, org),)
             if recv is not None and label == L.KEY_MATERIAL and id(node) not in self._into_buffer:
                 self.emit("serialize", node, describe=desc, data=Value(taints=taints))
@@ -1402,27 +1436,38 @@ class ModuleInterp:
             self.assign(func.value, new, node)
 
     def _sink(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
-              node: cst.Call, confidence: str) -> None:
+              node: cst.Call, confidence: str) -> Optional[Value]:
         kind = row.kind
         if kind == "argv":
             argv = self.arg(row.spec("args"), args, kwargs)
             if argv is None and args:
                 argv = args[0]
             if argv is None:
-                return
+                return None
             shell = self.arg(row.spec("shell"), args, kwargs)
             env = self.arg(row.spec("env"), args, kwargs)
-            qn = desc
-            # os.exec*/spawn* take the program then argv; the l-forms take argv as varargs
-            call_args = args
-            self.emit("exec", node, argv=argv, shell=shell, env=env, all_args=tuple(call_args), describe=qn, confidence=confidence)
-            return
+            launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
+            self.emit("exec", node, argv=argv, describe=desc, confidence=confidence)
+            if launch is None:
+                return None
+            for issue in launch.report.issues:
+                self.emit("tool-issue", node, issue=issue, describe=desc, confidence=confidence)
+            for arg in launch.report.secret_args:
+                v = arg.ref if isinstance(arg.ref, Value) else Value()
+                data = v if (v.is_key or v.has(L.PASSPHRASE)) else _secret_of(arg)
+                self.emit("exec-secret", node, data=data, where="command line", describe=desc, confidence=confidence)
+            for v in launch.env_secrets:
+                self.emit("exec-secret", node, data=v, where="environment", describe=desc, confidence=confidence)
+            if any(c.key_to_stdout for c in launch.report.commands):
+                return Value(taints=((L.KEY_MATERIAL, self.origin(f"private key printed by `{self.code(node)}`", node, confidence)),))
+            return None
         values = self.args_for(row.spec("args"), args, kwargs, None)
         for v in values:
             if v.is_key or (kind in ("env",) and v.has(L.PASSPHRASE)):
                 describe = row.describe or desc
                 self.emit("sink", node, sink=kind, data=v, describe=describe, confidence=confidence)
                 break
+        return None
 
     def _open(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         returns = row.opt("returns")
@@ -1542,7 +1587,9 @@ class ModuleInterp:
             return Value(taints=_union(args, kwargs))
         self.contexts_per_func[id(fn.node)] = count + 1
         self._active.add(key)
-        saved_frame, saved_ctx, saved_rec = self.frame, self.context, self._recording
+        saved_frame, saved_ctx, saved_rec, saved_top = self.frame, self.context, self._recording, self.top
+        if fn.top is not None:
+            self.top = fn.top
         recording: List[Event] = []
         self.frame = Frame(env=env, func=fn, self_value=self_value)
         self.context = [] if entry else list(self.context)
@@ -1556,6 +1603,7 @@ class ModuleInterp:
             self.depth -= 1
             self.frame, self.context = saved_frame, saved_ctx
             self._recording = saved_rec
+            self.top = saved_top
             self._active.discard(key)
         if saved_rec is not None:
             saved_rec.extend(recording)
@@ -1581,7 +1629,7 @@ class ModuleInterp:
     def _replay(self, events: List[Event]) -> None:
         for ev in events:
             clone = Event(ev.kind, ev.node, ev.module, self.project.next_seq(), self.trace, ev.values,
-                          tuple(self.context) + ev.context, self.depth + ev.depth, ev.confidence, ev.describe)
+                          tuple(self.context) + ev.context, self.depth + ev.depth, ev.confidence, ev.describe, ev.top)
             self.events.append(clone)
             if self._recording is not None:
                 self._recording.append(clone)
@@ -1678,6 +1726,23 @@ class _FrozenDict(dict):
     __hash__ = object.__hash__  # type: ignore[assignment]
 
 
+def _attr_state(attrs: Mapping[str, Value]) -> tuple:
+    return tuple(sorted((k, tuple(sorted(v.labels))) for k, v in attrs.items()))
+
+
+def _secret_of(arg: object) -> Value:
+    """The engine value behind a secret argv element (a hole's ref)."""
+    for p in getattr(arg, "pieces", ()):
+        ref = getattr(p, "ref", None)
+        if isinstance(ref, Value) and (ref.is_key or ref.has(L.PASSPHRASE)):
+            return ref
+    return Value()
+
+
+def _carries_secret(v: Value) -> bool:
+    return any(lbl in (L.PRIVATE_KEY, L.KEY_MATERIAL, L.PASSPHRASE, L.WEAK_RANDOM) for lbl, _ in deep_taints(v))
+
+
 def _union(args: Iterable[Value], kwargs: Mapping[str, Value]) -> Tuple:
     out: Tuple = ()
     for v in list(args) + list(kwargs.values()):
@@ -1690,7 +1755,7 @@ def _signature(env: Mapping[str, Value]) -> tuple:
     for name in sorted(env):
         v = env[name]
         consts = v.const if isinstance(v.const, (int, str, bytes, bool, type(None))) else None
-        sig.append((name, tuple(sorted(v.labels)), v.kind, id(v.ident) if isinstance(v.ident, tuple) and v.ident and v.ident[0] == "instance" else (v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",)) else None), consts, id(v.func) if v.func is not None else None, id(v.file) if v.file is not None else None))
+        sig.append((name, tuple(sorted((lbl, id(org)) for lbl, org in v.taints)), v.kind, id(v.ident) if isinstance(v.ident, tuple) and v.ident and v.ident[0] == "instance" else (v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",)) else None), consts, id(v.func) if v.func is not None else None, id(v.file) if v.file is not None else None))
     return tuple(sig)
 
 
