@@ -19,7 +19,7 @@ def sign_batch(paths) -> None:
     key = RSA.generate(3072)
     pem = key.export_key().decode()
     os.environ["SIGNER_PRIVATE_KEY"] = pem  # expect: KG402
-    subprocess.run(["signer", "--batch", *paths], env=signing_env(pem), check=True)  # todo-expect: KG402
+    subprocess.run(["signer", "--batch", *paths], env=signing_env(pem), check=True)  # expect: KG402
 
 
 def export_protected(path: str) -> None:
