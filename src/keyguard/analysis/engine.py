@@ -153,6 +153,7 @@ class Project:
         self.kb = kb
         self._loader = loader
         self.module_files = dict(module_files)  # dotted name -> path
+        self.name_of: Dict[str, str] = {path: name for name, path in self.module_files.items()}
         self._suffixes: Dict[str, Optional[str]] = {}
         for name, path in self.module_files.items():
             parts = name.split(".")
@@ -206,7 +207,7 @@ class ModuleInterp:
         self.kb = project.kb
         self.path = path
         self.tree = tree
-        self.name = module_name_for(path)
+        self.name = project.name_of.get(path) or module_name_for(path)
         self.globals: Dict[str, Value] = {}
         self.events: List[Event] = []
         self.summaries: Dict[Tuple[int, tuple], Summary] = {}
@@ -240,10 +241,16 @@ class ModuleInterp:
     def analyze(self) -> None:
         """Evaluate the module body and every function/method as an entry point."""
         self.run_module_body()
-        for cls in list(self.classes):
-            self._analyze_class(cls)
-        for fn in list(self.functions):
-            if fn.cls is None:
+        done_classes: Set[int] = set()
+        while True:
+            classes = [c for c in self.classes if id(c) not in done_classes]
+            functions = [f for f in self.functions if f.cls is None and id(f.node) not in self.analyzed_entry]
+            if not classes and not functions:
+                break
+            for cls in classes:
+                done_classes.add(id(cls))
+                self._analyze_class(cls)
+            for fn in functions:
                 self._analyze_entry(fn)
 
     def _analyze_class(self, cls: ClassRef) -> None:
@@ -608,7 +615,13 @@ class ModuleInterp:
                 local = alias.asname.name.value
             full = f"{base}.{name}" if base else name
             value = Value(qname=full)
-            # a project module's function: keep a lazy reference resolved on call
+            mod_path = self.project.resolve_module(base) if base else None
+            if mod_path is not None and mod_path != self.path and self.project.worth_loading(mod_path):
+                other = self.project.interp_for_path(mod_path)
+                if other is not None and name in other.globals:
+                    found = other.globals[name]
+                    if found.taints or found.func is not None:
+                        value = found if found.func is not None else found.evolve(qname=None)
             self.bind(local, value)
 
     def resolve_project_symbol(self, qname: str, load: bool = True) -> Optional[Value]:
@@ -1134,6 +1147,9 @@ class ModuleInterp:
             init = fval.func.methods.get("__init__") or self._inherited_method(fval.func, "__init__")
             if init is not None:
                 self.call_user_function(init, args, kwargs, self_value=inst, call_node=node)
+            if any(b.endswith(("Error", "Exception", "Warning")) for b in fval.func.bases) or \
+                    fval.func.name.endswith(("Error", "Exception")):
+                inst = inst.with_taints(tuple(t for t in _union(args, kwargs) if t[0] in L.KEY_LABELS))
             return inst
         if fval.kind == "lambda":
             return Value(taints=_union(args, kwargs))
@@ -1360,7 +1376,11 @@ class ModuleInterp:
                     data = Value(taints=merge_taints(recv.taints, ((L.KEY_MATERIAL, recv.key_origin() or self.origin(desc, node)),)))
                     if pw is None or pw.const is None:
                         data = data.with_taints(((L.UNENCRYPTED, self.origin(desc, node)),))
-                    if path.kind == L.FILE_HANDLE or path.kind == L.FD:
+                    if path.kind == "memfile":
+                        arg0 = node.args[0].value if node.args else None
+                        if arg0 is not None:
+                            self.assign(arg0, path.with_taints(data.taints), node)
+                    elif path.kind == L.FILE_HANDLE or path.kind == L.FD:
                         self.emit("write", node, target=path, data=data, describe=desc)
                     else:
                         # paramiko >= 2.10 creates the file with 0o600 itself
@@ -1383,7 +1403,7 @@ class ModuleInterp:
                     filled = recv.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(data)))
                     self._retaint_receiver(node, filled)
                     func = node.func
-                    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                    if recv.kind == L.BUFFER and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
                         self.emit("buffer-bind", node, name=func.value.value, value=filled)
                 result = result or CLEAN
             elif eff == "immutable-copy":
@@ -1443,6 +1463,8 @@ class ModuleInterp:
 
     def _kind(self, row: Row, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         kind = row.kind
+        if kind == L.ENCRYPTION and node.args:
+            self._mark_passphrase(node.args[0].value, node)
         if kind == L.PATH:
             src = self.args_for(row.spec("from"), args, kwargs, None)
             taints: Tuple = ()
@@ -1455,7 +1477,25 @@ class ModuleInterp:
             return Value(kind=L.PATH, taints=taints, const=const, ident=ident)
         if kind == "mp-queue":
             return Value(kind="mp-queue")
+        if kind == "memfile":
+            return Value(kind="memfile", ident=("obj", id(node)), taints=_union(args, kwargs))
         return Value(kind=kind, ident=("obj", id(node)))
+
+    def _mark_passphrase(self, expr: cst.BaseExpression, node: cst.CSTNode) -> None:
+        """The variable under ``expr`` (``pw``, ``pw.encode()``, ``bytes(pw)``) holds a key passphrase."""
+        while True:
+            if isinstance(expr, cst.Call):
+                if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("encode", "strip", "decode"):
+                    expr = expr.func.value
+                    continue
+                if expr.args and dotted(expr.func) in ("bytes", "str", "bytearray"):
+                    expr = expr.args[0].value
+                    continue
+            break
+        if isinstance(expr, cst.Name):
+            cur = self.lookup(expr.value)
+            if cur.qname is None and cur.func is None and not cur.has(L.PASSPHRASE):
+                self.bind(expr.value, cur.with_taints(((L.PASSPHRASE, self.origin(f"key passphrase `{expr.value}`", node)),)))
 
     def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
         func = node.func
@@ -1487,6 +1527,10 @@ class ModuleInterp:
                 self.emit("exec-secret", node, data=v, where="environment", describe=desc, confidence=confidence)
             if any(c.key_to_stdout for c in launch.report.commands):
                 return Value(taints=((L.KEY_MATERIAL, self.origin(f"private key printed by `{self.code(node)}`", node, confidence)),))
+            return None
+        if kind == "log" and "file" in kwargs and kwargs["file"].kind in (L.FILE_HANDLE, L.FD):
+            data = Value(taints=_union(args, {}))
+            self.emit("write", node, target=kwargs["file"], data=data, describe=desc)
             return None
         values = self.args_for(row.spec("args"), args, kwargs, None)
         for v in values:

@@ -80,6 +80,8 @@ def analyze_launch(describe: str, args: Sequence[Value], argv: Value, shell: Opt
             argv = Value(const=tuple(items))
         elif len(args) > skip:
             argv = args[skip]
+            if name.endswith("e") and len(args) > skip + 1:
+                env = env or args[skip + 1]
     report: Optional[ArgvReport] = None
     listed = _argv_items(argv)
     shell_true = shell is not None and shell.const is True
