@@ -34,4 +34,4 @@ def push_to_ci(project: str) -> None:
     key, _ = new_deploy_key(project)
     with open("/tmp/ci-deploy-key", "w") as fh:
         key.write_private_key(fh)  # expect: KG101
-    shutil.copy("/tmp/ci-deploy-key", f"/srv/ci/{project}/deploy_key")  # todo-expect: KG201
+    shutil.copy("/tmp/ci-deploy-key", f"/srv/ci/{project}/deploy_key")  # expect: KG201

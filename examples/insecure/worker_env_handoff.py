@@ -29,4 +29,4 @@ def export_protected(path: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(blob)
-    subprocess.run(["keyctl", "add", "user", "signer-pass", passphrase, "@u"], check=True)  # todo-expect: KG402
+    subprocess.run(["keyctl", "add", "user", "signer-pass", passphrase, "@u"], check=True)  # expect: KG402

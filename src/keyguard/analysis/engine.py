@@ -735,7 +735,10 @@ class ModuleInterp:
         s = text.decode("latin-1") if isinstance(text, bytes) else text
         if isinstance(s, str):
             if "PRIVATE KEY-----" in s and PEM_PRIVATE_RE.search(s):
-                value = value.with_taints(((L.KEY_MATERIAL, self.origin("private key PEM literal", node)),))
+                org = self.origin("private key PEM literal", node)
+                value = value.with_taints(((L.KEY_MATERIAL, org),))
+                if "ENCRYPTED" not in s:
+                    value = value.with_taints(((L.UNENCRYPTED, org),))
             elif self.is_temp_text(s):
                 org = self.origin(f"temporary location {s!r}", node)
                 value = value.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
@@ -1093,7 +1096,7 @@ class ModuleInterp:
             return out.evolve(const=UNKNOWN) if out is not CLEAN else Value(taints=v.taints)
         if v.has(L.PRIVATE_KEY) and _is_tuple_source(v):
             return Value(taints=v.taints)
-        return Value(taints=v.taints, kind=v.kind if v.kind in (L.FD,) else None)
+        return Value(taints=v.taints, kind=v.kind if v.kind in (L.FD, L.SOCKET, L.TLS_SOCKET) else None)
 
     def enter_value(self, cm: Value, node: cst.CSTNode) -> Value:
         """What ``with cm as x`` binds."""
@@ -1294,6 +1297,8 @@ class ModuleInterp:
                     taints = tuple((b if lbl == a else lbl, org) for lbl, org in taints)
                     taints = merge_taints((), taints)
                 v = Value(taints=taints)
+                if len(src) == 1 and src[0].ident is not None and qname in _IDENTITY_CONVERSIONS:
+                    v = v.evolve(ident=src[0].ident, const=src[0].const if isinstance(src[0].const, str) else UNKNOWN)
                 if row.opt("path_join"):
                     v = v.evolve(ident=("path", id(node)), kind=None)
                     self.path_parents[v.ident] = {x.ident for x in src if x.ident is not None}
@@ -1424,6 +1429,10 @@ class ModuleInterp:
     def _source(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
                 node: cst.Call, confidence: str, result: Optional[Value]) -> Value:
         label = row.label or L.PRIVATE_KEY
+        if label in L.KEY_LABELS:
+            for a in node.args:
+                if a.keyword is not None and a.keyword.value in ("passphrase", "password", "passwd"):
+                    self._mark_passphrase(a.value, node)
         for flag in ("private_key", "include_private", "private"):
             if flag in kwargs and kwargs[flag].const is False:
                 return result or CLEAN  # jwcrypto export(private_key=False): the public part
@@ -1475,6 +1484,8 @@ class ModuleInterp:
             if len(src) > 1:
                 self.path_parents[ident] = {x.ident for x in src if x.ident is not None}
             return Value(kind=L.PATH, taints=taints, const=const, ident=ident)
+        if kind == L.SOCKET and "ssl" in kwargs and kwargs["ssl"].const not in (None, False):
+            kind = L.TLS_SOCKET  # asyncio.open_connection(..., ssl=ctx)
         if kind == "mp-queue":
             return Value(kind="mp-queue")
         if kind == "memfile":
@@ -1796,6 +1807,8 @@ class ModuleInterp:
 
 # ----------------------------------------------------------------------------- small utilities
 
+_IDENTITY_CONVERSIONS = frozenset({"str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath",
+                                   "os.path.expanduser", "os.fsencode", "os.fsdecode"})
 _CLEANUP_REGISTRARS = frozenset({"callback", "register", "finalize", "addCleanup", "add_cleanup", "push_callback"})
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "fatal"})
 

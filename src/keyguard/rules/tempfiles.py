@@ -406,7 +406,10 @@ class KeyFileRemovedWithoutWipe(Rule):
                 if not ids:
                     continue
                 key_writes = [w for w in before(trace, ev) if w.kind == "write" and data_of(w).is_key
-                              and ctx.file_ids(w.value("target")) & ids]
+                              and (ctx.file_ids(w.value("target")) & ids
+                                   # shutil.rmtree() of a folder that holds the key file
+                                   or (ev.describe.endswith("rmtree")
+                                       and any(ids & ctx.ancestors(i) for i in ctx.file_ids(w.value("target")))))]
                 if not key_writes:
                     continue
                 last = key_writes[-1]
