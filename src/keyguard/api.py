@@ -26,7 +26,7 @@ from keyguard.discovery import discover, make_prefilter
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
 from keyguard.model import FileError, Finding, ScanResult
-from keyguard.source import read_bytes
+from keyguard.source import decode, read_bytes
 
 Progress = Callable[[int], None]
 
@@ -191,8 +191,13 @@ def scan_paths(
         if isinstance(raw, FileError):
             errors.append(raw)
             continue
+        text = decode(raw, p)
+        if isinstance(text, FileError):
+            errors.append(text)
+            continue
         raw_of[p] = raw
-        if passes(raw):
+        # files named on the command line are always analysed (their syntax errors reported)
+        if p in found.explicit or passes(raw):
             targets.append(p)
         else:
             rest.append(p)
