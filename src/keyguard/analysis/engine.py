@@ -1187,7 +1187,10 @@ class ModuleInterp:
         for v in list(args) + list(kwargs.values()):
             for lbl, org in deep_taints(v):
                 if lbl in (L.KEY_MATERIAL, L.TEMP, L.PASSPHRASE, L.WEAK_RANDOM, L.UNENCRYPTED):
-                    taints = merge_taints(taints, ((lbl, org),))
+                    # material assumed from a parameter's name is not pushed through calls the
+                    # knowledge base does not know: a guess plus an unknown function is noise
+                    if org.confidence == "high":
+                        taints = merge_taints(taints, ((lbl, org),))
         return Value(taints=taints)
 
     def _cleanup_callback(self, name: str, args: List[Value], node: cst.Call) -> bool:
@@ -1844,11 +1847,16 @@ def _union(args: Iterable[Value], kwargs: Mapping[str, Value]) -> Tuple:
 
 
 def _signature(env: Mapping[str, Value]) -> tuple:
+    """The memo key of a call context. Holds the origin/function/file objects themselves (hashed
+    by identity), not their ids: an id can be reused once an object is freed, which would make a
+    stale summary look valid."""
     sig = []
     for name in sorted(env):
         v = env[name]
         consts = v.const if isinstance(v.const, (int, str, bytes, bool, type(None))) else None
-        sig.append((name, tuple(sorted((lbl, id(org)) for lbl, org in v.taints)), v.kind, id(v.ident) if isinstance(v.ident, tuple) and v.ident and v.ident[0] == "instance" else (v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",)) else None), consts, id(v.func) if v.func is not None else None, id(v.file) if v.file is not None else None))
+        ident = v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",), ("instance",)) else None
+        sig.append((name, tuple(sorted(((lbl, org) for lbl, org in v.taints), key=lambda t: t[0])), v.kind,
+                    ident, consts, v.func, v.file))
     return tuple(sig)
 
 
