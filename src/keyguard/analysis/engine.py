@@ -1527,6 +1527,11 @@ class ModuleInterp:
                 return None
             shell = self.arg(row.spec("shell"), args, kwargs)
             env = self.arg(row.spec("env"), args, kwargs)
+            items = argv.const if isinstance(argv.const, tuple) else ()
+            if len(items) == 3 and all(isinstance(x, Value) for x in items) and items[0].const in ("chmod", "/bin/chmod") \
+                    and isinstance(items[1].const, str) and re.fullmatch(r"0?[0-7]{3,4}", items[1].const):
+                # subprocess.run(["chmod", "600", path]) is a chmod too
+                self.emit("chmod", node, path=items[2], mode=Value(const=int(items[1].const, 8)), describe="chmod")
             launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
             self.emit("exec", node, argv=argv, describe=desc, confidence=confidence)
             if launch is None:
