@@ -312,11 +312,11 @@ class LockedBuffer:
             self._closed = True
             if self.locked:
                 _munlock(self._address, self._capacity)
-            if self._view is not None:
-                self._view.release()
-                self._view = None
+            view, self._view = self._view, None
             del self._carray
-            with contextlib.suppress(BufferError):
+            with contextlib.suppress(BufferError):  # a caller still exports the memory
+                if view is not None:
+                    view.release()
                 self._map.close()
 
     def __enter__(self) -> "LockedBuffer":
@@ -660,8 +660,9 @@ def read_passphrase_tty(prompt: str = "Passphrase: ", tty_fd: Optional[int] = No
         old = termios.tcgetattr(fd)
         quiet = termios.tcgetattr(fd)
         quiet[3] &= ~termios.ECHO
-        os.write(fd, prompt.encode())
+        # Echo goes off (discarding type-ahead) before the prompt asks for anything.
         termios.tcsetattr(fd, termios.TCSAFLUSH, quiet)
+        os.write(fd, prompt.encode())
         try:
             return read_passphrase_fd(fd)
         finally:
