@@ -40,4 +40,3 @@ def key_dir(tmp_path: Path) -> Path:
     directory.mkdir(mode=0o700)
     os.chmod(directory, 0o700)
     return directory
-

@@ -37,7 +37,17 @@ def test_keygen_writes_a_private_key_and_prints_only_the_public_key(
     key_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = key_dir / "id.pem"
-    args = _parse(["keygen", "--type", "ecdsa-p384", "--out", str(out), "--public-out", str(key_dir / "id.pub")])
+    args = _parse(
+        [
+            "keygen",
+            "--type",
+            "ecdsa-p384",
+            "--out",
+            str(out),
+            "--public-out",
+            str(key_dir / "id.pub"),
+        ]
+    )
     assert args.func is cli.run
     assert cli.run(args) == 0
     captured = capsys.readouterr()
@@ -53,7 +63,9 @@ def test_keygen_passphrase_from_fd(key_dir: Path, capsys: pytest.CaptureFixture[
     os.write(write_end, b"pipe passphrase\n")
     os.close(write_end)
     try:
-        code = cli.run(_parse(["keygen", "--out", str(key_dir / "k.pem"), "--passphrase-fd", str(read_end)]))
+        code = cli.run(
+            _parse(["keygen", "--out", str(key_dir / "k.pem"), "--passphrase-fd", str(read_end)])
+        )
     finally:
         os.close(read_end)
     assert code == 0
@@ -62,18 +74,34 @@ def test_keygen_passphrase_from_fd(key_dir: Path, capsys: pytest.CaptureFixture[
     assert capsys.readouterr().out.encode() == _public_pem_of(data, bytearray(b"pipe passphrase"))
 
 
-def test_keygen_passphrase_from_file(key_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_keygen_passphrase_from_file(
+    key_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     secret = tmp_path / "pass.txt"
     fd = os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.write(fd, b"file passphrase\n")
     os.close(fd)
-    code = cli.run(_parse(["keygen", "--type", "rsa-3072", "--out", str(key_dir / "k.pem"), "--passphrase-file", str(secret)]))
+    code = cli.run(
+        _parse(
+            [
+                "keygen",
+                "--type",
+                "rsa-3072",
+                "--out",
+                str(key_dir / "k.pem"),
+                "--passphrase-file",
+                str(secret),
+            ]
+        )
+    )
     assert code == 0
     data = (key_dir / "k.pem").read_bytes()
     assert capsys.readouterr().out.encode() == _public_pem_of(data, bytearray(b"file passphrase"))
 
 
-def test_passphrase_as_argument_value_is_refused(key_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_passphrase_as_argument_value_is_refused(
+    key_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_info:
         _parse(["keygen", "--out", str(key_dir / "k.pem"), "--passphrase", "hunter2"])
     assert exit_info.value.code == 2
@@ -81,7 +109,9 @@ def test_passphrase_as_argument_value_is_refused(key_dir: Path, capsys: pytest.C
     assert list(key_dir.iterdir()) == []
 
 
-def test_existing_key_is_kept_unless_forced(key_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_existing_key_is_kept_unless_forced(
+    key_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = key_dir / "k.pem"
     assert cli.run(_parse(["keygen", "--out", str(out)])) == 0
     first = out.read_bytes()
@@ -98,8 +128,14 @@ def test_unsafe_directory_is_a_failure(key_dir: Path, capsys: pytest.CaptureFixt
     assert "writable by other users" in capsys.readouterr().err
 
 
-def test_unreadable_passphrase_file_is_a_usage_error(key_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = cli.run(_parse(["keygen", "--out", str(key_dir / "k.pem"), "--passphrase-file", str(key_dir / "none")]))
+def test_unreadable_passphrase_file_is_a_usage_error(
+    key_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli.run(
+        _parse(
+            ["keygen", "--out", str(key_dir / "k.pem"), "--passphrase-file", str(key_dir / "none")]
+        )
+    )
     assert code == 2
     assert list(key_dir.iterdir()) == []
 
@@ -118,7 +154,15 @@ def test_python_dash_m_entry_point(key_dir: Path) -> None:
 
 def test_encrypt_without_a_terminal_is_a_usage_error(key_dir: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "keyguard.reference.cli", "keygen", "--encrypt", "--out", str(key_dir / "k.pem")],
+        [
+            sys.executable,
+            "-m",
+            "keyguard.reference.cli",
+            "keygen",
+            "--encrypt",
+            "--out",
+            str(key_dir / "k.pem"),
+        ],
         capture_output=True,
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # no controlling terminal: /dev/tty cannot be opened
@@ -159,7 +203,9 @@ def _run_on_terminal(argv: List[str], answers: List[bytes]) -> "tuple[int, bytes
 
 def test_encrypt_prompts_twice_without_echo(key_dir: Path) -> None:
     out = key_dir / "tty.pem"
-    code, screen = _run_on_terminal(["keygen", "--encrypt", "--out", str(out)], [b"tty secret", b"tty secret"])
+    code, screen = _run_on_terminal(
+        ["keygen", "--encrypt", "--out", str(out)], [b"tty secret", b"tty secret"]
+    )
     assert code == 0, screen
     assert b"Passphrase for the new key:" in screen and b"Same passphrase again:" in screen
     assert b"tty secret" not in screen  # echo was off
@@ -169,7 +215,9 @@ def test_encrypt_prompts_twice_without_echo(key_dir: Path) -> None:
 
 
 def test_encrypt_with_mismatched_passphrases_writes_nothing(key_dir: Path) -> None:
-    code, screen = _run_on_terminal(["keygen", "--encrypt", "--out", str(key_dir / "k.pem")], [b"one secret", b"two secret"])
+    code, screen = _run_on_terminal(
+        ["keygen", "--encrypt", "--out", str(key_dir / "k.pem")], [b"one secret", b"two secret"]
+    )
     assert code == 2, screen
     assert b"do not match" in screen
     assert list(key_dir.iterdir()) == []

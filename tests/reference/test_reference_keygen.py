@@ -1,4 +1,4 @@
-"""Proofs (not claims) for keyguard.reference.keygen: file creation, failures, memory, round trips."""
+"""Proofs, not claims, for keyguard.reference.keygen: files, failures, memory, round trips."""
 
 from __future__ import annotations
 
@@ -119,7 +119,9 @@ def test_nothing_under_the_system_temp_directory_is_touched(
 
 
 @pytest.mark.parametrize("kind", ["symlink", "file", "dangling-symlink"])
-def test_existing_target_is_refused_without_following(key_dir: Path, tmp_path: Path, kind: str) -> None:
+def test_existing_target_is_refused_without_following(
+    key_dir: Path, tmp_path: Path, kind: str
+) -> None:
     victim = tmp_path / "victim"
     target = key_dir / "key.pem"
     if kind == "symlink":
@@ -142,7 +144,9 @@ def test_existing_target_is_refused_without_following(key_dir: Path, tmp_path: P
     assert sorted(p.name for p in key_dir.iterdir()) == ["key.pem"]
 
 
-def test_overwrite_replaces_a_symlink_instead_of_following_it(key_dir: Path, tmp_path: Path) -> None:
+def test_overwrite_replaces_a_symlink_instead_of_following_it(
+    key_dir: Path, tmp_path: Path
+) -> None:
     victim = tmp_path / "victim"
     victim.write_bytes(b"victim content")
     target = key_dir / "key.pem"

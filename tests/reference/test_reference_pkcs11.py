@@ -32,11 +32,23 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("softhsm")
     (base / "tokens").mkdir()
     conf = base / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    conf.write_text(
+        f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOFTHSM2_CONF", str(conf))
         subprocess.run(
-            ["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--pin", PIN, "--so-pin", "654321"],
+            [
+                "softhsm2-util",
+                "--init-token",
+                "--free",
+                "--label",
+                TOKEN,
+                "--pin",
+                PIN,
+                "--so-pin",
+                "654321",
+            ],
             check=True,
             capture_output=True,
         )
@@ -57,7 +69,9 @@ def test_token_key_signs_a_csr_that_verifies(token: str, key_type: str) -> None:
     subject = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "svc.example.test")])
     with reference_pkcs11.open_session(MODULE, token, PIN) as session:
         key = reference_pkcs11.generate_token_key(session, key_type, label=f"csr-{key_type}")
-        csr = reference_pkcs11.build_csr(key, subject, dns_names=["svc.example.test", "alt.example.test"])
+        csr = reference_pkcs11.build_csr(
+            key, subject, dns_names=["svc.example.test", "alt.example.test"]
+        )
     assert csr.is_signature_valid
     assert csr.subject == subject
     assert _public_der(csr.public_key()) == _public_der(key.public_key)
@@ -102,11 +116,18 @@ def test_unknown_token_key_type_is_refused(token: str) -> None:
             reference_pkcs11.generate_token_key(session, "ed448")
 
 
-def test_token_that_ignores_the_template_is_refused(token: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_token_that_ignores_the_template_is_refused(
+    token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(
         reference_pkcs11,
         "key_protection",
-        lambda private: {"sensitive": True, "extractable": True, "always_sensitive": True, "never_extractable": False},
+        lambda private: {
+            "sensitive": True,
+            "extractable": True,
+            "always_sensitive": True,
+            "never_extractable": False,
+        },
     )
     with reference_pkcs11.open_session(MODULE, token, PIN) as session:
         with pytest.raises(RuntimeError, match="did not protect"):

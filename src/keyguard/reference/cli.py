@@ -30,7 +30,9 @@ EXIT_USAGE = 2
 class _RefusePassphraseArgument(argparse.Action):
     """``--passphrase VALUE`` exists only to explain why it is refused."""
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option: Any = None) -> None:
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: Any, values: Any, option: Any = None
+    ) -> None:
         parser.error(
             "a passphrase is never taken as an argument value (other users can read the command"
             " line); use the prompt (--encrypt), --passphrase-file FILE or --passphrase-fd N"
@@ -55,12 +57,27 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Declare the ``keygen`` options on ``parser``."""
     parser.add_argument("--type", dest="key_type", choices=keygen.KEY_TYPES, default="ed25519")
     parser.add_argument("--out", required=True, help="where to write the private key (PKCS#8 PEM)")
-    parser.add_argument("--encrypt", action="store_true", help="encrypt the key; prompt for a passphrase")
+    parser.add_argument(
+        "--encrypt", action="store_true", help="encrypt the key; prompt for a passphrase"
+    )
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--passphrase-file", metavar="FILE", help="read the passphrase from FILE (implies --encrypt)")
-    source.add_argument("--passphrase-fd", metavar="N", type=int, help="read the passphrase from descriptor N (implies --encrypt)")
-    source.add_argument("--passphrase", nargs="?", action=_RefusePassphraseArgument, help=argparse.SUPPRESS)
-    parser.add_argument("--public-out", metavar="FILE", help="also write the public key (PEM) to FILE")
+    source.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="read the passphrase from FILE (implies --encrypt)",
+    )
+    source.add_argument(
+        "--passphrase-fd",
+        metavar="N",
+        type=int,
+        help="read the passphrase from descriptor N (implies --encrypt)",
+    )
+    source.add_argument(
+        "--passphrase", nargs="?", action=_RefusePassphraseArgument, help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "--public-out", metavar="FILE", help="also write the public key (PEM) to FILE"
+    )
     parser.add_argument("--force", action="store_true", help="replace an existing key file")
     parser.set_defaults(func=run)
 
@@ -112,7 +129,10 @@ def run(args: argparse.Namespace) -> int:
             handle.write(pem)
     sys.stdout.write(pem.decode("ascii"))
     state = "encrypted" if passphrase is not None else "unencrypted"
-    print(f"keyguard keygen: wrote {args.key_type} private key to {args.out} ({state}, mode 0600)", file=sys.stderr)
+    print(
+        f"keyguard keygen: wrote {args.key_type} private key to {args.out} ({state}, mode 0600)",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 

@@ -245,7 +245,8 @@ class LockedBuffer:
         if not self.locked:
             warnings.warn(
                 KeyMaterialNotLockedWarning(
-                    f"mlock of {self._capacity} bytes failed ({errno.errorcode.get(failure, failure)}):"
+                    f"mlock of {self._capacity} bytes failed"
+                    f" ({errno.errorcode.get(failure, failure)}):"
                     " key material may be swapped to disk; raise RLIMIT_MEMLOCK (ulimit -l) or"
                     " grant CAP_IPC_LOCK"
                 ),
@@ -423,8 +424,11 @@ def generate_private_key(
 def serialize_private_key(
     key: Union[ed25519.Ed25519PrivateKey, ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey],
     passphrase: Optional[Buffer] = None,
+    *,
+    private_format: serialization.PrivateFormat = serialization.PrivateFormat.PKCS8,
 ) -> LockedBuffer:
-    """Serialize ``key`` as PKCS#8 PEM into a new :class:`LockedBuffer` (the caller closes it).
+    """Serialize ``key`` as PEM (PKCS#8 unless ``private_format`` says otherwise, e.g.
+    ``PrivateFormat.OpenSSH``) into a new :class:`LockedBuffer` (the caller closes it).
 
     With a ``passphrase`` (a LockedBuffer, bytearray or writable memoryview; never ``str``)
     the PEM is encrypted with ``BestAvailableEncryption``. The ``bytes`` object returned by
@@ -437,9 +441,7 @@ def serialize_private_key(
             # The borrowed bytes are zeroed when this block ends, right after serialization.
             secret = stack.enter_context(_borrowed_bytes(passphrase))
             encryption = serialization.BestAvailableEncryption(secret)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        )
+        pem = key.private_bytes(serialization.Encoding.PEM, private_format, encryption)
     try:
         return LockedBuffer.copy_of(pem)
     finally:

@@ -30,7 +30,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
-from pkcs11.util.ec import encode_ec_public_key, encode_ecdsa_signature, encode_named_curve_parameters
+from pkcs11.util.ec import (
+    encode_ec_public_key,
+    encode_ecdsa_signature,
+    encode_named_curve_parameters,
+)
 
 __all__ = [
     "SOFTHSM_MODULE_CANDIDATES",
@@ -58,8 +62,16 @@ SOFTHSM_MODULE_CANDIDATES = (
 )
 
 _CURVES = {"ecdsa-p256": ("secp256r1", ec.SECP256R1()), "ecdsa-p384": ("secp384r1", ec.SECP384R1())}
-_HASHES = {"ecdsa-p256": hashes.SHA256(), "ecdsa-p384": hashes.SHA384(), "rsa-3072": hashes.SHA256()}
-_SIGNATURE_OIDS = {"ecdsa-p256": "sha256_ecdsa", "ecdsa-p384": "sha384_ecdsa", "rsa-3072": "sha256_rsa"}
+_HASHES = {
+    "ecdsa-p256": hashes.SHA256(),
+    "ecdsa-p384": hashes.SHA384(),
+    "rsa-3072": hashes.SHA256(),
+}
+_SIGNATURE_OIDS = {
+    "ecdsa-p256": "sha256_ecdsa",
+    "ecdsa-p384": "sha384_ecdsa",
+    "rsa-3072": "sha256_rsa",
+}
 
 # What the token must enforce on the private key: it never leaves the token in clear
 # (SENSITIVE), cannot be wrapped out (EXTRACTABLE=false), is persistent (TOKEN), needs a login
@@ -121,11 +133,14 @@ def generate_token_key(
 ) -> TokenKey:
     """Generate a non-extractable, sensitive signing key pair inside the token.
 
-    After generation the private key's attributes are read back and checked (:func:`key_protection`):
-    a token that silently ignored the template is refused and the key is destroyed.
+    After generation the private key's attributes are read back and checked
+    (:func:`key_protection`): a token that silently ignored the template is refused and the key
+    is destroyed.
     """
     if key_type not in TOKEN_KEY_TYPES:
-        raise ValueError(f"unknown token key type {key_type!r}; choose one of {', '.join(TOKEN_KEY_TYPES)}")
+        raise ValueError(
+            f"unknown token key type {key_type!r}; choose one of {', '.join(TOKEN_KEY_TYPES)}"
+        )
     key_id = key_id if key_id is not None else os.urandom(16)
     common = {
         "id": key_id,
@@ -151,9 +166,10 @@ def generate_token_key(
 
 
 def key_protection(private: Any) -> dict:
-    """What the token reports about a private key's protection (all four should be as shown).
+    """What the token reports about a private key's protection.
 
-    ``{"sensitive": True, "extractable": False, "always_sensitive": True, "never_extractable": True}``
+    A well-protected key reads ``sensitive=True, extractable=False, always_sensitive=True,
+    never_extractable=True``.
     """
     return {
         "sensitive": bool(private[Attribute.SENSITIVE]),
@@ -163,7 +179,9 @@ def key_protection(private: Any) -> dict:
     }
 
 
-def _public_key_of(public: Any, key_type: str) -> Union[ec.EllipticCurvePublicKey, rsa.RSAPublicKey]:
+def _public_key_of(
+    public: Any, key_type: str
+) -> Union[ec.EllipticCurvePublicKey, rsa.RSAPublicKey]:
     """The token's public key as a ``cryptography`` object (public material: safe to handle)."""
     if key_type in _CURVES:
         der = encode_ec_public_key(public)
