@@ -55,7 +55,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     """Declare the ``keygen`` options on ``parser``."""
-    parser.add_argument("--type", dest="key_type", choices=keygen.KEY_TYPES, default="ed25519")
+    parser.add_argument(
+        "--type",
+        dest="key_type",
+        choices=keygen.KEY_TYPES,
+        default="ed25519",
+        help="key type (default: ed25519)",
+    )
     parser.add_argument("--out", required=True, help="where to write the private key (PKCS#8 PEM)")
     parser.add_argument(
         "--encrypt", action="store_true", help="encrypt the key; prompt for a passphrase"

@@ -109,6 +109,24 @@ def _munlock(address: int, length: int) -> int:
     return _libc_call("munlock", ctypes.c_void_p(address), ctypes.c_size_t(length))
 
 
+def _warn_not_locked() -> None:
+    """Say that key material is not locked, and which limit to raise (nothing about the key)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_MEMLOCK)[0]
+        limit = "unlimited" if soft == resource.RLIM_INFINITY else f"{soft} bytes"
+    except (ImportError, AttributeError, OSError):
+        limit = "unknown"
+    warnings.warn(
+        KeyMaterialNotLockedWarning(
+            f"mlock refused (RLIMIT_MEMLOCK is {limit}): key material may be swapped to disk;"
+            " raise RLIMIT_MEMLOCK (ulimit -l) or grant CAP_IPC_LOCK"
+        ),
+        stacklevel=3,
+    )
+
+
 # --------------------------------------------------------------------------- wiping
 
 
@@ -240,18 +258,11 @@ class LockedBuffer:
         self._closed = False
         if hasattr(mmap, "MADV_DONTDUMP"):
             self._map.madvise(mmap.MADV_DONTDUMP)  # the pages stay out of core files
-        failure = _mlock(self._address, self._capacity)
-        self.locked = failure == 0
+        # mlock fails with ENOMEM/EPERM/EAGAIN when RLIMIT_MEMLOCK is exhausted and the process
+        # lacks CAP_IPC_LOCK, and with ENOSYS where there is no mlock: all mean "not locked".
+        self.locked = _mlock(self._address, self._capacity) == 0
         if not self.locked:
-            warnings.warn(
-                KeyMaterialNotLockedWarning(
-                    f"mlock of {self._capacity} bytes failed"
-                    f" ({errno.errorcode.get(failure, failure)}):"
-                    " key material may be swapped to disk; raise RLIMIT_MEMLOCK (ulimit -l) or"
-                    " grant CAP_IPC_LOCK"
-                ),
-                stacklevel=2,
-            )
+            _warn_not_locked()
         self._view: Optional[memoryview] = memoryview(self._map)[:size]
 
     # -- access -------------------------------------------------------------------------
@@ -441,7 +452,11 @@ def serialize_private_key(
             # The borrowed bytes are zeroed when this block ends, right after serialization.
             secret = stack.enter_context(_borrowed_bytes(passphrase))
             encryption = serialization.BestAvailableEncryption(secret)
-        pem = key.private_bytes(serialization.Encoding.PEM, private_format, encryption)
+        # cryptography offers no way to serialize into a caller's buffer: this bytes object is
+        # the one unavoidable immutable copy, wiped right below once it is in locked memory.
+        pem = key.private_bytes(  # keyguard: ignore[KG303] - no wipeable API exists; wiped below
+            serialization.Encoding.PEM, private_format, encryption
+        )
     try:
         return LockedBuffer.copy_of(pem)
     finally:
