@@ -252,7 +252,11 @@ class LockedBuffer:
         self._capacity = max(mmap.PAGESIZE, -(-size // mmap.PAGESIZE) * mmap.PAGESIZE)
         # A private anonymous mapping: its own pages, zero-filled by the kernel, never shared
         # with a child unless it forks, and never backed by a file.
-        self._map = mmap.mmap(-1, self._capacity, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        if os.name == "posix":
+            private = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+            self._map = mmap.mmap(-1, self._capacity, flags=private)
+        else:  # Windows: an anonymous pagefile-backed section; not locked (warning below)
+            self._map = mmap.mmap(-1, self._capacity)
         self._carray = (ctypes.c_char * self._capacity).from_buffer(self._map)
         self._address = ctypes.addressof(self._carray)
         self._closed = False
