@@ -591,3 +591,57 @@ def test_read_passphrase_tty_reads_without_echo() -> None:
         os.close(master)
         os.close(slave)
     assert b"typed secret" not in shown
+
+
+# --------------------------------------------------------------------------- everything wiped
+
+
+def _track_buffers(monkeypatch: pytest.MonkeyPatch) -> List[LockedBuffer]:
+    created: List[LockedBuffer] = []
+    real_init = LockedBuffer.__init__
+
+    def tracking_init(self: LockedBuffer, size: int) -> None:
+        real_init(self, size)
+        created.append(self)
+
+    monkeypatch.setattr(LockedBuffer, "__init__", tracking_init)
+    return created
+
+
+def test_generate_and_store_closes_every_buffer(
+    key_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = _track_buffers(monkeypatch)
+    keygen.generate_and_store(key_dir / "k.pem", "rsa-3072")
+    assert len(created) == 1
+    assert all(buf.closed for buf in created)
+
+
+def test_buffers_are_closed_when_storing_fails(
+    key_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = _track_buffers(monkeypatch)
+    monkeypatch.setattr(os, "fsync", _fail_once(os.fsync, OSError(errno.EIO, "I/O error")))
+    with pytest.raises(OSError):
+        keygen.generate_and_store(key_dir / "k.pem", "ed25519")
+    assert created and all(buf.closed for buf in created)
+
+
+def test_borrowed_passphrase_bytes_are_zeroed_after_serialization(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lent: List[bytes] = []
+    real = serialization.BestAvailableEncryption
+
+    def capturing(password: bytes) -> serialization.KeySerializationEncryption:
+        lent.append(password)
+        return real(password)
+
+    monkeypatch.setattr(serialization, "BestAvailableEncryption", capturing)
+    key = keygen.generate_private_key("ecdsa-p256")
+    with LockedBuffer.copy_of(bytearray(b"borrowed passphrase")) as passphrase:
+        with keygen.serialize_private_key(key, passphrase) as pem:
+            assert bytes(pem.view).startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        assert passphrase.view == b"borrowed passphrase"  # the caller's buffer is untouched
+    assert len(lent) == 1 and type(lent[0]) is bytes
+    assert lent[0] == bytes(len(b"borrowed passphrase"))  # zeroed once serialization ended
