@@ -24,7 +24,7 @@ from keyguard.reference import keygen
 from keyguard.reference.keygen import KeyMaterialNotLockedWarning, LockedBuffer
 
 LINUX = sys.platform.startswith("linux")
-SECRET = b"-----BEGIN PRIVATE KEY-----\nnot a real key, but treated as one\n"
+SECRET = b"test bytes standing in for key material (not a key)\n"
 
 
 def vm_locked_kib() -> int:
