@@ -374,7 +374,8 @@ _PR_SET_DUMPABLE = 4
 
 def _prctl(option: int, arg: int) -> int:
     """Linux ``prctl(option, arg, 0, 0, 0)``; the arguments are unsigned longs for the kernel."""
-    assert _LIBC is not None
+    if _LIBC is None:
+        return -1
     prctl = _LIBC.prctl
     prctl.restype = ctypes.c_int
     zero = ctypes.c_ulong(0)

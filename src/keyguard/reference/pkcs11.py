@@ -192,7 +192,8 @@ def _public_key_of(
         )
         return numbers.public_key()
     loaded = serialization.load_der_public_key(der)
-    assert isinstance(loaded, ec.EllipticCurvePublicKey)
+    if not isinstance(loaded, ec.EllipticCurvePublicKey):
+        raise TypeError("the token returned a public key of an unexpected type")
     return loaded
 
 
