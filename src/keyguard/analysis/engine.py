@@ -848,7 +848,9 @@ class ModuleInterp:
             return self.frame.env["<attr>" + d]
         if d is not None and ("<attr>" + d) in self.globals:
             return self.globals["<attr>" + d]
-        # a bound method of an object: dispatched when called
+        # a bound method of an object: dispatched when called; sizes and flags are not material
+        if name in _METADATA_ATTRS:
+            return Value(receiver=base, attr=name, taints=tuple(t for t in base.taints if t[0] not in L.KEY_LABELS))
         taints = tuple(t for t in base.taints if t[0] not in (L.PRIVATE_KEY,))
         return Value(receiver=base, attr=name, taints=taints)
 
@@ -1815,6 +1817,8 @@ class ModuleInterp:
 
 # ----------------------------------------------------------------------------- small utilities
 
+_METADATA_ATTRS = frozenset({"size", "capacity", "nbytes", "itemsize", "closed", "address", "length", "mode",
+                             "key_size", "curve", "name", "shape", "ndim", "readonly", "format"})
 _IDENTITY_CONVERSIONS = frozenset({"str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath",
                                    "os.path.expanduser", "os.fsencode", "os.fsdecode"})
 _CLEANUP_REGISTRARS = frozenset({"callback", "register", "finalize", "addCleanup", "add_cleanup", "push_callback"})
