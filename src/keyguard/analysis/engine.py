@@ -41,6 +41,9 @@ from keyguard.knowledge.schema import ArgSpec, KnowledgeBase, Row
 
 MAX_DEPTH = 6
 MAX_CONTEXTS = 12  # per function: distinct argument signatures evaluated before falling back
+#: events a call summary keeps for replay into callers (only those whose order matters)
+MAX_SUMMARY_EVENTS = 64
+_ORDER_EVENTS = frozenset({"write", "open", "chmod", "umask", "remove", "mkdir", "touch", "copy", "temp-create", "exec"})
 PEM_PRIVATE_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 KEY_NAME_RE = re.compile(
     r"(?:^|_)(?:private_?key|priv_?key|privkey|signing_?key|private_?pem|key_?pem|pem_?key|"
@@ -318,7 +321,7 @@ class ModuleInterp:
             top=self.top,
         )
         self.events.append(ev)
-        if self._recording is not None:
+        if self._recording is not None and kind in _ORDER_EVENTS and len(self._recording) < MAX_SUMMARY_EVENTS:
             self._recording.append(ev)
         return ev
 
@@ -424,7 +427,8 @@ class ModuleInterp:
         elif isinstance(node, cst.Nonlocal):
             pass
         elif isinstance(node, cst.Del):
-            self.emit("del", node, target=self.eval(node.target) if not isinstance(node.target, cst.Tuple) else CLEAN)
+            if not isinstance(node.target, cst.Tuple):
+                self.eval(node.target)
         elif isinstance(node, cst.Assert):
             self.eval(node.test)
 
@@ -553,15 +557,10 @@ class ModuleInterp:
             entered.append(cm)
             if item.asname is not None:
                 self.assign(item.asname.name, val, item.item)
-            self.emit("with-enter", item.item, manager=cm)
         self.context.append("with")
         try:
             self.exec_suite(node.body)
         finally:
-            self.context.pop()
-        for item, cm in zip(node.items, entered):
-            self.context.append("with-exit")
-            self.emit("with-exit", item.item, manager=cm)
             self.context.pop()
 
     def stmt_Match(self, node: Any) -> None:  # pragma: no cover - 3.10+ syntax
@@ -1706,7 +1705,7 @@ class ModuleInterp:
             self.top = saved_top
             self._active.discard(key)
         if saved_rec is not None:
-            saved_rec.extend(recording)
+            saved_rec.extend(recording[: max(0, MAX_SUMMARY_EVENTS - len(saved_rec))])
         ret = CLEAN
         for r in returns:
             ret = r if ret is CLEAN else join(ret, r)
@@ -1727,11 +1726,12 @@ class ModuleInterp:
             self.trace, self.depth, self.context, self.frame, self._recording = saved
 
     def _replay(self, events: List[Event]) -> None:
+        """A memoised call's order-relevant events, re-entered into the caller's trace."""
         for ev in events:
             clone = Event(ev.kind, ev.node, ev.module, self.project.next_seq(), self.trace, ev.values,
                           tuple(self.context) + ev.context, self.depth + ev.depth, ev.confidence, ev.describe, ev.top)
             self.events.append(clone)
-            if self._recording is not None:
+            if self._recording is not None and len(self._recording) < MAX_SUMMARY_EVENTS:
                 self._recording.append(clone)
 
     def _bind_params(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], entry: bool) -> Dict[str, Value]:
