@@ -77,7 +77,7 @@ async def test_diagnostics_hover_and_quick_fix(client: LanguageClient):
     # the key's origin travels as related information on the findings that have one
     with_origin = [d for d in diags if d.related_information]
     assert with_origin, diags
-    assert any(r.message.startswith("key origin:") and r.location.range.start.line == 9
+    assert any(r.message.startswith("key origin:") and r.location.range.start.line == 10
                for d in with_origin for r in d.related_information)
 
     hover = await client.text_document_hover_async(lsp.HoverParams(
