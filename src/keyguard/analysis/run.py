@@ -24,6 +24,7 @@ from keyguard.model import FileError, Finding, SourceRef, TraceStep
 from keyguard.registry import RULES
 from keyguard.rules.report import Hit
 from keyguard.source import SourceFile, parse, read_source
+from keyguard.suppression import filter_findings
 
 
 @dataclass
@@ -155,6 +156,11 @@ def analyze_batch(
             owner = results[0] if results else None
         if owner is not None:
             owner.findings.append(finding)
+    # ---- line suppressions (on the file holding the finding)
+    texts = {p: src.text for p, src in loader.sources.items()}
+    for res in results:
+        kept, _dropped = filter_findings(res.findings, texts)
+        res.findings = kept
     return results
 
 

@@ -12,6 +12,14 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
+from typing import Iterable
+
+from keyguard.analysis import labels as L
+from keyguard.analysis.context import AnalysisContext
+from keyguard.analysis.events import Event
+from keyguard.rules.report import Hit
+from keyguard.rules.support import confidence, data_of
+
 
 class KeyLogged(Rule):
     r"""Key material is passed to logging, `print`, warnings or an exception message.
@@ -89,6 +97,18 @@ class KeyLogged(Rule):
     fix_title = "Log a public-key fingerprint instead of the private key"
     autofix = False
 
+    kinds = ("sink",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        if ev.values.get("sink") not in ("log", "exception"):
+            return
+        data = data_of(ev)
+        if not data.is_key:
+            return
+        org = data.key_origin()
+        where = "an exception message" if ev.values.get("sink") == "exception" else f"`{ev.describe}`"
+        yield Hit(self.code, ev.node, ev.module, f"{{source}} is passed to {where}", org, confidence(ev, org))
+
 
 class KeyInArgvOrEnv(Rule):
     r"""Key material or a key passphrase is put on a command line or in the environment.
@@ -165,6 +185,27 @@ class KeyInArgvOrEnv(Rule):
     cwe = ("CWE-214", "CWE-526")
     fix_title = "Pass the secret on stdin, a file descriptor or an owner-only file"
     autofix = False
+
+    kinds = ("sink", "exec-secret")
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        if ev.kind == "sink":
+            if ev.values.get("sink") != "env":
+                return
+            data = data_of(ev)
+            if not (data.is_key or data.has(L.PASSPHRASE)):
+                return
+            org = data.key_origin() or data.origin(L.PASSPHRASE)
+            what = "{source}" if data.is_key else "a key passphrase ({source})"
+            yield Hit(self.code, ev.node, ev.module, f"{what} is put in the process environment",
+                      org, confidence(ev, org))
+        else:
+            data = data_of(ev)
+            org = data.key_origin() or data.origin(L.PASSPHRASE)
+            where = ev.values.get("where", "command line")
+            what = "{source}" if data.is_key else "a key passphrase ({source})"
+            yield Hit(self.code, ev.node, ev.module, f"{what} is put on a process {where} (`{ev.describe}`)",
+                      org, confidence(ev, org))
 
 
 class KeyOverInsecureIpc(Rule):
@@ -245,6 +286,18 @@ class KeyOverInsecureIpc(Rule):
     fix_title = "Send the key only over an authenticated, encrypted channel such as TLS"
     autofix = False
 
+    kinds = ("sink",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        if ev.values.get("sink") not in ("ipc", "ipc-queue"):
+            return
+        data = data_of(ev)
+        if not data.is_key:
+            return
+        org = data.key_origin()
+        yield Hit(self.code, ev.node, ev.module, f"{{source}} is sent through {ev.describe}",
+                  org, confidence(ev, org))
+
 
 class UnencryptedKeyAtRest(Rule):
     r"""A private key is serialized without encryption and written to disk.
@@ -314,3 +367,13 @@ class UnencryptedKeyAtRest(Rule):
     cwe = ("CWE-311", "CWE-312")
     fix_title = "Encrypt the private key with a passphrase read from a file or descriptor"
     autofix = False
+
+    kinds = ("write",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        data = data_of(ev)
+        if not (data.is_key and data.has(L.UNENCRYPTED)):
+            return
+        org = data.origin(L.UNENCRYPTED)
+        yield Hit(self.code, ev.node, ev.module, "private key serialized without encryption ({source}) is written to disk",
+                  org, confidence(ev, org))

@@ -14,6 +14,81 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
+from typing import Iterable, List, Optional
+
+from keyguard.analysis.context import AnalysisContext, mode_of
+from keyguard.analysis.events import Event
+from keyguard.analysis.values import Value
+from keyguard.rules.report import Hit
+from keyguard.rules.support import (
+    after,
+    before,
+    confidence,
+    data_of,
+    octal,
+    permissive,
+    restrictive,
+    target_desc,
+    umask_permissive,
+)
+
+
+def _creation(ev: Event) -> Optional[str]:
+    """How the file a key write goes to was created (see FileInfo.creation)."""
+    explicit = ev.values.get("creation")
+    if explicit:
+        return str(explicit)
+    target = ev.value("target")
+    if target is not None and target.file is not None:
+        return target.file.creation
+    return None
+
+
+def _umask_in_force(trace: List[Event], ev: Event) -> Optional[int]:
+    mask = None
+    for e in before(trace, ev):
+        if e.kind == "umask":
+            mask = mode_of(e.value("mode"))
+    return mask
+
+
+def _safely_created_before(ctx: AnalysisContext, trace: List[Event], ev: Event, ids) -> bool:
+    """The file was created earlier with an explicit owner-only mode (touch(mode=0o600), os.open(..., 0o600))."""
+    for e in before(trace, ev):
+        if e.kind == "touch" and ctx.file_ids(e.value("path")) & ids and restrictive(mode_of(e.value("mode"))):
+            return True
+        if e.kind == "open":
+            h = e.value("handle")
+            if h is not None and h.file is not None and h.file.creation == "mode" and restrictive(h.file.mode) \
+                    and ctx.file_ids(h) & ids:
+                return True
+    return False
+
+
+def _later_chmod(ctx: AnalysisContext, trace: List[Event], ev: Event, ids) -> Optional[Event]:
+    for e in after(trace, ev):
+        if e.kind == "chmod" and ctx.file_ids(e.value("path")) & ids:
+            return e
+    return None
+
+
+def default_permission_writes(ctx: AnalysisContext) -> Iterable[tuple]:
+    """(trace, write event, file ids) of key writes into files created with umask-dependent permissions."""
+    for trace in ctx.traces.values():
+        for ev in trace:
+            if ev.kind != "write" or not data_of(ev).is_key:
+                continue
+            target = ev.value("target")
+            if ctx.is_temp(target) or _creation(ev) != "default":
+                continue
+            ids = ctx.file_ids(target)
+            if _safely_created_before(ctx, trace, ev, ids):
+                continue
+            mask = _umask_in_force(trace, ev)
+            if mask is not None and (mask & 0o077) == 0o077:
+                continue  # os.umask(0o077) in force: the file is created owner-only
+            yield trace, ev, ids
+
 
 class KeyFileDefaultPermissions(Rule):
     r"""Key material is written to a file created with umask-dependent permissions.
@@ -106,6 +181,18 @@ class KeyFileDefaultPermissions(Rule):
     fix_title = "Create the key file with mode 0o600 from the first syscall"
     autofix = True
 
+    kinds = ()
+
+    def finish(self, ctx: AnalysisContext) -> Iterable[Hit]:
+        for trace, ev, ids in default_permission_writes(ctx):
+            if _later_chmod(ctx, trace, ev, ids) is not None:
+                continue  # reported as KG203 (or KG202 for a permissive chmod)
+            org = data_of(ev).key_origin()
+            target = ev.value("target")
+            yield Hit(self.code, ev.node, ev.module,
+                      f"{{source}} is written to a file created with umask-dependent permissions "
+                      f"({target_desc(ctx, ev, target)})", org, confidence(ev, org))
+
 
 class KeyFilePermissiveMode(Rule):
     r"""A key file or key directory is given group or other access.
@@ -190,6 +277,38 @@ class KeyFilePermissiveMode(Rule):
     fix_title = "Use mode 0o600 for key files and 0o700 for key directories"
     autofix = True
 
+    kinds = ("chmod", "open", "mkdir")
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        if ev.kind == "chmod":
+            path, mode = ev.value("path"), mode_of(ev.value("mode"))
+            if not permissive(mode):
+                return
+            if ctx.is_key_file(path):
+                yield Hit(self.code, ev.node, ev.module,
+                          f"`{ev.describe}` gives group/other access ({octal(mode)}) to a private key file",
+                          None, confidence(ev, None))
+            elif ctx.is_key_dir(path):
+                yield Hit(self.code, ev.node, ev.module,
+                          f"`{ev.describe}` gives group/other access ({octal(mode)}) to a directory holding private keys",
+                          None, confidence(ev, None))
+        elif ev.kind == "open":
+            handle = ev.value("handle")
+            if handle is None or handle.file is None or handle.file.creation != "mode":
+                return
+            if not permissive(handle.file.mode):
+                return
+            if ctx.is_key_file(handle):
+                yield Hit(self.code, ev.node, ev.module,
+                          f"private key file created by `{ev.describe}` with mode {octal(handle.file.mode)}, "
+                          "readable by group/other", None, confidence(ev, None))
+        elif ev.kind == "mkdir":
+            path, mode = ev.value("path"), mode_of(ev.value("mode"))
+            if permissive(mode) and ctx.is_key_dir(path):
+                yield Hit(self.code, ev.node, ev.module,
+                          f"key directory created by `{ev.describe}` with mode {octal(mode)}, open to group/other",
+                          None, confidence(ev, None))
+
 
 class PermissionsTightenedAfterWrite(Rule):
     r"""Key material is written before the file's permissions are restricted.
@@ -260,6 +379,19 @@ class PermissionsTightenedAfterWrite(Rule):
     cwe = ("CWE-362", "CWE-732")
     fix_title = "Create the key file with mode 0o600 instead of chmod-ing it after the write"
     autofix = False
+
+    kinds = ()
+
+    def finish(self, ctx: AnalysisContext) -> Iterable[Hit]:
+        for trace, ev, ids in default_permission_writes(ctx):
+            chmod = _later_chmod(ctx, trace, ev, ids)
+            if chmod is None or permissive(mode_of(chmod.value("mode"))):
+                continue
+            org = data_of(ev).key_origin()
+            yield Hit(self.code, chmod.node, chmod.module,
+                      f"permissions restricted by `{chmod.describe}` only after {{source}} was written to the file; "
+                      "it was readable under the umask in between", org, confidence(ev, org),
+                      steps=((ev.node, ev.module, "key written with umask-dependent permissions"),))
 
 
 class PermissiveUmask(Rule):
@@ -335,6 +467,45 @@ class PermissiveUmask(Rule):
     fix_title = "Set os.umask(0o077) before creating key files"
     autofix = True
 
+    kinds = ()
+
+    def finish(self, ctx: AnalysisContext) -> Iterable[Hit]:
+        module_level_writes = {}
+        for w in ctx.key_writes:
+            module_level_writes.setdefault(w.module, w)
+        for trace in ctx.traces.values():
+            for ev in trace:
+                if ev.kind != "umask" or not umask_permissive(mode_of(ev.value("mode"))):
+                    continue
+                write = None
+                for e in after(trace, ev):
+                    if e.kind == "umask":
+                        break
+                    if e.kind == "write" and data_of(e).is_key and not ctx.is_temp(e.value("target")):
+                        write = e
+                        break
+                if write is None and ev.depth == 0 and not ev.context and self._module_level(ctx, ev):
+                    write = module_level_writes.get(ev.module)
+                if write is None:
+                    continue
+                org = data_of(write).key_origin()
+                mask = mode_of(ev.value("mode"))
+                yield Hit(self.code, ev.node, ev.module,
+                          f"`{ev.describe}({octal(mask)})` leaves group/other access on files created while "
+                          f"{{source}} is written", org, confidence(ev, org),
+                          steps=((write.node, write.module, "key written under the permissive umask"),))
+
+    @staticmethod
+    def _module_level(ctx: AnalysisContext, ev: Event) -> bool:
+        tree = ctx.trees.get(ev.module)
+        if tree is None:
+            return False
+        for stmt in tree.body:
+            for node in getattr(stmt, "body", ()):
+                if getattr(node, "value", None) is ev.node:
+                    return True
+        return False
+
 
 class KeyFileFollowsSymlink(Rule):
     r"""A key file is created in a shared or predictable location without `O_EXCL`/`O_NOFOLLOW`.
@@ -408,3 +579,23 @@ class KeyFileFollowsSymlink(Rule):
     cwe = ("CWE-59", "CWE-367")
     fix_title = "Create the key file with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0o600"
     autofix = False
+
+    kinds = ()
+
+    def finish(self, ctx: AnalysisContext) -> Iterable[Hit]:
+        for ev in ctx.key_writes:
+            target = ev.value("target")
+            if target is None or target.file is None or target.file.node is None:
+                continue
+            info = target.file
+            if info.creation not in ("default", "mode") or info.excl:
+                continue
+            path = info.path
+            # a fixed name in a directory every user can write to: /tmp, /var/tmp, /dev/shm ...
+            if path is None or not ctx.is_temp(path):
+                continue
+            org = data_of(ev).key_origin()
+            yield Hit(self.code, info.node, ev.module,
+                      f"key file for {{source}} is created by `{info.description}` in a shared or predictable "
+                      "location without O_EXCL/O_NOFOLLOW: a planted symlink or file redirects the key",
+                      org, confidence(ev, org))

@@ -1,0 +1,102 @@
+"""Per-file result cache keyed by content hashes.
+
+An entry holds the findings and errors of one target file together with the
+hash of every module its analysis read (the file itself and the modules reached
+by cross-module flows).  It is valid while keyguard's version, the knowledge
+base, the configuration and all those hashes are unchanged.  Entries are JSON
+files in ``<root>/.keyguard_cache/`` (``cache-dir`` in the config, ``--no-cache``
+to bypass), written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from typing import Dict, List, Mapping, Optional, Tuple
+
+from keyguard import __version__
+from keyguard.model import FileError, Finding, SourceRef, TraceStep
+
+CACHE_FORMAT = 1
+
+
+def cache_salt(config_fingerprint: str, kb_fingerprint: str) -> str:
+    return f"{CACHE_FORMAT}:{__version__}:{kb_fingerprint}:{config_fingerprint}"
+
+
+class ResultCache:
+    def __init__(self, directory: str, salt: str) -> None:
+        self.dir = directory
+        self.salt = salt
+        self._made = False
+
+    def _file(self, path: str) -> str:
+        h = hashlib.sha256(os.path.abspath(path).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+        return os.path.join(self.dir, h[:2], h + ".json")
+
+    def get(self, path: str, hash_of) -> Optional[Tuple[List[Finding], List[FileError], Dict[str, str]]]:
+        try:
+            with open(self._file(path), "r", encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (OSError, ValueError):
+            return None
+        if data.get("salt") != self.salt or data.get("path") != path:
+            return None
+        deps = data.get("deps", {})
+        for dep, digest in deps.items():
+            if hash_of(dep) != digest:
+                return None
+        findings = [_finding(d) for d in data.get("findings", [])]
+        errors = [FileError(**e) for e in data.get("errors", [])]
+        return findings, errors, deps
+
+    def put(self, path: str, findings: List[Finding], errors: List[FileError], deps: Mapping[str, str]) -> None:
+        target = self._file(path)
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if not self._made:
+                tag = os.path.join(self.dir, "CACHEDIR.TAG")
+                if not os.path.exists(tag):
+                    with open(tag, "w", encoding="ascii") as fh:
+                        fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# keyguard cache\n")
+                gi = os.path.join(self.dir, ".gitignore")
+                if not os.path.exists(gi):
+                    with open(gi, "w", encoding="ascii") as fh:
+                        fh.write("*\n")
+                self._made = True
+            data = {
+                "salt": self.salt,
+                "path": path,
+                "deps": dict(deps),
+                "findings": [_dump(f) for f in findings],
+                "errors": [{"path": e.path, "message": e.message, "line": e.line, "column": e.column} for e in errors],
+            }
+            tmp = f"{target}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+            os.replace(tmp, target)
+        except OSError:
+            pass  # a read-only tree still scans, just without a cache
+
+
+def _dump(f: Finding) -> dict:
+    d = {
+        "code": f.code, "name": f.name, "severity": f.severity, "path": f.path, "line": f.line,
+        "column": f.column, "end_line": f.end_line, "end_column": f.end_column, "message": f.message,
+        "fix": f.fix, "confidence": f.confidence, "origin": f.origin,
+        "source": None if f.source is None else [f.source.line, f.source.description, f.source.path],
+        "trace": [[t.path, t.line, t.column, t.message] for t in f.trace],
+    }
+    return d
+
+
+def _finding(d: dict) -> Finding:
+    src = d.get("source")
+    return Finding(
+        code=d["code"], name=d["name"], severity=d["severity"], path=d["path"], line=d["line"],
+        column=d["column"], end_line=d["end_line"], end_column=d["end_column"], message=d["message"],
+        fix=d["fix"], confidence=d.get("confidence", "high"), origin=d.get("origin", "keyguard"),
+        source=None if src is None else SourceRef(src[0], src[1], src[2]),
+        trace=tuple(TraceStep(*t) for t in d.get("trace", [])),
+    )
