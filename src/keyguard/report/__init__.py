@@ -78,7 +78,7 @@ class Progress:
                 transient=True,  # leave no trace in the scrollback
             )
             self._progress.start()
-            self._task = self._progress.add_task("scan", total=self.total)
+            self._task = self._progress.add_task("scan", total=self.total if self.total > 0 else None)
         return self
 
     def advance(self, n: int = 1) -> None:
