@@ -47,7 +47,7 @@ async def diagnostics_for(client: LanguageClient, uri: str, version: int, timeou
             params = await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
             client.published.append((params.uri, params.version))  # type: ignore[attr-defined]
             if params.uri == uri and (params.version is None or params.version == version):
-                return params.diagnostics
+                return list(params.diagnostics)
     return await asyncio.wait_for(wait(), timeout)
 
 

@@ -93,6 +93,7 @@ class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
         self._pending: Dict[str, asyncio.Task] = {}
         self._full_tasks: Dict[str, asyncio.Task] = {}
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keyguard-scan")
+        self._threads.submit(_warm_up)  # the fast pass runs in this process
         self._procs: Optional[Any] = None
         if use_processes:
             try:
@@ -198,10 +199,15 @@ class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
     def _publish(self, uri: str, version: Optional[int], source: str, result: ScanResult,
                  seconds: float) -> None:
         doc = self.workspace.get_text_document(uri)
+        t0 = time.perf_counter()
         diagnostics = to_diagnostics(result, source, uri, doc)
+        t1 = time.perf_counter()
         self.results[uri] = DocResult(version, source, result.findings, diagnostics, seconds)
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
+        log.info("keyguard: %s v%s: %d findings; analysis %.0f ms, conversion %.0f ms, publish %.0f ms",
+                 uri, version, len(result.findings), seconds * 1000, (t1 - t0) * 1000,
+                 (time.perf_counter() - t1) * 1000)
 
     def forget(self, uri: str) -> None:
         for tasks in (self._pending, self._full_tasks):
@@ -220,8 +226,10 @@ class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
 
 
 def _warm_up() -> None:
-    """Import the engine in the worker process ahead of the first request."""
-    import keyguard.api  # noqa: F401
+    """Import the engine and load the knowledge base ahead of the first request."""
+    from keyguard.api import scan_source
+
+    scan_source("import os\n", "<warm-up>")
 
 
 def _scan_reduced(text: str, path: str) -> ScanResult:
@@ -243,16 +251,20 @@ def _range(doc: Any, lines: Sequence[str], line: int, col: int, end_line: int, e
     end = ServerTextPosition(max(end_line - 1, start.line), max(end_col - 1, 0))
     if (end.line, end.character) < (start.line, start.character):
         end = ServerTextPosition(start.line, start.character)
+    if all(0 <= ln < len(lines) and lines[ln].isascii() for ln in (start.line, end.line)):
+        # ASCII lines: code points are UTF-16 (and UTF-8) units; skip the codec
+        return lsp.Range(start=lsp.Position(line=start.line, character=start.character),
+                         end=lsp.Position(line=end.line, character=end.character))
     return doc.position_codec.range_to_client_units(lines, ServerTextRange(start, end))
 
 
-def _location(uri: str, doc: Any, lines: Sequence[str], path: Optional[str], line: int, col: int = 1) -> Any:
-    target = uri if path is None or os.path.abspath(path) == (to_fs_path(uri) or "") else from_fs_path(
-        os.path.abspath(path))
-    rng = _range(doc, lines, line, col, line, col) if target == uri else lsp.Range(
-        start=lsp.Position(line=max(line - 1, 0), character=max(col - 1, 0)),
-        end=lsp.Position(line=max(line - 1, 0), character=max(col - 1, 0)))
-    return lsp.Location(uri=target or uri, range=rng)
+def _location(uri: str, doc_path: str, doc: Any, lines: Sequence[str], path: Optional[str],
+              line: int, col: int = 1) -> Any:
+    same = path is None or path == doc_path or os.path.abspath(path) == doc_path
+    if same:
+        return lsp.Location(uri=uri, range=_range(doc, lines, line, col, line, col))
+    pos = lsp.Position(line=max(line - 1, 0), character=max(col - 1, 0))
+    return lsp.Location(uri=from_fs_path(os.path.abspath(path)) or uri, range=lsp.Range(start=pos, end=pos))
 
 
 def to_diagnostics(result: ScanResult, source: str, uri: str, doc: Any) -> List[Any]:
@@ -260,16 +272,17 @@ def to_diagnostics(result: ScanResult, source: str, uri: str, doc: Any) -> List[
     from keyguard.fixes.codemods import CODEMODS
 
     lines = source.splitlines(True)
+    doc_path = os.path.abspath(to_fs_path(uri) or uri)
     out = []
     for f in result.findings:
         related = []
         if f.source is not None:
             related.append(lsp.DiagnosticRelatedInformation(
-                location=_location(uri, doc, lines, f.source.path, f.source.line),
+                location=_location(uri, doc_path, doc, lines, f.source.path, f.source.line),
                 message=f"key origin: {f.source.description}"))
         for step in f.trace:
             related.append(lsp.DiagnosticRelatedInformation(
-                location=_location(uri, doc, lines, step.path, step.line, step.column),
+                location=_location(uri, doc_path, doc, lines, step.path, step.line, step.column),
                 message=step.message))
         out.append(lsp.Diagnostic(
             range=_range(doc, lines, f.line, f.column, f.end_line, f.end_column),
@@ -393,7 +406,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         print("keyguard lsp needs the 'lsp' extra: pip install 'keyguard[lsp]'", file=sys.stderr)
         return 2
-    logging.basicConfig(level=os.environ.get("KEYGUARD_LSP_LOG", "WARNING").upper())
+    logging.basicConfig(level=logging.WARNING)  # pygls' own log stays quiet
+    log.setLevel(os.environ.get("KEYGUARD_LSP_LOG", "WARNING").upper())
     create_server().start_io()
     return 0
 
