@@ -14,7 +14,7 @@ from keyguard.model import FileError, Finding, ScanResult
 
 from .conftest import DATA, PYTHON, REPO, env_with_src
 
-pytest.importorskip("flake8")
+import flake8  # noqa: F401  (a test dependency: fail loudly if missing)
 
 
 def _entry_point_installed() -> bool:

@@ -53,6 +53,9 @@ KEY_PATH_RE = re.compile(
     r"(?:^|[/\\])key\.pem$|[-_.]key\.pem$|\.p12$|\.pfx$)",
     re.I,
 )
+KEY_FUNC_RE = re.compile(r"private|priv_?key|privkey|ssh_?key|key_?pair|signing_?key|(?:^|_)pem(?:_|$)", re.I)
+_DATA_PARAMS = frozenset({"pem", "data", "content", "contents", "key", "key_data", "material", "blob", "der",
+                          "raw", "key_bytes", "secret", "payload", "body"})
 LOGGER_NAME_RE = re.compile(r"^_*(?:log|logger|LOG|LOGGER|Log|_log|_logger|log_?\w*|\w*_?logger)$")
 
 
@@ -609,6 +612,8 @@ class ModuleInterp:
             if value.ident is None and (value.kind in (L.PATH, L.FILE_HANDLE, L.FD) or value.file is not None
                                         or value.has(L.TEMP) or isinstance(value.const, str)):
                 value = value.evolve(ident=("name", self.path, id(self.frame), target.value, id(value_node)))
+            if value.kind in (L.BUFFER, L.MMAP) and value.is_key:
+                self.emit("buffer-bind", value_node if value_node is not None else target, name=target.value, value=value)
             self.bind(target.value, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elems = [e for e in target.elements]
@@ -641,8 +646,11 @@ class ModuleInterp:
                 self.emit("sink", target, sink="env", data=value, key=key, describe="os.environ")
             elif obj.kind in (L.SHARED_MEMORY, L.MMAP):
                 self.emit("sink", target, sink="ipc", data=value, describe="shared memory" if obj.kind == L.SHARED_MEMORY else "a shared mmap")
-            elif obj.kind == L.BUFFER or obj.has(L.KEY_MATERIAL) or value.is_key:
-                self.emit("buffer-store", target, buffer=obj, data=value)
+            elif obj.kind in (L.BUFFER, L.MMAP) and value.is_key and isinstance(target.value, cst.Name):
+                filled = obj.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(value)))
+                self.bind(target.value.value, filled)
+                self.emit("buffer-bind", target, name=target.value.value, value=filled)
+                return
             # a container receiving key material becomes tainted
             if value.taints and isinstance(target.value, cst.Name):
                 cur = self.lookup(target.value.value)
@@ -720,6 +728,8 @@ class ModuleInterp:
                 pieces.append(part.value)
             elif isinstance(part, cst.FormattedStringExpression):
                 v = self.eval(part.expression)
+                if v.kind in (L.BUFFER, L.MMAP) and v.is_key:
+                    self.emit("immutable-copy", part.expression, data=v, describe="an f-string")
                 taints = merge_taints(taints, deep_taints(v))
                 if isinstance(v.const, (str, int)) and part.format_spec is None and part.conversion is None:
                     pieces.append(str(v.const))
@@ -948,6 +958,8 @@ class ModuleInterp:
             pa = a.pieces if a.pieces is not None else ((ac,) if isinstance(ac, str) else (a,))
             pb = b.pieces if b.pieces is not None else ((bc,) if isinstance(bc, str) else (b,))
             pieces = tuple(pa) + tuple(pb)
+        if a.kind == L.BUFFER and isinstance(op, cst.Add):
+            return a.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in taints))
         return Value(taints=taints, const=const, pieces=pieces, kind=a.kind if a.kind == L.PATH else None)
 
     def ev_UnaryOperation(self, node: cst.UnaryOperation) -> Value:
@@ -1054,8 +1066,13 @@ class ModuleInterp:
         return cm
 
     # ------------------------------------------------------------------ calls
+    _into_buffer: Set[int] = set()
+
     def ev_Call(self, node: cst.Call) -> Value:
         fval = self.eval(node.func)
+        if fval.qname is not None and any(r.effect == "buffer" for r in self.kb.call_rows(fval.qname)):
+            # bytearray(key.private_bytes(...)): the serialization goes straight into a wipeable buffer
+            self._into_buffer = self._into_buffer | {id(a.value) for a in node.args}
         args: List[Value] = []
         kwargs: Dict[str, Value] = {}
         star = False
@@ -1103,7 +1120,8 @@ class ModuleInterp:
                     confidence = "medium"
             if rows:
                 return self.apply_rows(rows, qname, None, args, kwargs, node, confidence)
-            return self.unknown_call(args, kwargs, node)
+            # remember what was constructed (curve classes, encryption objects ...)
+            return self.unknown_call(args, kwargs, node).evolve(attr="call:" + qname)
         if fval.receiver is not None and fval.attr is not None:
             return self.call_method(fval.receiver, fval.attr, args, kwargs, node)
         return self.unknown_call(args, kwargs, node)
@@ -1293,6 +1311,31 @@ class ModuleInterp:
             elif eff == "key-params":
                 self.emit("key-params", node, row=row, args=tuple(args), kwargs=_FrozenDict(kwargs), recv=recv, describe=desc, confidence=confidence)
                 result = result if result is not None else None
+            elif eff == "buffer":
+                src = self.args_for(row.spec("from"), args, kwargs, None)
+                taints: Tuple = ()
+                for v in src:
+                    taints = merge_taints(taints, tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(v)))
+                taints = merge_taints((), taints)
+                v = Value(kind=L.BUFFER, taints=taints, ident=("buffer", id(node)), attr="wiping" if row.opt("wiping") else None)
+                result = v if result is None else join(v, result)
+            elif eff == "buffer-fill":
+                data = self.arg(row.spec("args"), args, kwargs)
+                if recv is not None and data is not None and data.is_key:
+                    filled = recv.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(data)))
+                    self._retaint_receiver(node, filled)
+                    func = node.func
+                    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                        self.emit("buffer-bind", node, name=func.value.value, value=filled)
+                result = result or CLEAN
+            elif eff == "immutable-copy":
+                spec = row.spec("args")
+                cands = [recv] if (spec is not None and spec.receiver) else self.args_for(spec, args, kwargs, None)
+                for v in cands:
+                    if v is not None and v.kind in (L.BUFFER, L.MMAP) and v.is_key:
+                        self.emit("immutable-copy", node, data=v, describe=desc)
+                        break
+                result = result if result is not None else None
             elif eff == "key-construct":
                 for v in self.args_for(row.spec("args"), args, kwargs, None):
                     if v.has(L.WEAK_RANDOM):
@@ -1312,16 +1355,15 @@ class ModuleInterp:
                 return result or CLEAN
         if label in L.KEY_LABELS:
             what = "private key" if label == L.PRIVATE_KEY else "private key material"
-            if recv is not None and label == L.KEY_MATERIAL:
-                org = self.origin(f"{what} from {desc}", node, confidence)
-            else:
-                org = self.origin(f"{what} from {desc}", node, confidence)
-            taints: Tuple = ((label, org),)
+            org = self.origin(f"{what} from {desc}", node, confidence)
             if recv is not None:
-                # keep where the key itself came from for the message, after the serialization
+                # a serialization of a known key: name where the key itself was made
                 ko = recv.origin(L.PRIVATE_KEY)
                 if ko is not None:
-                    org = Origin(f"private key from {self._describe_origin(ko)} serialized by {desc}", node, self.path, confidence) if False else org
+                    org = Origin(ko.description, ko.node, ko.module, ko.confidence if confidence == "high" else confidence)
+            taints: Tuple = ((label, org),)
+            if recv is not None and label == L.KEY_MATERIAL and id(node) not in self._into_buffer:
+                self.emit("serialize", node, describe=desc, data=Value(taints=taints))
             spec = row.spec("unencrypted_unless")
             if spec is not None:
                 enc = self.arg(spec, args, kwargs)
@@ -1546,6 +1588,7 @@ class ModuleInterp:
 
     def _bind_params(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], entry: bool) -> Dict[str, Value]:
         env: Dict[str, Value] = {}
+        self._guess_func_name = fn.name
         params = fn.node.params
         positional = list(params.posonly_params) + list(params.params)
         args = list(args)
@@ -1596,7 +1639,11 @@ class ModuleInterp:
         return v.with_taints(guess.taints) if guess.taints else v
 
     def _param_guess(self, p: cst.Param, entry: bool) -> Value:
-        """An entry point's parameter: key material when its annotation or name says so."""
+        """An entry point's parameter: key material when its annotation or name says so.
+
+        ``def save_private_key(path, data)``: a generic data parameter of a function whose
+        name says it handles a private key is key material too (medium confidence).
+        """
         name = p.name.value
         ident = ("param", id(p), name)
         if p.annotation is not None:
@@ -1611,7 +1658,13 @@ class ModuleInterp:
             return Value(taints=((label, self.origin(f"private key parameter `{name}`", p, "medium")),), ident=ident)
         if PASS_NAME_RE.search(name) and "file" not in name.lower() and "fd" not in name.lower():
             return Value(taints=((L.PASSPHRASE, self.origin(f"passphrase parameter `{name}`", p, "medium")),), ident=ident)
+        fname = self._guess_func_name
+        if fname and KEY_FUNC_RE.search(fname) and "public" not in fname.lower() and "cert" not in fname.lower():
+            if name in _DATA_PARAMS:
+                return Value(taints=((L.KEY_MATERIAL, self.origin(f"private key parameter `{name}` of `{fname}`", p, "medium")),), ident=ident)
         return Value(ident=ident)
+
+    _guess_func_name: str = ""
 
 
 # ----------------------------------------------------------------------------- small utilities

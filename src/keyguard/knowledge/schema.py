@@ -21,13 +21,13 @@ else:  # pragma: no cover
 from keyguard.analysis.labels import ALL_KINDS, ALL_LABELS
 
 HERE = Path(__file__).resolve().parent
-KB_FILES = ("sources.toml", "propagators.toml", "files.toml", "sinks.toml", "parameters.toml")
+KB_FILES = ("sources.toml", "propagators.toml", "files.toml", "sinks.toml", "parameters.toml", "memory.toml")
 
 EFFECTS = frozenset(
     {
         "source", "propagate", "neutral", "sink", "open", "temp", "chmod", "umask", "remove",
         "mkdir", "copy", "write", "kind", "taint-receiver", "key-to-file", "key-params",
-        "key-construct", "touch",
+        "key-construct", "touch", "buffer", "buffer-fill", "immutable-copy",
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
@@ -107,7 +107,7 @@ SPEC_KEYS = frozenset(
 )
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
-     "requires_key_arg", "attribute", "algorithm", "ec_bits"}
+     "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping"}
 )
 
 
@@ -173,6 +173,9 @@ class KnowledgeBase:
     weak_curves: FrozenSet[str]
     limits: Mapping[str, int]
     trigger_words: Tuple[bytes, ...] = field(default=())
+    wipe_functions: FrozenSet[str] = frozenset()
+    wipe_methods: FrozenSet[str] = frozenset()
+    wiping_managers: FrozenSet[str] = frozenset()
 
     def call_rows(self, qname: str) -> Tuple[Row, ...]:
         return self.calls.get(qname, ())
@@ -201,7 +204,15 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
     temp_env: FrozenSet[str] = frozenset()
     weak: FrozenSet[str] = frozenset()
     limits: Dict[str, int] = {}
+    wipe_f: FrozenSet[str] = frozenset()
+    wipe_m: FrozenSet[str] = frozenset()
+    wipe_cm: FrozenSet[str] = frozenset()
     for file, data in tables:
+        if "wipe" in data:
+            w = data["wipe"]
+            wipe_f |= frozenset(w.get("functions", ()))
+            wipe_m |= frozenset(w.get("methods", ()))
+            wipe_cm |= frozenset(w.get("context_managers", ()))
         for table, index_ in (("call", calls), ("method", methods), ("attribute", attrs)):
             for i, raw in enumerate(data.get(table, ())):
                 row = _row(table, raw, file, i)
@@ -240,6 +251,9 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
         weak_curves=weak,
         limits=limits,
         trigger_words=triggers,
+        wipe_functions=wipe_f,
+        wipe_methods=wipe_m,
+        wiping_managers=wipe_cm,
     )
 
 

@@ -11,6 +11,40 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
+from typing import Iterable, Optional
+
+from keyguard.analysis import labels as L
+from keyguard.analysis.context import AnalysisContext, mode_of
+from keyguard.analysis.events import Event
+from keyguard.analysis.values import Value
+from keyguard.rules.report import Hit
+from keyguard.rules.support import confidence, data_of
+
+
+def _param(ev: Event, name: str) -> Optional[Value]:
+    row = ev.values["row"]
+    spec = row.spec(name)
+    if spec is None:
+        return None
+    kwargs = ev.values.get("kwargs") or {}
+    args = ev.values.get("args") or ()
+    if spec.kw is not None and spec.kw in kwargs:
+        return kwargs[spec.kw]
+    if spec.pos is not None and spec.pos < len(args):
+        return args[spec.pos]
+    return None
+
+
+def _curve_name(v: Optional[Value]) -> Optional[str]:
+    if v is None:
+        return None
+    if isinstance(v.const, str):
+        return v.const
+    for q in (v.qname, v.attr if v.attr and v.attr.startswith("call:") else None):
+        if q:
+            return q.rsplit(".", 1)[-1].replace("call:", "")
+    return None
+
 
 class WeakKeyParameters(Rule):
     r"""A key is generated with parameters too weak to resist factoring or discrete-log attacks.
@@ -67,6 +101,36 @@ class WeakKeyParameters(Rule):
     cwe = ("CWE-326", "CWE-327")
     fix_title = "Generate RSA keys of at least 3072 bits with exponent 65537, or use Ed25519/P-256"
     autofix = True
+
+    kinds = ("key-params",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        row = ev.values["row"]
+        algorithm = row.opt("algorithm")
+        limits = ctx.kb.limits
+        problems = []
+        if algorithm == "auto":  # pyOpenSSL generate_key(TYPE_RSA|TYPE_DSA, bits)
+            t = _param(ev, "type")
+            tname = (t.qname or "") if t is not None else ""
+            algorithm = "DSA" if tname.endswith("TYPE_DSA") else ("RSA" if tname.endswith("TYPE_RSA") else None)
+        size = mode_of(_param(ev, "size"))
+        if algorithm in ("RSA", "DSA") and size is not None:
+            minimum = limits.get("min_rsa_bits" if algorithm == "RSA" else "min_dsa_bits", 2048)
+            if size < minimum:
+                problems.append(f"{algorithm} key of {size} bits (minimum {minimum})")
+        if algorithm == "RSA":
+            e = mode_of(_param(ev, "exponent"))
+            if e is not None and e != limits.get("rsa_exponent", 65537):
+                problems.append(f"RSA public exponent {e} (use 65537)")
+        if algorithm == "EC":
+            curve = _curve_name(_param(ev, "curve"))
+            if curve is not None and curve in ctx.kb.weak_curves:
+                problems.append(f"weak elliptic curve {curve}")
+            if row.opt("ec_bits") and size is not None and size < limits.get("min_ec_bits", 224):
+                problems.append(f"EC key of {size} bits")
+        if problems:
+            yield Hit(self.code, ev.node, ev.module,
+                      f"`{ev.describe}` makes a weak key: " + "; ".join(problems), None, ev.confidence)
 
 
 class KeyFromWeakRandom(Rule):
@@ -127,3 +191,12 @@ class KeyFromWeakRandom(Rule):
     cwe = ("CWE-338", "CWE-330")
     fix_title = "Generate the key with the library's generate() or seed it from secrets.token_bytes()"
     autofix = False
+
+    kinds = ("key-construct",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        data = data_of(ev)
+        org = data.origin(L.WEAK_RANDOM)
+        yield Hit(self.code, ev.node, ev.module,
+                  f"key or seed bytes from a non-cryptographic generator ({{source}}) reach `{ev.describe}`",
+                  org, confidence(ev, org))

@@ -15,6 +15,92 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
+from typing import Callable, Dict, Iterable, Optional, Set, Tuple
+
+import libcst as cst
+
+from keyguard.analysis.context import AnalysisContext
+from keyguard.analysis.events import Event
+from keyguard.analysis.paths import ParentMap, contains_wipe, hands_over, names_in, wiped_on_every_path
+from keyguard.analysis.values import Value
+from keyguard.rules.report import Hit
+from keyguard.rules.support import confidence, data_of
+
+_ZERO_HINTS = ("bytes(", "bytearray(", "\\x00", "\\0", "b''", 'b""')
+
+
+def _last(func: cst.BaseExpression) -> Optional[str]:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return None
+
+
+class WipeOracle:
+    """Recognises wipes of a named buffer (knowledge base + config + the module's own helpers)."""
+
+    def __init__(self, ctx: AnalysisContext, module: str) -> None:
+        self.ctx = ctx
+        self.tree = ctx.trees[module]
+        kb = ctx.kb
+        self.functions = {n.rsplit(".", 1)[-1] for n in kb.wipe_functions} | {n.rsplit(".", 1)[-1] for n in ctx.wipe_helpers}
+        self.methods = set(kb.wipe_methods)
+        self.managers = {n.rsplit(".", 1)[-1] for n in kb.wiping_managers}
+        self.functions |= self._module_wipers()
+
+    def _code(self, node: cst.CSTNode) -> str:
+        try:
+            return self.tree.code_for_node(node)
+        except Exception:  # pragma: no cover
+            return ""
+
+    def _module_wipers(self) -> Set[str]:
+        out: Set[str] = set()
+        for stmt in self.tree.body:
+            if isinstance(stmt, cst.FunctionDef):
+                params = list(stmt.params.params)
+                if params and contains_wipe(stmt.body, self.predicate(params[0].name.value, helpers=False)):
+                    out.add(stmt.name.value)
+        return out
+
+    def predicate(self, name: str, helpers: bool = True) -> Callable[[cst.CSTNode], bool]:
+        def is_wipe(n: cst.CSTNode) -> bool:
+            if isinstance(n, cst.Call):
+                f = n.func
+                last = _last(f)
+                if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name \
+                        and last in self.methods:
+                    return True
+                if helpers and last in self.functions and any(name in names_in(a.value) for a in n.args):
+                    return True
+                if last == "memset" and any(name in names_in(a.value) for a in n.args):
+                    return True
+                return False
+            if isinstance(n, (cst.Assign, cst.AugAssign)):
+                targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
+                for t in targets:
+                    if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value == name:
+                        rhs = self._code(n.value)
+                        if rhs.strip() == "0" or any(h in rhs for h in _ZERO_HINTS):
+                            return True
+            return False
+
+        return is_wipe
+
+    def wiping_with(self, name: str, value: Optional[Value]) -> Callable[[cst.With], bool]:
+        def check(w: cst.With) -> bool:
+            for item in w.items:
+                e = item.item
+                if isinstance(e, cst.Call) and _last(e.func) in self.managers:
+                    if item.asname is not None and name in names_in(item.asname.name):
+                        return True
+                if isinstance(e, cst.Name) and e.value == name and value is not None and value.attr == "wiping":
+                    return True
+            return False
+
+        return check
+
 
 class KeyBufferNotZeroized(Rule):
     r"""A mutable buffer that held key material is not wiped on every path.
@@ -119,6 +205,46 @@ class KeyBufferNotZeroized(Rule):
     fix_title = "Wipe the buffer in a finally: block or use a LockedBuffer context manager"
     autofix = False
 
+    kinds = ()
+
+    def finish(self, ctx: AnalysisContext) -> Iterable[Hit]:
+        oracles: Dict[str, WipeOracle] = {}
+        parent_maps: Dict[str, ParentMap] = {}
+        done: Set[Tuple[str, int, str]] = set()
+        for ev in ctx.events:
+            if ev.kind != "buffer-bind" or ev.module not in ctx.trees:
+                continue
+            if ev.module not in parent_maps:
+                parent_maps[ev.module] = ParentMap(ctx.trees[ev.module])
+                oracles[ev.module] = WipeOracle(ctx, ev.module)
+            parents, oracle = parent_maps[ev.module], oracles[ev.module]
+            name = str(ev.values.get("name"))
+            value = ev.value("value")
+            func = parents.function_of(ev.node)
+            stmt = parents.statement_of(ev.node)
+            if func is None or stmt is None:
+                continue
+            key = (ev.module, id(func), name)
+            if key in done:
+                continue
+            wiping_with = oracle.wiping_with(name, value)
+            if isinstance(stmt, cst.With) and wiping_with(stmt):
+                done.add(key)
+                continue
+            if hands_over(func, name):
+                done.add(key)
+                continue
+            cov = wiped_on_every_path(stmt, parents, oracle.predicate(name), wiping_with)
+            done.add(key)
+            if cov.covered:
+                continue
+            org = value.key_origin() if value is not None else None
+            how = ("is wiped only on the success path; an exception or early return skips it"
+                   if cov.reason == "success-path-only" else "is never wiped")
+            yield Hit(self.code, ev.node, ev.module,
+                      f"buffer `{name}` holding {{source}} {how} (wipe it in finally: or use LockedBuffer)",
+                      org, confidence(ev, org))
+
 
 class ImmutableKeyCopy(Rule):
     r"""Key material held in a wipeable buffer is copied into an immutable object.
@@ -201,6 +327,15 @@ class ImmutableKeyCopy(Rule):
     fix_title = "Keep the key in the wipeable buffer and pass the buffer itself"
     autofix = False
 
+    kinds = ("immutable-copy",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        data = data_of(ev)
+        org = data.key_origin()
+        yield Hit(self.code, ev.node, ev.module,
+                  f"{{source}} held in a wipeable buffer is copied into an immutable object by {ev.describe if ev.describe.startswith('an ') else '`' + ev.describe + '`'}, "
+                  "which can never be wiped", org, confidence(ev, org))
+
 
 class KeyInImmutableObject(Rule):
     r"""Key material is created directly as `bytes` or `str` where a wipeable path exists.
@@ -271,3 +406,12 @@ class KeyInImmutableObject(Rule):
     cwe = ("CWE-316",)
     fix_title = "Serialize the key into a wipeable buffer (LockedBuffer) instead of bytes or str"
     autofix = False
+
+    kinds = ("serialize",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        org = data_of(ev).key_origin()
+        yield Hit(self.code, ev.node, ev.module,
+                  f"`{ev.describe}` returns the private key as immutable bytes/str that cannot be wiped; "
+                  "serialize into a LockedBuffer (keyguard.reference.keygen.serialize_private_key)",
+                  None, confidence(ev, org))

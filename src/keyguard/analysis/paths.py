@@ -1,0 +1,268 @@
+"""All-paths questions over a function's control flow ("is this buffer wiped on every way out?").
+
+The view is structural, built on the CST of one function: blocks of statements,
+``if``/loops/``try``/``with`` nesting, ``return``/``raise``/``break``/``continue``
+and calls that may raise.  It answers, for a statement ``S`` that puts key
+material into a buffer named ``b``: does every path from ``S`` to an exit of the
+function (normal return, early return, an exception escaping) pass a wipe of
+``b`` first?
+
+A wipe covers every path when it sits in the ``finally`` of a ``try`` that
+encloses ``S`` (or that starts right after ``S``), or when ``b`` is bound by a
+context manager whose exit wipes.  A wipe later in straight-line code covers
+only if nothing between ``S`` and the wipe can leave the function (no call that
+may raise, no ``return``/``raise``, no ``break`` out of the enclosing loop).
+
+The module is rule-agnostic: the wipe predicate is passed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+WipePredicate = Callable[[cst.CSTNode], bool]
+
+#: builtins that do not raise for the arguments they get in wipe code
+_SAFE_CALLS = frozenset({"len", "range", "bytes", "bytearray", "isinstance", "id", "memoryview"})
+
+
+class ParentMap:
+    """Parent pointers for one function (computed once, on demand)."""
+
+    def __init__(self, root: cst.CSTNode) -> None:
+        self.parent: Dict[int, cst.CSTNode] = {}
+        self.root = root
+        stack: List[cst.CSTNode] = [root]
+        while stack:
+            node = stack.pop()
+            for child in node.children:
+                self.parent[id(child)] = node
+                stack.append(child)
+
+    def get(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        return self.parent.get(id(node))
+
+    def ancestors(self, node: cst.CSTNode) -> List[cst.CSTNode]:
+        out = []
+        cur = self.get(node)
+        while cur is not None:
+            out.append(cur)
+            cur = self.get(cur)
+        return out
+
+    def statement_of(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The innermost statement (simple line or compound) holding ``node``."""
+        cur: Optional[cst.CSTNode] = node
+        while cur is not None:
+            if isinstance(cur, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                return cur
+            cur = self.get(cur)
+        return None
+
+    def function_of(self, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
+        for a in self.ancestors(node):
+            if isinstance(a, cst.FunctionDef):
+                return a
+        return None
+
+
+def _block_body(node: cst.CSTNode) -> Optional[Sequence[cst.CSTNode]]:
+    if isinstance(node, cst.IndentedBlock):
+        return node.body
+    return None
+
+
+def may_raise(stmt: cst.CSTNode, is_wipe: WipePredicate) -> bool:
+    """Whether executing ``stmt`` may leave the function early (a call that may raise, raise, return)."""
+    found = False
+
+    class V(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> Optional[bool]:
+            nonlocal found
+            if is_wipe(node):
+                return False
+            f = node.func
+            if isinstance(f, cst.Name) and f.value in _SAFE_CALLS:
+                return True
+            found = True
+            return False
+
+        def visit_Raise(self, node: cst.Raise) -> Optional[bool]:
+            nonlocal found
+            found = True
+            return False
+
+        def visit_Return(self, node: cst.Return) -> Optional[bool]:
+            nonlocal found
+            found = True
+            return False
+
+        def visit_Await(self, node: cst.Await) -> Optional[bool]:
+            nonlocal found
+            found = True
+            return False
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> Optional[bool]:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> Optional[bool]:
+            return False
+
+    stmt.visit(V())
+    return found
+
+
+def contains_wipe(node: cst.CSTNode, is_wipe: WipePredicate) -> bool:
+    found = False
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            nonlocal found
+            if found:
+                return False
+            if is_wipe(n):
+                found = True
+                return False
+            return not isinstance(n, (cst.FunctionDef, cst.ClassDef))
+
+    node.visit(V())
+    return found
+
+
+def _leaves_block(stmt: cst.CSTNode) -> bool:
+    """A ``break``/``continue``/``return``/``raise`` directly in ``stmt`` (not nested in loops)."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Raise, cst.Break, cst.Continue)) for s in stmt.body)
+    found = False
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            nonlocal found
+            if isinstance(n, (cst.Return, cst.Raise)):
+                found = True
+            if isinstance(n, (cst.Break, cst.Continue)):
+                found = True
+            return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.For, cst.While)) or n is stmt
+
+    stmt.visit(V())
+    return found
+
+
+@dataclass(frozen=True)
+class Coverage:
+    covered: bool
+    reason: str  # "finally", "context-manager", "straight-line", "success-path-only", "never"
+
+
+def wiped_on_every_path(
+    stmt: cst.CSTNode,
+    parents: ParentMap,
+    is_wipe: WipePredicate,
+    wiping_with: Callable[[cst.With], bool],
+) -> Coverage:
+    """Does every path from ``stmt`` to the end of its function pass a wipe?"""
+    # 1. an enclosing try/finally that wipes, or an enclosing wiping context manager
+    child: cst.CSTNode = stmt
+    for anc in parents.ancestors(stmt):
+        if isinstance(anc, cst.FunctionDef):
+            break
+        if isinstance(anc, cst.Try) and anc.finalbody is not None and child is not anc.finalbody:
+            if contains_wipe(anc.finalbody, is_wipe):
+                return Coverage(True, "finally")
+        if isinstance(anc, cst.With) and wiping_with(anc):
+            return Coverage(True, "context-manager")
+        child = anc
+    # 2. the statements after ``stmt``, block by block outwards
+    saw_wipe_late = False
+    cur: cst.CSTNode = stmt
+    while True:
+        parent = parents.get(cur)
+        if parent is None or isinstance(parent, cst.FunctionDef):
+            break
+        body = _block_body(parent)
+        if body is not None:
+            idx = next((i for i, s in enumerate(body) if s is cur), None)
+            if idx is not None:
+                risky = False
+                for nxt in body[idx + 1:]:
+                    if isinstance(nxt, cst.Try) and nxt.finalbody is not None and contains_wipe(nxt.finalbody, is_wipe):
+                        if not risky:
+                            return Coverage(True, "finally")
+                        saw_wipe_late = True
+                        break
+                    if isinstance(nxt, cst.With) and wiping_with(nxt):
+                        return Coverage(not risky, "context-manager" if not risky else "success-path-only")
+                    if contains_wipe(nxt, is_wipe):
+                        if not risky and not _conditional_wipe(nxt, is_wipe):
+                            return Coverage(True, "straight-line")
+                        saw_wipe_late = True
+                        break
+                    if may_raise(nxt, is_wipe) or _leaves_block(nxt):
+                        risky = True
+                if saw_wipe_late:
+                    break
+        cur = parent
+        # leaving a loop/if/with/try: the rest of the outer block follows
+    return Coverage(False, "success-path-only" if saw_wipe_late else "never")
+
+
+def _conditional_wipe(stmt: cst.CSTNode, is_wipe: WipePredicate) -> bool:
+    """A wipe that only runs on one branch (inside if/except, or after a possible early exit)."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return False
+    if isinstance(stmt, (cst.If, cst.Try, cst.While)):
+        return True
+    if isinstance(stmt, cst.For):
+        return False  # a zeroing loop
+    return False
+
+
+def names_in(node: cst.CSTNode) -> Set[str]:
+    out: Set[str] = set()
+
+    class V(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            out.add(n.value)
+
+    node.visit(V())
+    return out
+
+
+def hands_over(func: cst.FunctionDef, name: str) -> bool:
+    """Whether the function gives the buffer ``name`` away (return/yield, stored on an object,
+    put in a container): the duty to wipe then moves to the receiver."""
+    found = False
+
+    class V(cst.CSTVisitor):
+        def visit_Return(self, n: cst.Return) -> None:
+            nonlocal found
+            if n.value is not None and name in names_in(n.value):
+                found = True
+
+        def visit_Yield(self, n: cst.Yield) -> None:
+            nonlocal found
+            if n.value is not None and name in names_in(n.value):
+                found = True
+
+        def visit_Assign(self, n: cst.Assign) -> None:
+            nonlocal found
+            if isinstance(n.value, cst.Name) and n.value.value == name:
+                for t in n.targets:
+                    if isinstance(t.target, (cst.Attribute, cst.Subscript)):
+                        found = True
+
+        def visit_Call(self, n: cst.Call) -> None:
+            nonlocal found
+            f = n.func
+            if isinstance(f, cst.Attribute) and f.attr.value in ("append", "put", "add", "setdefault", "register", "callback", "push"):
+                if any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args):
+                    found = True
+
+        def visit_FunctionDef(self, n: cst.FunctionDef) -> Optional[bool]:
+            return n is func
+
+    func.visit(V())
+    return found
