@@ -63,12 +63,24 @@ def main() -> None:
                           str(work), env)
             times.append(t)
         results[label] = (t_install, times, proc.returncode)
+    # pre-commit's own cost: the same run with a hook that does nothing
+    (work / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: local\n    hooks:\n      - id: noop\n        name: noop\n"
+        "        entry: 'true'\n        language: system\n        types: [python]\n")
+    subprocess.run(["git", "add", "-A"], cwd=work, check=True)
+    noop = [run([sys.executable, "-m", "pre_commit", "run", "noop", "--files", *names], str(work), env)[0]
+            for _ in range(7)]
+    # keyguard alone, same files, no pre-commit (this checkout)
+    direct = [run([sys.executable, "-m", "keyguard", "check", "--no-cache", *names], str(work),
+                  dict(env, PYTHONPATH=str(REPO / "src")))[0] for _ in range(7)]
     lines = sum(f.read_text().count("\n") for f in FILES)
     print(f"5 files, {lines} lines: " + ", ".join(n for n in names))
     for label, (t_install, times, rc) in results.items():
         print(f"{label}: median {statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f} ms, "
               f"max {max(times) * 1000:.0f} ms (n={len(times)}, hook exit {rc}); "
               f"install-hooks {t_install:.1f} s")
+    print(f"pre-commit with a no-op hook: median {statistics.median(noop) * 1000:.0f} ms")
+    print(f"keyguard check --no-cache on the 5 files, no pre-commit: median {statistics.median(direct) * 1000:.0f} ms")
     print("load average:", " ".join(f"{x:.1f}" for x in os.getloadavg()), "cpus:", os.cpu_count())
 
 
