@@ -1,6 +1,6 @@
 """Measure LSP diagnostics latency on a 2,000-line file (not a test; run by hand).
 
-    PYTHONPATH=src python tests/integrations/measure_lsp.py
+    PYTHONPATH=src python tests/integrations/measure_lsp.py [--typical]
 
 Latency = time from sending ``didChange`` to receiving ``publishDiagnostics`` for
 that version, as an editor sees it (includes the 150 ms debounce).
@@ -22,7 +22,21 @@ from pytest_lsp import client_capabilities, make_test_lsp_client
 HERE = Path(__file__).resolve().parent
 
 
-def big_module(min_lines: int = 2000) -> str:
+def big_module(min_lines: int = 2000, typical: bool = False) -> str:
+    """2,000 lines of key-handling functions: every one insecure (dense), or only
+    two insecure among compliant ones (typical)."""
+    if typical:
+        clean = (HERE / "data" / "clean_store.py").read_text()
+        insecure = (HERE / "data" / "insecure_store.py").read_text()
+        c_head, c_body = clean.split("\n\n\ndef generate_and_store", 1)
+        _, i_body = insecure.split("\n\n\ndef generate_and_store", 1)
+        parts = ["import tempfile\n" + c_head]
+        i = 0
+        while sum(p.count("\n") for p in parts) < min_lines:
+            body = i_body if i in (3, 60) else c_body
+            parts.append(f"\n\ndef generate_and_store_{i}" + body.rstrip("\n") + "\n")
+            i += 1
+        return "".join(parts)
     src = (HERE / "data" / "insecure_store.py").read_text()
     head, body = src.split("\n\n\ndef generate_and_store", 1)
     parts = [head]
@@ -33,8 +47,8 @@ def big_module(min_lines: int = 2000) -> str:
     return "".join(parts)
 
 
-async def main() -> None:
-    text = big_module()
+async def main(typical: bool) -> None:
+    text = big_module(typical=typical)
     n_lines = text.count("\n")
     workdir = Path(tempfile.mkdtemp())
     path = workdir / "big.py"
@@ -68,7 +82,7 @@ async def main() -> None:
     lines = text.splitlines(True)  # the client's copy, kept in sync with the edits we send
 
     def targets():
-        return [i for i, l in enumerate(lines) if "path = tempfile.mktemp" in l]
+        return [i for i, l in enumerate(lines) if l.startswith("    path = ")]
 
     single, burst = [], []
     version = 1
@@ -132,4 +146,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(typical="--typical" in sys.argv))

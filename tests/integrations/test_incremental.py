@@ -61,6 +61,10 @@ EDITS = {
         'with open(path, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as fh:'),
     "caller of a changed helper": lambda t: t.replace("return key.private_bytes", "return b'' or key.private_bytes"),
     "new function using the helpers": lambda t: t + '\n\ndef other():\n    save("/tmp/x.pem", make_pem())\n',
+    "line typed right after a function's last line": lambda t: t.replace(
+        "    return 42\n", "    return 42\n    y = tempfile.mktemp()\n"),
+    "function deleted": lambda t: t.replace("def unrelated():\n    return 42\n\n\n", ""),
+    "blank lines only": lambda t: t.replace("\n\n\ndef main", "\n\n\n\n\ndef main"),
 }
 
 
@@ -88,6 +92,8 @@ def test_fast_pass_equals_full_analysis(name):
 def test_unparsable_or_large_change_needs_full_pass():
     snap = snapshot_of(BASE, _scan(BASE).findings)
     assert plan(snap, BASE + "\ndef broken(:\n") is None
+    # an unterminated string swallows the rest of the file: the region alone does not parse
+    assert plan(snap, BASE.replace("def unrelated():", 'X = """\ndef unrelated():')) is None
     rewritten = "\n".join("x%d = %d" % (i, i) for i in range(40)) + "\n"
     assert plan(snap, rewritten) is None
 

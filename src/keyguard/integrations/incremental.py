@@ -6,9 +6,11 @@ re-analyses only what the edit can affect and reuses the rest of the last full
 analysis:
 
 1. the document is split into top-level statements ("chunks") with ``ast``
-   (an order of magnitude faster than libcst);
-2. chunks whose text is unchanged keep their findings from the last full
-   analysis, moved by the number of lines inserted or removed above them;
+   (an order of magnitude faster than libcst) when it is fully analysed;
+2. only the edited region is re-parsed (the lines shared with the last full
+   analysis at the top and at the bottom of the file are skipped); chunks whose
+   text is unchanged keep their findings from the last full analysis, moved by
+   the number of lines inserted or removed above them;
 3. changed chunks are analysed together with their context — every module-level
    statement that is not a function or class (imports, constants), the functions
    and classes they reference (transitively: their summaries carry key material
@@ -26,6 +28,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
@@ -49,24 +52,23 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A fully analysed version of a document: its chunks and its findings."""
+    """A fully analysed version of a document: its lines, chunks and findings."""
 
+    lines: Tuple[str, ...]
     chunks: Tuple[Chunk, ...]
     findings: Tuple[Finding, ...]
 
 
-def split(text: str) -> Optional[Tuple[Chunk, ...]]:
-    """The chunks of ``text``, or ``None`` when Python cannot parse it."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        return None
-    lines = text.splitlines(True)
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _chunks_of(body: Sequence[ast.stmt], lines: Sequence[str], offset: int = 0) -> List[Chunk]:
+    """Chunks of parsed top-level statements; ``offset`` is added to their line numbers."""
     out = []
-    for node in tree.body:
+    for node in body:
         start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         end = getattr(node, "end_lineno", None) or node.lineno
-        body = "".join(lines[start - 1 : end])
+        text = "".join(lines[start - 1 : end])
         is_def = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
         defines: Set[str] = set()
         if is_def:
@@ -75,29 +77,80 @@ def split(text: str) -> Optional[Tuple[Chunk, ...]]:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for t in targets:
                 defines.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
-        uses: Set[str] = set()
-        for n in ast.walk(node):
-            if isinstance(n, ast.Name):
-                uses.add(n.id)
-            elif isinstance(n, ast.Attribute):
-                uses.add(n.attr)
-        out.append(Chunk(start, end, hashlib.sha1(body.encode("utf-8", "surrogatepass")).hexdigest(),
-                         tuple(sorted(defines)), tuple(sorted(uses - defines)), is_def))
-    return tuple(out)
+        # identifiers by a regex: words in strings and comments only add context, never lose it
+        uses = set(_IDENT.findall(text)) - defines
+        out.append(Chunk(start + offset, end + offset,
+                         hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest(),
+                         tuple(sorted(defines)), tuple(sorted(uses)), is_def))
+    return out
 
 
-def _match(old: Sequence[Chunk], new: Sequence[Chunk]) -> Dict[int, Chunk]:
-    """new chunk index -> the unchanged old chunk it corresponds to (same text)."""
+def split(text: str) -> Optional[Tuple[Chunk, ...]]:
+    """The chunks of ``text``, or ``None`` when Python cannot parse it."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return None
+    return tuple(_chunks_of(tree.body, text.splitlines(True)))
+
+
+def _shift(c: Chunk, delta: int) -> Chunk:
+    return dataclasses.replace(c, start=c.start + delta, end=c.end + delta) if delta else c
+
+
+def rechunk(snapshot: Snapshot, new_lines: Sequence[str]) -> Optional[Tuple[List[Chunk], Dict[int, Chunk]]]:
+    """Chunks of the edited text and, per new chunk index, the unchanged old chunk it is.
+
+    Only the edited region is parsed: the lines shared with the snapshot at the
+    start and at the end are located first; the region spans the chunks that
+    touch the changed lines plus one neighbour on each side (an indented line
+    typed after a function belongs to that function).  Everything outside the
+    region is the snapshot's text, made of complete top-level statements, so
+    the region must parse on its own — if it does not (say, an unterminated
+    string swallowing the rest of the file) the caller falls back to a full pass.
+    """
+    old = snapshot.lines
+    n_old, n_new = len(old), len(new_lines)
+    lim = min(n_old, n_new)
+    p = 0
+    while p < lim and old[p] == new_lines[p]:
+        p += 1
+    s = 0
+    while s < lim - p and old[n_old - 1 - s] == new_lines[n_new - 1 - s]:
+        s += 1
+    chunks = snapshot.chunks
+    if p == n_old == n_new:
+        return list(chunks), {i: c for i, c in enumerate(chunks)}
+    lo, hi = p + 1, n_old - s  # changed old lines (hi < lo: a pure insertion before line lo)
+    delta = n_new - n_old
+    before = [i for i, c in enumerate(chunks) if c.end < lo]
+    after = [i for i, c in enumerate(chunks) if c.start > max(hi, lo - 1)]
+    a = before[-1] if before else None  # neighbour before: part of the region
+    b = after[0] if after else None  # neighbour after: part of the region
+    region_start = chunks[a].start if a is not None else 1
+    region_end = chunks[b].end + delta if b is not None else n_new
+    region = [ln if ln.endswith(("\n", "\r")) else ln + "\n" for ln in new_lines[region_start - 1 : region_end]]
+    try:
+        tree = ast.parse("".join(region))
+    except (SyntaxError, ValueError):
+        return None
+    first_region_old = a if a is not None else 0
+    last_region_old = b if b is not None else len(chunks) - 1
+    prefix = list(chunks[:first_region_old])
+    suffix = [_shift(c, delta) for c in chunks[last_region_old + 1 :]] if b is not None else []
+    middle = _chunks_of(tree.body, region, region_start - 1)
+    new = prefix + middle + suffix
+    matched: Dict[int, Chunk] = {i: c for i, c in enumerate(prefix)}
     pool: Dict[str, List[Chunk]] = {}
-    for c in old:
+    for c in chunks[first_region_old : last_region_old + 1]:
         pool.setdefault(c.digest, []).append(c)
-    matched: Dict[int, Chunk] = {}
-    for i, c in enumerate(new):
+    for k, c in enumerate(middle):
         cands = pool.get(c.digest)
         if cands:
-            # prefer the candidate at the same distance from the end (edits above shift lines)
-            matched[i] = cands.pop(0)
-    return matched
+            matched[len(prefix) + k] = cands.pop(0)
+    for k in range(len(suffix)):
+        matched[len(prefix) + len(middle) + k] = chunks[last_region_old + 1 + k]
+    return new, matched
 
 
 def _closure(start: Set[int], edges: Dict[int, Set[int]]) -> Set[int]:
@@ -125,10 +178,11 @@ class Plan:
 
 def plan(snapshot: Snapshot, text: str) -> Optional[Plan]:
     """Plan the fast re-analysis of ``text`` given the last full ``snapshot`` (None: do a full one)."""
-    new = split(text)
-    if new is None:
+    lines = text.splitlines(True)
+    got = rechunk(snapshot, lines)
+    if got is None:
         return None
-    matched = _match(snapshot.chunks, new)
+    new, matched = got
     changed = {i for i in range(len(new)) if i not in matched}
     total = sum(c.end - c.start + 1 for c in new) or 1
     changed_lines = sum(new[i].end - new[i].start + 1 for i in changed)
@@ -159,7 +213,6 @@ def plan(snapshot: Snapshot, text: str) -> Optional[Plan]:
     context = {i for i, c in enumerate(new) if not c.is_def}
     keep = reanalysed | callees | context
 
-    lines = text.splitlines(True)
     out: List[str] = []
     back: List[int] = []
     for i in sorted(keep):
@@ -236,4 +289,4 @@ def snapshot_of(text: str, findings: Sequence[Finding]) -> Optional[Snapshot]:
     chunks = split(text)
     if chunks is None:
         return None
-    return Snapshot(chunks, tuple(findings))
+    return Snapshot(tuple(text.splitlines(True)), chunks, tuple(findings))

@@ -160,8 +160,6 @@ class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
         self._full_tasks[uri] = asyncio.get_running_loop().create_task(self._full_loop(uri))
 
     async def _full_loop(self, uri: str) -> None:
-        from keyguard.integrations.incremental import snapshot_of
-
         loop = asyncio.get_running_loop()
         try:
             while self.is_open(uri):
@@ -169,13 +167,15 @@ class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
                 version, source = doc.version, doc.source
                 path = to_fs_path(uri) or uri
                 started = time.perf_counter()
-                result = await self._run_full(loop, source, path)
+                result, snapshot = await self._run_full(loop, source, path)
                 if not self.is_open(uri):
                     return
+                if snapshot is not None:
+                    # even for an outdated version: the fast pass diffs against the
+                    # snapshot's own text, so a newer base keeps the edited region small
+                    self.snapshots[uri] = snapshot
                 if self.workspace.get_text_document(uri).version != version:
                     continue  # edited meanwhile: analyse the latest text
-                if not result.errors:
-                    self.snapshots[uri] = snapshot_of(source, result.findings)
                 prev = self.results.get(uri)
                 if prev is None or prev.version != version or prev.findings != result.findings \
                         or result.errors:
@@ -186,14 +186,14 @@ class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
         except Exception:
             log.exception("keyguard: analysis of %s failed", uri)
 
-    async def _run_full(self, loop: Any, source: str, path: str) -> ScanResult:
+    async def _run_full(self, loop: Any, source: str, path: str) -> Tuple[ScanResult, Any]:
         if self._procs is not None:
             try:
-                return await loop.run_in_executor(self._procs, _scan, source, path)
+                return await loop.run_in_executor(self._procs, _scan_full, source, path)
             except Exception as exc:  # BrokenProcessPool, pickling: fall back to a thread
                 log.warning("keyguard: worker process failed (%s); analysing in-process", exc)
                 self._procs = None
-        return await loop.run_in_executor(self._threads, _scan, source, path)
+        return await loop.run_in_executor(self._threads, _scan_full, source, path)
 
     # -- results -------------------------------------------------------------------
     def _publish(self, uri: str, version: Optional[int], source: str, result: ScanResult,
@@ -234,6 +234,15 @@ def _warm_up() -> None:
 
 def _scan_reduced(text: str, path: str) -> ScanResult:
     return _scan(text, path)
+
+
+def _scan_full(source: str, path: str) -> Tuple[ScanResult, Any]:
+    """Full analysis plus the snapshot the next fast pass starts from (worker process)."""
+    from keyguard.integrations.incremental import snapshot_of
+
+    result = _scan(source, path)
+    snapshot = snapshot_of(source, result.findings) if not result.errors else None
+    return result, snapshot
 
 
 def _scan(source: str, path: str) -> ScanResult:
