@@ -26,7 +26,7 @@ from keyguard.discovery import discover, make_prefilter
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
 from keyguard.model import FileError, Finding, ScanResult
-from keyguard.source import read_bytes
+from keyguard.source import decode, read_bytes
 
 Progress = Callable[[int], None]
 
@@ -141,10 +141,11 @@ def scan_source(source, path: str = "<stdin>", config: Optional[Config] = None, 
 
 
 def _worker(args) -> List[TargetResult]:
-    targets, modules, knowledge, enabled, reportable, wipe_helpers = args
+    targets, modules, knowledge, enabled, reportable, wipe_helpers, worth = args
     kb = kb_with_extra(knowledge)
     rset = frozenset(reportable)
-    return analyze_batch(targets, modules, kb, frozenset(enabled), rset.__contains__, wipe_helpers)
+    return analyze_batch(targets, modules, kb, frozenset(enabled), rset.__contains__, wipe_helpers,
+                         worth_loading=worth.__contains__)
 
 
 def _import_words(paths: Iterable[str]) -> Set[bytes]:
@@ -190,18 +191,46 @@ def scan_paths(
         if isinstance(raw, FileError):
             errors.append(raw)
             continue
+        text = decode(raw, p)
+        if isinstance(text, FileError):
+            errors.append(text)
+            continue
         raw_of[p] = raw
-        if passes(raw):
+        # files named on the command line are always analysed (their syntax errors reported)
+        if p in found.explicit or passes(raw):
             targets.append(p)
         else:
             rest.append(p)
     # files that import a module with key sources are analysed too (cross-module flows)
+    top_def = re.compile(rb"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.M)
+
+    def key_names(path: str) -> Set[bytes]:
+        """Top-level functions/classes of a target whose own text mentions a trigger."""
+        raw = raw_of[path]
+        marks = list(top_def.finditer(raw))
+        out = set()
+        for i, m in enumerate(marks):
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(raw)
+            if passes(raw[m.start():end]):
+                out.add(m.group(1))
+        return out
+
+    checked: Set[str] = set()
+    names: Set[bytes] = set()
     for _round in range(3):
+        for t in targets:
+            if t not in checked:
+                checked.add(t)
+                names |= key_names(t)
         words = _import_words(targets)
-        if not words or not rest:
+        if not words or not rest or not names:
             break
-        rx = re.compile(rb"\b(?:" + b"|".join(re.escape(w) for w in sorted(words)) + rb")\b")
-        more = [p for p in rest if b"import" in raw_of[p] and rx.search(raw_of[p])]
+        name_rx = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(names)) + rb")\b")
+        alt = b"|".join(re.escape(w) for w in sorted(words))
+        # `from pkg.keys import make_key`, `from .keys import x`, `import pkg.keys` (not `pkg.keys.sub`)
+        rx = re.compile(rb"(?:^|\n)[ \t]*(?:from[ \t]+[\w.]*?\b(?:" + alt + rb")[ \t]+import\b|import[ \t]+[\w.]*?\b(?:"
+                        + alt + rb")\b(?!\.)|from[ \t]+[\w.]+[ \t]+import[ \t(]+[^\n]*\b(?:" + alt + rb")\b)")
+        more = [p for p in rest if b"import" in raw_of[p] and rx.search(raw_of[p]) and name_rx.search(raw_of[p])]
         if not more:
             break
         targets.extend(more)
@@ -243,11 +272,13 @@ def scan_paths(
         progress(len(rest))
     # ---- analysis
     reportable = frozenset(readable)
+    worth = frozenset(targets)
     results: List[TargetResult] = []
     n_jobs = jobs if jobs is not None else (config.jobs if config.jobs is not None else (os.cpu_count() or 1))
     if n_jobs > 1 and len(todo) >= POOL_THRESHOLD:
         chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
-        work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers) for c in chunks]
+        work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, worth)
+                for c in chunks]
         with ProcessPoolExecutor(max_workers=n_jobs) as pool:
             for chunk, res in zip(chunks, pool.map(_worker, work)):
                 results.extend(res)
@@ -256,7 +287,8 @@ def scan_paths(
     else:
         for i in range(0, len(todo), CHUNK):
             chunk = todo[i:i + CHUNK]
-            results.extend(analyze_batch(chunk, modules, kb, enabled, reportable.__contains__, config.wipe_helpers))
+            results.extend(analyze_batch(chunk, modules, kb, enabled, reportable.__contains__, config.wipe_helpers,
+                                         worth_loading=worth.__contains__))
             if progress:
                 progress(len(chunk))
     for r in results:

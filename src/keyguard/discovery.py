@@ -149,7 +149,13 @@ def make_prefilter(words: Sequence[bytes]):
     The words are derived from the knowledge base (every key source, every rule trigger),
     so adding a source adds its trigger automatically.
     """
-    pattern = re.compile(b"|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)))
+    def word(w: bytes) -> bytes:
+        rx = re.escape(w)
+        if len(w) <= 5 and w.isalnum():  # short names (RSA, EC, JWK) only as whole words
+            rx = rb"\b" + rx + rb"\b"
+        return rx
+
+    pattern = re.compile(b"|".join(word(w) for w in sorted(set(words), key=len, reverse=True)))
 
     def passes(raw: bytes) -> bool:
         return pattern.search(raw) is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import tokenize
@@ -68,6 +69,14 @@ def parse(text: str, path: str) -> Union[cst.Module, FileError]:
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
+        # Python's own parser words and locates the error the way users know it
+        try:
+            ast.parse(text)
+        except SyntaxError as py:
+            line, col = py.lineno or exc.raw_line, (py.offset or 1)
+            return FileError(path, f"syntax error at line {line}: {py.msg}", line, col)
+        except (ValueError, RecursionError, MemoryError):
+            pass
         msg = str(exc.message if hasattr(exc, "message") else exc).strip().splitlines()[0]
         return FileError(path, f"syntax error at line {exc.raw_line}: {msg}", exc.raw_line, exc.raw_column + 1)
     except RecursionError:

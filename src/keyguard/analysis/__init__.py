@@ -1,1 +1,1 @@
-"""The analysis core: values, names, constants, the dataflow engine and its events."""
+"""The analysis core: values, names, constants, the dataflow engine, control-flow paths and the argv model."""

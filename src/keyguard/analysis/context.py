@@ -80,9 +80,18 @@ class AnalysisContext:
             return False
         if v.has(L.TEMP):
             return True
-        if v.file is not None and (v.file.creation == "temp" or (v.file.path is not None and v.file.path.has(L.TEMP))):
+        if v.file is not None and v.file.path is not None and v.file.path.has(L.TEMP):
             return True
         return False
+
+    @staticmethod
+    def is_shared_temp(v: Optional[Value]) -> bool:
+        """Directly in a directory every user can write to (not a private mkdtemp() folder)."""
+        if v is None:
+            return False
+        if v.has(L.SHARED_TEMP):
+            return True
+        return v.file is not None and v.file.path is not None and v.file.path.has(L.SHARED_TEMP)
 
     @cached_property
     def key_writes(self) -> List[Event]:

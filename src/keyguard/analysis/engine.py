@@ -26,6 +26,7 @@ import libcst as cst
 
 from keyguard.analysis import labels as L
 from keyguard.analysis.events import Event
+from keyguard.analysis.process import analyze_launch
 from keyguard.analysis.values import (
     CLEAN,
     UNKNOWN,
@@ -92,6 +93,7 @@ class FunctionRef:
     module: "ModuleInterp"
     cls: Optional["ClassRef"] = None
     closure: Optional[Dict[str, Value]] = None
+    top: Optional[cst.CSTNode] = None  # the module-level statement holding the definition
 
     @property
     def name(self) -> str:
@@ -151,7 +153,20 @@ class Project:
         self.kb = kb
         self._loader = loader
         self.module_files = dict(module_files)  # dotted name -> path
+        self.name_of: Dict[str, str] = {path: name for name, path in self.module_files.items()}
+        self._suffixes: Dict[str, Optional[str]] = {}
+        for name, path in self.module_files.items():
+            parts = name.split(".")
+            for i in range(len(parts)):
+                suffix = ".".join(parts[i:])
+                if suffix in self._suffixes and self._suffixes[suffix] != path:
+                    self._suffixes[suffix] = None  # ambiguous
+                else:
+                    self._suffixes[suffix] = path
         self.modules: Dict[str, ModuleInterp] = {}
+        #: whether a module can hold key material by itself (the prefilter's verdict); a module
+        #: that cannot is parsed only when a call hands it tainted arguments
+        self.worth_loading: Callable[[str], bool] = lambda path: True
         self._trace_counter = 0
         self.seq = 0
 
@@ -178,11 +193,7 @@ class Project:
         """The file of a project module by dotted name (suffix match on the path-derived names)."""
         if dotted_name in self.module_files:
             return self.module_files[dotted_name]
-        tail = "." + dotted_name
-        matches = [p for name, p in self.module_files.items() if name.endswith(tail)]
-        if len(matches) == 1:
-            return matches[0]
-        return None
+        return self._suffixes.get(dotted_name)
 
 
 # ----------------------------------------------------------------------------- module interpreter
@@ -196,7 +207,7 @@ class ModuleInterp:
         self.kb = project.kb
         self.path = path
         self.tree = tree
-        self.name = module_name_for(path)
+        self.name = project.name_of.get(path) or module_name_for(path)
         self.globals: Dict[str, Value] = {}
         self.events: List[Event] = []
         self.summaries: Dict[Tuple[int, tuple], Summary] = {}
@@ -213,6 +224,7 @@ class ModuleInterp:
         self.context: List[str] = []
         self.frame: Frame = Frame(env=self.globals, func=None)
         self.path_parents: Dict[object, Set[object]] = {}
+        self.top: Optional[cst.CSTNode] = None
 
     # ------------------------------------------------------------------ entry points
     def run_module_body(self) -> None:
@@ -222,23 +234,37 @@ class ModuleInterp:
         self.trace = self.project.next_trace()
         self.frame = Frame(env=self.globals, func=None)
         self._predeclare(self.tree.body, self.globals, None)
-        self.exec_block(self.tree.body)
+        for stmt in self.tree.body:
+            self.top = stmt
+            self.exec_stmt(stmt)
 
     def analyze(self) -> None:
         """Evaluate the module body and every function/method as an entry point."""
         self.run_module_body()
-        for cls in list(self.classes):
-            self._analyze_class(cls)
-        for fn in list(self.functions):
-            if fn.cls is None:
+        done_classes: Set[int] = set()
+        while True:
+            classes = [c for c in self.classes if id(c) not in done_classes]
+            functions = [f for f in self.functions if f.cls is None and id(f.node) not in self.analyzed_entry]
+            if not classes and not functions:
+                break
+            for cls in classes:
+                done_classes.add(id(cls))
+                self._analyze_class(cls)
+            for fn in functions:
                 self._analyze_entry(fn)
 
     def _analyze_class(self, cls: ClassRef) -> None:
-        # two rounds so attributes set in one method are seen by the others
-        for _round in range(2):
-            ordered = sorted(cls.methods.values(), key=lambda f: f.name != "__init__")
+        ordered = sorted(cls.methods.values(), key=lambda f: f.name != "__init__")
+        before = _attr_state(cls.attrs)
+        for fn in ordered:
+            self._analyze_entry(fn)
+        if _attr_state(cls.attrs) != before and any(v.taints for v in cls.attrs.values()):
+            # attributes set in one method are read by the others: a second round sees them
+            nodes = {id(fn.node) for fn in ordered}
+            for key in [k for k in self.summaries if k[0] in nodes]:
+                del self.summaries[key]
             for fn in ordered:
-                self._analyze_entry(fn, force=_round == 1)
+                self._analyze_entry(fn, force=True)
 
     def _analyze_entry(self, fn: FunctionRef, force: bool = False) -> None:
         key = id(fn.node)
@@ -275,7 +301,7 @@ class ModuleInterp:
         return text
 
     def origin(self, description: str, node: cst.CSTNode, confidence: str = "high") -> Origin:
-        return Origin(description, node, self.path, confidence)
+        return Origin(description, node, self.path, confidence, self.top)
 
     def emit(self, kind: str, node: cst.CSTNode, confidence: str = "high", describe: str = "", **values: Any) -> Event:
         ev = Event(
@@ -289,6 +315,7 @@ class ModuleInterp:
             depth=self.depth,
             confidence=confidence,
             describe=describe,
+            top=self.top,
         )
         self.events.append(ev)
         if self._recording is not None:
@@ -301,7 +328,7 @@ class ModuleInterp:
     def _predeclare(self, body: Sequence[cst.CSTNode], env: Dict[str, Value], cls: Optional[ClassRef]) -> None:
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
-                ref = FunctionRef(stmt, self, cls)
+                ref = FunctionRef(stmt, self, cls, top=stmt if self.frame.func is None and cls is None else self.top)
                 env[stmt.name.value] = Value(func=ref)
             elif isinstance(stmt, cst.ClassDef) and cls is None:
                 env[stmt.name.value] = Value(func=self._class_ref(stmt))
@@ -316,7 +343,7 @@ class ModuleInterp:
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef):
-                fn = FunctionRef(stmt, self, ref)
+                fn = FunctionRef(stmt, self, ref, top=node if self.frame.func is None else self.top)
                 ref.methods[stmt.name.value] = fn
                 self.functions.append(fn)
         return ref
@@ -407,7 +434,7 @@ class ModuleInterp:
         if existing is not None and isinstance(existing.func, FunctionRef) and existing.func.node is node:
             ref = existing.func
         else:
-            ref = FunctionRef(node, self, None)
+            ref = FunctionRef(node, self, None, top=self.top)
             if self.frame.func is not None:
                 ref.closure = self.frame.env
             self.functions.append(ref) if self.frame.func is None else None
@@ -574,7 +601,7 @@ class ModuleInterp:
             base = ".".join([p for p in pkg if p] + ([base] if base else []))
         if isinstance(node.names, cst.ImportStar):
             path = self.project.resolve_module(base)
-            if path is not None and path != self.path:
+            if path is not None and path != self.path and self.project.worth_loading(path):
                 other = self.project.interp_for_path(path)
                 if other is not None:
                     for k, v in other.globals.items():
@@ -588,11 +615,21 @@ class ModuleInterp:
                 local = alias.asname.name.value
             full = f"{base}.{name}" if base else name
             value = Value(qname=full)
-            # a project module's function: keep a lazy reference resolved on call
+            mod_path = self.project.resolve_module(base) if base else None
+            if mod_path is not None and mod_path != self.path and self.project.worth_loading(mod_path):
+                other = self.project.interp_for_path(mod_path)
+                if other is not None and name in other.globals:
+                    found = other.globals[name]
+                    if found.taints or found.func is not None:
+                        value = found if found.func is not None else found.evolve(qname=None)
             self.bind(local, value)
 
-    def resolve_project_symbol(self, qname: str) -> Optional[Value]:
-        """A function/class/global defined in another module of the project."""
+    def resolve_project_symbol(self, qname: str, load: bool = True) -> Optional[Value]:
+        """A function/class/global defined in another module of the project.
+
+        With ``load=False`` only modules already parsed are consulted (cross-module flows
+        parse a module only when a call needs its summaries).
+        """
         if "." not in qname:
             return None
         mod, _, sym = qname.rpartition(".")
@@ -600,6 +637,8 @@ class ModuleInterp:
         if path is None or path == self.path:
             if path == self.path:
                 return self.globals.get(sym)
+            return None
+        if not load and path not in self.project.modules:
             return None
         other = self.project.interp_for_path(path)
         if other is None:
@@ -696,9 +735,13 @@ class ModuleInterp:
         s = text.decode("latin-1") if isinstance(text, bytes) else text
         if isinstance(s, str):
             if "PRIVATE KEY-----" in s and PEM_PRIVATE_RE.search(s):
-                value = value.with_taints(((L.KEY_MATERIAL, self.origin("private key PEM literal", node)),))
+                org = self.origin("private key PEM literal", node)
+                value = value.with_taints(((L.KEY_MATERIAL, org),))
+                if "ENCRYPTED" not in s:
+                    value = value.with_taints(((L.UNENCRYPTED, org),))
             elif self.is_temp_text(s):
-                value = value.with_taints(((L.TEMP, self.origin(f"temporary location {s!r}", node)),))
+                org = self.origin(f"temporary location {s!r}", node)
+                value = value.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
             if KEY_PATH_RE.search(s) and len(s) < 256 and "\n" not in s:
                 value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {s!r}", node)),))
         return value
@@ -747,7 +790,8 @@ class ModuleInterp:
         value = Value(taints=taints, pieces=tuple(merged))
         head = merged[0] if merged and isinstance(merged[0], str) else ""
         if head and self.is_temp_text(head):
-            value = value.with_taints(((L.TEMP, self.origin(f"temporary location {head!r}", node)),))
+            org = self.origin(f"temporary location {head!r}", node)
+            value = value.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
         tail = merged[-1] if merged and isinstance(merged[-1], str) else ""
         if tail and KEY_PATH_RE.search(tail):
             value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {tail!r}", node)),))
@@ -768,7 +812,7 @@ class ModuleInterp:
             const = self.kb.constants.get(qname)
             if const is not None:
                 return Value(const=const, qname=qname)
-            project_sym = self.resolve_project_symbol(qname) if base.kind == L.MODULE or "." in base.qname else None
+            project_sym = self.resolve_project_symbol(qname, load=False)
             if project_sym is not None:
                 return project_sym
             return Value(qname=qname)
@@ -792,9 +836,9 @@ class ModuleInterp:
             return Value(taints=base.taints, kind=None, ident=base.ident)
         if base.kind == L.FILE_HANDLE and name == "name" and base.file is not None:
             p = base.file.path or CLEAN
-            return p.with_taints(tuple(t for t in base.taints if t[0] == L.TEMP))
+            return p.with_taints(tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)))
         if base.kind == L.PATH and name in ("parent", "name", "stem", "suffix"):
-            return Value(taints=tuple(t for t in base.taints if t[0] == L.TEMP), kind=L.PATH if name == "parent" else None)
+            return Value(taints=tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)), kind=L.PATH if name == "parent" else None)
         if base.kind == L.SHARED_MEMORY and name == "buf":
             return Value(kind=L.SHARED_MEMORY, ident=base.ident)
         if base.kind == "instance" and base.func is None:
@@ -836,7 +880,8 @@ class ModuleInterp:
                             self.eval(part)
         if base.kind == L.ENVIRON:
             if idx is not None and isinstance(idx.const, str) and idx.const in self.kb.temp_env_names:
-                return Value(taints=((L.TEMP, self.origin(f"${idx.const}", node)),))
+                org = self.origin(f"${idx.const}", node)
+                return Value(taints=((L.TEMP, org), (L.SHARED_TEMP, org)))
             return CLEAN
         if isinstance(base.const, tuple) and idx is not None and isinstance(idx.const, int):
             try:
@@ -934,7 +979,7 @@ class ModuleInterp:
             const = UNKNOWN
         if isinstance(op, cst.Divide) and (a.kind == L.PATH or b.kind == L.PATH):
             # pathlib: Path(tmp) / "key.pem" keeps temp-ness; the key-path label comes from the tail
-            t = tuple(x for x in a.taints if x[0] in (L.TEMP,)) + tuple(x for x in b.taints if x[0] in (L.TEMP, L.KEY_PATH))
+            t = tuple(x for x in a.taints if x[0] in (L.TEMP,)) + tuple(x for x in b.taints if x[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH))
             v = Value(taints=t, kind=L.PATH, ident=("path", id(node)))
             if isinstance(ac, str) and isinstance(bc, str):
                 v = v.evolve(const=ac.rstrip("/") + "/" + bc)
@@ -943,13 +988,15 @@ class ModuleInterp:
         if isinstance(op, cst.Modulo) and isinstance(ac, str):
             v = Value(taints=taints)
             if self.is_temp_text(ac):
-                v = v.with_taints(((L.TEMP, self.origin(f"temporary location {ac!r}", node)),))
+                org = self.origin(f"temporary location {ac!r}", node)
+                v = v.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
             return v
         if const is not UNKNOWN and isinstance(const, (str, bytes)):
             v = self.string_value(const, node).with_taints(taints)
             return v
         if isinstance(op, cst.Add) and isinstance(ac, str) and self.is_temp_text(ac):
-            taints = merge_taints(taints, ((L.TEMP, self.origin(f"temporary location {ac!r}", node)),))
+            org = self.origin(f"temporary location {ac!r}", node)
+            taints = merge_taints(taints, ((L.TEMP, org), (L.SHARED_TEMP, org)))
         if isinstance(op, cst.Add) and isinstance(bc, str) and KEY_PATH_RE.search(bc):
             taints = merge_taints(taints, ((L.KEY_PATH, self.origin(f"key path {bc!r}", node)),))
         # pieces for argv building: "pass:" + pw
@@ -1049,7 +1096,7 @@ class ModuleInterp:
             return out.evolve(const=UNKNOWN) if out is not CLEAN else Value(taints=v.taints)
         if v.has(L.PRIVATE_KEY) and _is_tuple_source(v):
             return Value(taints=v.taints)
-        return Value(taints=v.taints, kind=v.kind if v.kind in (L.FD,) else None)
+        return Value(taints=v.taints, kind=v.kind if v.kind in (L.FD, L.SOCKET, L.TLS_SOCKET) else None)
 
     def enter_value(self, cm: Value, node: cst.CSTNode) -> Value:
         """What ``with cm as x`` binds."""
@@ -1103,6 +1150,9 @@ class ModuleInterp:
             init = fval.func.methods.get("__init__") or self._inherited_method(fval.func, "__init__")
             if init is not None:
                 self.call_user_function(init, args, kwargs, self_value=inst, call_node=node)
+            if any(b.endswith(("Error", "Exception", "Warning")) for b in fval.func.bases) or \
+                    fval.func.name.endswith(("Error", "Exception")):
+                inst = inst.with_taints(tuple(t for t in _union(args, kwargs) if t[0] in L.KEY_LABELS))
             return inst
         if fval.kind == "lambda":
             return Value(taints=_union(args, kwargs))
@@ -1111,7 +1161,10 @@ class ModuleInterp:
             rows = self.kb.call_rows(qname)
             confidence = "high"
             if not rows:
-                sym = self.resolve_project_symbol(qname)
+                tainted = any(_carries_secret(v) for v in args) or any(_carries_secret(v) for v in kwargs.values())
+                mod_path = self.project.resolve_module(qname.rpartition(".")[0]) if "." in qname else None
+                load = mod_path is not None and (tainted or self.project.worth_loading(mod_path))
+                sym = self.resolve_project_symbol(qname, load=load)
                 if sym is not None and (isinstance(sym.func, (FunctionRef, ClassRef))):
                     return self.call(sym, args, kwargs, node, star)
                 short = ".".join(qname.split(".")[-2:])
@@ -1120,6 +1173,8 @@ class ModuleInterp:
                     confidence = "medium"
             if rows:
                 return self.apply_rows(rows, qname, None, args, kwargs, node, confidence)
+            if self._cleanup_callback(qname.rsplit(".", 1)[-1], args, node):
+                return CLEAN
             # remember what was constructed (curve classes, encryption objects ...)
             return self.unknown_call(args, kwargs, node).evolve(attr="call:" + qname)
         if fval.receiver is not None and fval.attr is not None:
@@ -1135,7 +1190,24 @@ class ModuleInterp:
                     taints = merge_taints(taints, ((lbl, org),))
         return Value(taints=taints)
 
+    def _cleanup_callback(self, name: str, args: List[Value], node: cst.Call) -> bool:
+        """``stack.callback(os.unlink, p)``, ``atexit.register(os.remove, p)``, ``weakref.finalize(o, os.unlink, p)``:
+        a removal that runs on every way out."""
+        if name not in _CLEANUP_REGISTRARS:
+            return False
+        for i, a in enumerate(args):
+            if a.qname and any(r.effect == "remove" for r in self.kb.call_rows(a.qname)) and i + 1 < len(args):
+                self.context.append("finally")
+                try:
+                    self.emit("remove", node, path=args[i + 1], describe=a.qname)
+                finally:
+                    self.context.pop()
+                return True
+        return False
+
     def call_method(self, recv: Value, name: str, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        if self._cleanup_callback(name, args, node):
+            return CLEAN
         rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
         if rows:
             return self.apply_rows(tuple(rows), name, recv, args, kwargs, node, "high")
@@ -1225,6 +1297,8 @@ class ModuleInterp:
                     taints = tuple((b if lbl == a else lbl, org) for lbl, org in taints)
                     taints = merge_taints((), taints)
                 v = Value(taints=taints)
+                if len(src) == 1 and src[0].ident is not None and qname in _IDENTITY_CONVERSIONS:
+                    v = v.evolve(ident=src[0].ident, const=src[0].const if isinstance(src[0].const, str) else UNKNOWN)
                 if row.opt("path_join"):
                     v = v.evolve(ident=("path", id(node)), kind=None)
                     self.path_parents[v.ident] = {x.ident for x in src if x.ident is not None}
@@ -1235,12 +1309,12 @@ class ModuleInterp:
                     if consts and all(isinstance(c, str) for c in consts) and qname.endswith("join"):
                         v = v.evolve(const="/".join(consts))
                     # only the first component decides temp-ness
-                    if src and not src[0].has(L.TEMP) and not any(t[0] == L.TEMP for t in src[0].taints):
-                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] != L.TEMP))
+                    if src and not src[0].has(L.TEMP):
+                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] not in (L.TEMP, L.SHARED_TEMP)))
                 if row.opt("result_kind"):
                     v = v.evolve(kind=row.opt("result_kind"))
                     if row.opt("result_kind") == L.PATH:
-                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] in (L.TEMP, L.KEY_PATH)), ident=("path", id(node)))
+                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH)), ident=("path", id(node)))
                         if recv is not None and recv.ident is not None:
                             self.path_parents[v.ident] = {recv.ident}
                     if row.opt("result_kind") == L.FD and recv is not None:
@@ -1255,8 +1329,13 @@ class ModuleInterp:
                     self._retaint_receiver(node, recv.with_taints(((row.label or L.PRIVATE_KEY, self.origin(f"private key from {desc}", node, confidence)),)))
                 result = result or CLEAN
             elif eff == "sink":
-                self._sink(row, desc, recv, args, kwargs, node, confidence)
-                result = result or Value(kind=L.LOGGER) if (recv is not None and recv.kind == L.LOGGER and row.names and "bind" in row.names and qname == "bind") else (result or CLEAN)
+                out = self._sink(row, desc, recv, args, kwargs, node, confidence)
+                if out is not None:
+                    result = out
+                elif recv is not None and recv.kind == L.LOGGER and qname == "bind":
+                    result = Value(kind=L.LOGGER)
+                else:
+                    result = result or CLEAN
             elif eff == "open":
                 result = self._open(row, desc, recv, args, kwargs, node)
             elif eff == "temp":
@@ -1302,7 +1381,11 @@ class ModuleInterp:
                     data = Value(taints=merge_taints(recv.taints, ((L.KEY_MATERIAL, recv.key_origin() or self.origin(desc, node)),)))
                     if pw is None or pw.const is None:
                         data = data.with_taints(((L.UNENCRYPTED, self.origin(desc, node)),))
-                    if path.kind == L.FILE_HANDLE or path.kind == L.FD:
+                    if path.kind == "memfile":
+                        arg0 = node.args[0].value if node.args else None
+                        if arg0 is not None:
+                            self.assign(arg0, path.with_taints(data.taints), node)
+                    elif path.kind == L.FILE_HANDLE or path.kind == L.FD:
                         self.emit("write", node, target=path, data=data, describe=desc)
                     else:
                         # paramiko >= 2.10 creates the file with 0o600 itself
@@ -1325,7 +1408,7 @@ class ModuleInterp:
                     filled = recv.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(data)))
                     self._retaint_receiver(node, filled)
                     func = node.func
-                    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                    if recv.kind == L.BUFFER and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
                         self.emit("buffer-bind", node, name=func.value.value, value=filled)
                 result = result or CLEAN
             elif eff == "immutable-copy":
@@ -1346,6 +1429,13 @@ class ModuleInterp:
     def _source(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
                 node: cst.Call, confidence: str, result: Optional[Value]) -> Value:
         label = row.label or L.PRIVATE_KEY
+        if label in L.KEY_LABELS:
+            for a in node.args:
+                if a.keyword is not None and a.keyword.value in ("passphrase", "password", "passwd"):
+                    self._mark_passphrase(a.value, node)
+        for flag in ("private_key", "include_private", "private"):
+            if flag in kwargs and kwargs[flag].const is False:
+                return result or CLEAN  # jwcrypto export(private_key=False): the public part
         if row.opt("requires_key_arg"):
             data = args[0] if args else kwargs.get("extern_key") or kwargs.get("encoded")
             if data is None or not data.is_key:
@@ -1360,7 +1450,7 @@ class ModuleInterp:
                 # a serialization of a known key: name where the key itself was made
                 ko = recv.origin(L.PRIVATE_KEY)
                 if ko is not None:
-                    org = Origin(ko.description, ko.node, ko.module, ko.confidence if confidence == "high" else confidence)
+                    org = Origin(ko.description, ko.node, ko.module, ko.confidence if confidence == "high" else confidence, ko.top)
             taints: Tuple = ((label, org),)
             if recv is not None and label == L.KEY_MATERIAL and id(node) not in self._into_buffer:
                 self.emit("serialize", node, describe=desc, data=Value(taints=taints))
@@ -1382,19 +1472,41 @@ class ModuleInterp:
 
     def _kind(self, row: Row, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         kind = row.kind
+        if kind == L.ENCRYPTION and node.args:
+            self._mark_passphrase(node.args[0].value, node)
         if kind == L.PATH:
             src = self.args_for(row.spec("from"), args, kwargs, None)
             taints: Tuple = ()
             for v in src:
-                taints = merge_taints(taints, tuple(t for t in v.taints if t[0] in (L.TEMP, L.KEY_PATH)))
+                taints = merge_taints(taints, tuple(t for t in v.taints if t[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH)))
             const = src[0].const if len(src) == 1 and isinstance(src[0].const, str) else UNKNOWN
             ident = src[0].ident if len(src) == 1 and src[0].ident is not None else ("path", id(node))
             if len(src) > 1:
                 self.path_parents[ident] = {x.ident for x in src if x.ident is not None}
             return Value(kind=L.PATH, taints=taints, const=const, ident=ident)
+        if kind == L.SOCKET and "ssl" in kwargs and kwargs["ssl"].const not in (None, False):
+            kind = L.TLS_SOCKET  # asyncio.open_connection(..., ssl=ctx)
         if kind == "mp-queue":
             return Value(kind="mp-queue")
+        if kind == "memfile":
+            return Value(kind="memfile", ident=("obj", id(node)), taints=_union(args, kwargs))
         return Value(kind=kind, ident=("obj", id(node)))
+
+    def _mark_passphrase(self, expr: cst.BaseExpression, node: cst.CSTNode) -> None:
+        """The variable under ``expr`` (``pw``, ``pw.encode()``, ``bytes(pw)``) holds a key passphrase."""
+        while True:
+            if isinstance(expr, cst.Call):
+                if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("encode", "strip", "decode"):
+                    expr = expr.func.value
+                    continue
+                if expr.args and dotted(expr.func) in ("bytes", "str", "bytearray"):
+                    expr = expr.args[0].value
+                    continue
+            break
+        if isinstance(expr, cst.Name):
+            cur = self.lookup(expr.value)
+            if cur.qname is None and cur.func is None and not cur.has(L.PASSPHRASE):
+                self.bind(expr.value, cur.with_taints(((L.PASSPHRASE, self.origin(f"key passphrase `{expr.value}`", node)),)))
 
     def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
         func = node.func
@@ -1402,27 +1514,42 @@ class ModuleInterp:
             self.assign(func.value, new, node)
 
     def _sink(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
-              node: cst.Call, confidence: str) -> None:
+              node: cst.Call, confidence: str) -> Optional[Value]:
         kind = row.kind
         if kind == "argv":
             argv = self.arg(row.spec("args"), args, kwargs)
             if argv is None and args:
                 argv = args[0]
             if argv is None:
-                return
+                return None
             shell = self.arg(row.spec("shell"), args, kwargs)
             env = self.arg(row.spec("env"), args, kwargs)
-            qn = desc
-            # os.exec*/spawn* take the program then argv; the l-forms take argv as varargs
-            call_args = args
-            self.emit("exec", node, argv=argv, shell=shell, env=env, all_args=tuple(call_args), describe=qn, confidence=confidence)
-            return
+            launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
+            self.emit("exec", node, argv=argv, describe=desc, confidence=confidence)
+            if launch is None:
+                return None
+            for issue in launch.report.issues:
+                self.emit("tool-issue", node, issue=issue, describe=desc, confidence=confidence)
+            for arg in launch.report.secret_args:
+                v = arg.ref if isinstance(arg.ref, Value) else Value()
+                data = v if (v.is_key or v.has(L.PASSPHRASE)) else _secret_of(arg)
+                self.emit("exec-secret", node, data=data, where="command line", describe=desc, confidence=confidence)
+            for v in launch.env_secrets:
+                self.emit("exec-secret", node, data=v, where="environment", describe=desc, confidence=confidence)
+            if any(c.key_to_stdout for c in launch.report.commands):
+                return Value(taints=((L.KEY_MATERIAL, self.origin(f"private key printed by `{self.code(node)}`", node, confidence)),))
+            return None
+        if kind == "log" and "file" in kwargs and kwargs["file"].kind in (L.FILE_HANDLE, L.FD):
+            data = Value(taints=_union(args, {}))
+            self.emit("write", node, target=kwargs["file"], data=data, describe=desc)
+            return None
         values = self.args_for(row.spec("args"), args, kwargs, None)
         for v in values:
             if v.is_key or (kind in ("env",) and v.has(L.PASSPHRASE)):
                 describe = row.describe or desc
                 self.emit("sink", node, sink=kind, data=v, describe=describe, confidence=confidence)
                 break
+        return None
 
     def _open(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         returns = row.opt("returns")
@@ -1466,7 +1593,7 @@ class ModuleInterp:
                         creation = "mode"
         info = FileInfo(creation=creation, path=path, node=node, mode=mode_int, flags=flags_int,
                         excl=excl, nofollow=nofollow, description=desc)
-        taints = tuple(t for t in path.taints if t[0] in (L.TEMP, L.KEY_PATH))
+        taints = tuple(t for t in path.taints if t[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH))
         ident = path.ident or (("const", path.const) if isinstance(path.const, str) else ("open", id(node)))
         v = Value(kind=returns or L.FILE_HANDLE, file=info, taints=taints, ident=ident)
         self.emit("open", node, handle=v, path=path, describe=desc)
@@ -1484,8 +1611,15 @@ class ModuleInterp:
 
     def _temp(self, row: Row, qname: str, desc: str, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         org = self.origin(f"{desc}()", node)
-        t = ((L.TEMP, org),)
+        t: Tuple = ((L.TEMP, org),)
         returns = row.opt("returns")
+        directory = kwargs.get("dir")
+        if directory is None and qname.endswith(("mkstemp", "mkdtemp", "mktemp")) and len(args) >= 3:
+            directory = args[2]
+        if directory is not None and directory.const is not None and not directory.has(L.TEMP):
+            t = ()  # created in the caller's own directory (a staging sibling), not in the temp dir
+        elif qname.endswith(("gettempdir", "gettempdirb", "mktemp")) or returns in (L.FILE_HANDLE, "fd-path"):
+            t = ((L.TEMP, org), (L.SHARED_TEMP, org)) if qname.endswith(("gettempdir", "gettempdirb", "mktemp")) else t
         if qname.endswith("mktemp") or desc.endswith("mktemp"):
             self.emit("mktemp", node, describe=desc)
         if returns == L.FILE_HANDLE:
@@ -1493,7 +1627,8 @@ class ModuleInterp:
             deleted = None if delete is None else (delete.const if isinstance(delete.const, bool) else None)
             if delete is None:
                 deleted = True
-            info = FileInfo(creation="temp", path=Value(taints=t), node=node, temp_delete=deleted, description=desc)
+            info = FileInfo(creation="temp", path=Value(taints=t, ident=("temp", id(node))), node=node,
+                            temp_delete=deleted, description=desc)
             v = Value(kind=L.FILE_HANDLE, taints=t, file=info, ident=("temp", id(node)))
             self.emit("temp-create", node, handle=v, describe=desc)
             return v
@@ -1542,7 +1677,9 @@ class ModuleInterp:
             return Value(taints=_union(args, kwargs))
         self.contexts_per_func[id(fn.node)] = count + 1
         self._active.add(key)
-        saved_frame, saved_ctx, saved_rec = self.frame, self.context, self._recording
+        saved_frame, saved_ctx, saved_rec, saved_top = self.frame, self.context, self._recording, self.top
+        if fn.top is not None:
+            self.top = fn.top
         recording: List[Event] = []
         self.frame = Frame(env=env, func=fn, self_value=self_value)
         self.context = [] if entry else list(self.context)
@@ -1556,6 +1693,7 @@ class ModuleInterp:
             self.depth -= 1
             self.frame, self.context = saved_frame, saved_ctx
             self._recording = saved_rec
+            self.top = saved_top
             self._active.discard(key)
         if saved_rec is not None:
             saved_rec.extend(recording)
@@ -1581,7 +1719,7 @@ class ModuleInterp:
     def _replay(self, events: List[Event]) -> None:
         for ev in events:
             clone = Event(ev.kind, ev.node, ev.module, self.project.next_seq(), self.trace, ev.values,
-                          tuple(self.context) + ev.context, self.depth + ev.depth, ev.confidence, ev.describe)
+                          tuple(self.context) + ev.context, self.depth + ev.depth, ev.confidence, ev.describe, ev.top)
             self.events.append(clone)
             if self._recording is not None:
                 self._recording.append(clone)
@@ -1625,7 +1763,7 @@ class ModuleInterp:
             rest = {k: v for k, v in kwargs.items() if k not in known}
             env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
         for name, v in list(env.items()):
-            if v.ident is None and (v.kind in (L.PATH, L.FILE_HANDLE, L.FD) or v.has(L.TEMP)):
+            if v.ident is None and v.func is None and v.qname is None:
                 env[name] = v.evolve(ident=("param", id(fn.node), name))
         return env
 
@@ -1669,6 +1807,9 @@ class ModuleInterp:
 
 # ----------------------------------------------------------------------------- small utilities
 
+_IDENTITY_CONVERSIONS = frozenset({"str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath",
+                                   "os.path.expanduser", "os.fsencode", "os.fsdecode"})
+_CLEANUP_REGISTRARS = frozenset({"callback", "register", "finalize", "addCleanup", "add_cleanup", "push_callback"})
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "fatal"})
 
 
@@ -1676,6 +1817,23 @@ class _FrozenDict(dict):
     """A dict constant (hashable by identity so values stay immutable in practice)."""
 
     __hash__ = object.__hash__  # type: ignore[assignment]
+
+
+def _attr_state(attrs: Mapping[str, Value]) -> tuple:
+    return tuple(sorted((k, tuple(sorted(v.labels))) for k, v in attrs.items()))
+
+
+def _secret_of(arg: object) -> Value:
+    """The engine value behind a secret argv element (a hole's ref)."""
+    for p in getattr(arg, "pieces", ()):
+        ref = getattr(p, "ref", None)
+        if isinstance(ref, Value) and (ref.is_key or ref.has(L.PASSPHRASE)):
+            return ref
+    return Value()
+
+
+def _carries_secret(v: Value) -> bool:
+    return any(lbl in (L.PRIVATE_KEY, L.KEY_MATERIAL, L.PASSPHRASE, L.WEAK_RANDOM) for lbl, _ in deep_taints(v))
 
 
 def _union(args: Iterable[Value], kwargs: Mapping[str, Value]) -> Tuple:
@@ -1690,7 +1848,7 @@ def _signature(env: Mapping[str, Value]) -> tuple:
     for name in sorted(env):
         v = env[name]
         consts = v.const if isinstance(v.const, (int, str, bytes, bool, type(None))) else None
-        sig.append((name, tuple(sorted(v.labels)), v.kind, id(v.ident) if isinstance(v.ident, tuple) and v.ident and v.ident[0] == "instance" else (v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",)) else None), consts, id(v.func) if v.func is not None else None, id(v.file) if v.file is not None else None))
+        sig.append((name, tuple(sorted((lbl, id(org)) for lbl, org in v.taints)), v.kind, id(v.ident) if isinstance(v.ident, tuple) and v.ident and v.ident[0] == "instance" else (v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",)) else None), consts, id(v.func) if v.func is not None else None, id(v.file) if v.file is not None else None))
     return tuple(sig)
 
 

@@ -32,6 +32,7 @@ class Event:
     depth: int = 0
     confidence: str = "high"
     describe: str = ""
+    top: Optional[cst.CSTNode] = None  # module-level statement holding ``node``
 
     def value(self, name: str) -> Optional[Value]:
         v = self.values.get(name)

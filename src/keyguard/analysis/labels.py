@@ -11,11 +11,12 @@ KEY_MATERIAL = "key-material"  # serialized private key / seed bytes or text
 PASSPHRASE = "passphrase"  # a key passphrase
 WEAK_RANDOM = "weak-random"  # bytes/ints from a non-cryptographic generator
 TEMP = "temp-location"  # a path, handle or fd in a temporary location
+SHARED_TEMP = "shared-temp"  # ... directly in a directory every user can write to (/tmp, gettempdir())
 UNENCRYPTED = "unencrypted"  # key material serialized without encryption
 KEY_PATH = "key-path"  # a path whose name says it holds a private key
 
 KEY_LABELS = frozenset({PRIVATE_KEY, KEY_MATERIAL})
-ALL_LABELS = frozenset({PRIVATE_KEY, KEY_MATERIAL, PASSPHRASE, WEAK_RANDOM, TEMP, UNENCRYPTED, KEY_PATH})
+ALL_LABELS = frozenset({PRIVATE_KEY, KEY_MATERIAL, PASSPHRASE, WEAK_RANDOM, TEMP, SHARED_TEMP, UNENCRYPTED, KEY_PATH})
 
 # --- kinds: what an object is -------------------------------------------------
 FILE_HANDLE = "file-handle"

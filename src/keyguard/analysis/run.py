@@ -7,6 +7,7 @@ modules that have something to report.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional,
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.engine import ModuleInterp, Project
@@ -85,10 +87,13 @@ def analyze_batch(
     reportable: Callable[[str], bool],
     wipe_helpers: Tuple[str, ...] = (),
     overrides: Optional[Mapping[str, str]] = None,
+    worth_loading: Optional[Callable[[str], bool]] = None,
 ) -> List[TargetResult]:
     """Analyse ``targets`` (paths); findings are attributed to the target whose analysis found them."""
     loader = Loader(overrides)
     project = Project(kb, loader, module_files)
+    if worth_loading is not None:
+        project.worth_loading = worth_loading
     results: List[TargetResult] = []
     trace_owner: Dict[int, TargetResult] = {}
     for path in targets:
@@ -137,7 +142,28 @@ def analyze_batch(
     for h in hits:
         if h.source is not None:
             modules_with_hits.add(h.source.module)
-    positions = {m: _positions(trees[m]) for m in modules_with_hits if m in trees}
+    tops: Dict[str, Set[int]] = {}
+    unknown: Set[str] = set()
+    for ev in events:
+        if ev.module in modules_with_hits:
+            if ev.top is None:
+                unknown.add(ev.module)
+            else:
+                tops.setdefault(ev.module, set()).add(id(ev.top))
+    for h in hits:
+        if h.source is not None and h.source.module in modules_with_hits:
+            if h.source.top is None:
+                unknown.add(h.source.module)
+            else:
+                tops.setdefault(h.source.module, set()).add(id(h.source.top))
+    positions: Dict[str, Mapping[cst.CSTNode, object]] = {}
+    for m in modules_with_hits:
+        if m not in trees:
+            continue
+        pos = None
+        if m not in unknown and m in loader.sources:
+            pos = _positions_of_statements(trees[m], loader.sources[m].text, tops.get(m, set()))
+        positions[m] = pos if pos is not None else _positions(trees[m])
     seen: Set[Tuple[str, str, int, int]] = set()
     for h in hits:
         if not reportable(h.module):
@@ -189,6 +215,49 @@ def run_rules(ctx: AnalysisContext, enabled: FrozenSet[str]) -> List[Hit]:
 def _positions(tree: cst.Module) -> Mapping[cst.CSTNode, object]:
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
     return wrapper.resolve(PositionProvider)
+
+
+class _Computed:
+    """The bit of a metadata provider that libcst's position-recording codegen state writes to."""
+
+    def __init__(self) -> None:
+        self._computed: Dict[cst.CSTNode, object] = {}
+
+
+def _positions_of_statements(tree: cst.Module, text: str, tops: Set[int]) -> Optional[Dict[cst.CSTNode, object]]:
+    """Positions for the nodes of the given module-level statements only.
+
+    Where each statement starts is read from ``ast`` (an order of magnitude cheaper than
+    libcst's code generation); each wanted statement is then generated alone with libcst's
+    position-recording state, starting at that line.  Returns None when the two parsers
+    disagree (the caller falls back to the whole-module provider).
+    """
+    try:
+        tree_ast = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    body = tree_ast.body
+    i = 0
+    out = _Computed()
+    for stmt in tree.body:
+        n = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+        if i + n > len(body):
+            return None
+        first = body[i]
+        i += n
+        if id(stmt) not in tops:
+            continue
+        start = first.lineno
+        for deco in getattr(first, "decorator_list", ()):
+            start = min(start, deco.lineno)
+        state = PositionProvidingCodegenState(
+            default_indent=tree.default_indent, default_newline=tree.default_newline, provider=out  # type: ignore[arg-type]
+        )
+        state.line = start - len(getattr(stmt, "leading_lines", ()))
+        stmt._codegen(state)
+    if i != len(body):
+        return None
+    return out._computed
 
 
 def _line(org: Origin, positions: Mapping[str, Mapping[cst.CSTNode, object]]) -> Optional[int]:

@@ -49,6 +49,7 @@ class Origin:
     node: Optional[cst.CSTNode]
     module: str  # path of the file holding ``node``
     confidence: str = "high"
+    top: Optional[cst.CSTNode] = None  # module-level statement holding ``node`` (cheap positions)
 
 
 @dataclass(frozen=True, eq=False)

@@ -31,7 +31,7 @@ EFFECTS = frozenset(
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
-EXTRA_KINDS = frozenset({"fd-path", "mp-queue"})
+EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile"})
 
 
 class KnowledgeError(ValueError):
@@ -257,24 +257,40 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
     )
 
 
-# Effects whose presence makes a file worth analysing: where key material is born, plus the
-# rules that fire without key material (mktemp, weak parameters, keygen tools, weak randomness
-# reaching key construction).
-_TRIGGER_EFFECTS = frozenset({"source", "kind", "key-params", "key-construct"})
-_TOOL_WORDS = (b"openssl", b"ssh-keygen", b"certtool", b"step", b"mktemp", b"PRIVATE KEY", b"umask")
+# The prefilter's words: a file that contains none of them cannot produce a finding.
+# Key sources contribute their most distinctive name component (a generic last component such
+# as `generate` falls back to its class: `Ed25519PrivateKey`); rules that fire without a key
+# source contribute their triggers (mktemp, umask, key-generation tools, key construction).
+_GENERIC = frozenset({
+    "generate", "load", "construct", "from_string", "from_pem", "from_path", "encode", "export", "new",
+    "gen_key", "gen_params", "from_seed", "from_private_key", "import_key", "importKey", "from_private_bytes",
+    "bytes", "random", "choice", "time", "randint", "sample", "rand", "RandomState", "default_rng",
+})
+_RULE_WORDS = (
+    b"mktemp", b"umask", b"PRIVATE KEY", b"openssl", b"ssh-keygen", b"certtool", b"step-cli",
+    b'"step"', b"'step'", b"step crypto", b"step certificate", b"step ca ", b"getpass",
+    # names that make the engine assume key material (parameter and function names, annotations)
+    b"private_key", b"privkey", b"priv_key", b"private_pem", b"key_pem", b"pem_key", b"signing_key",
+    b"PrivateKey", b"passphrase", b"ssh_key", b"keypair", b"key_pair",
+)
+
+
+def _distinctive(qname: str) -> str:
+    parts = qname.split(".")
+    for part in reversed(parts):
+        if part not in _GENERIC and not part.islower() or (part not in _GENERIC and len(part) > 8):
+            return part
+    return ".".join(parts[-2:])
 
 
 def _trigger_words(calls: Mapping[str, List[Row]], methods: Mapping[str, List[Row]]) -> Tuple[bytes, ...]:
-    words = set(_TOOL_WORDS)
+    words = set(_RULE_WORDS)
     for qname, rows in calls.items():
-        if any(r.effect == "source" and r.label in ("private-key", "key-material") for r in rows):
-            words.add(qname.rsplit(".", 1)[-1].encode())
-    for name, rows in methods.items():
-        if any(r.effect in ("source", "taint-receiver") and r.on == "private-key" for r in rows):
-            words.add(name.encode())
-    # generic words are useless as filters
-    words -= {b"generate", b"encode", b"export", b"d", b"key", b"to_string"}
-    words.add(b"generate")  # `.generate(` is how most libraries make keys; cheap enough
+        if any(r.effect in ("source", "key-construct", "key-params") and r.label != "weak-random" for r in rows):
+            if "." in qname:
+                words.add(_distinctive(qname).encode())
+            else:
+                words.add(qname.encode())
     return tuple(sorted(words))
 
 

@@ -12,6 +12,19 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
+from typing import Iterable
+
+from keyguard.analysis.context import AnalysisContext
+from keyguard.analysis.events import Event
+from keyguard.rules.report import Hit
+
+
+def tool_hits(rule: Rule, ev: Event) -> Iterable[Hit]:
+    issue = ev.values["issue"]
+    if issue.code != rule.code:
+        return
+    yield Hit(rule.code, ev.node, ev.module, issue.message, None, ev.confidence, fix=issue.fix or None)
+
 
 class KeygenToolTempOutput(Rule):
     r"""A key-generation tool is told to write the private key to a temporary location.
@@ -91,6 +104,11 @@ class KeygenToolTempOutput(Rule):
     fix_title = "Have the tool write the key directly to its final owner-only directory"
     autofix = False
 
+    kinds = ("tool-issue",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        return tool_hits(self, ev)
+
 
 class KeygenToolUnencryptedKey(Rule):
     r"""A key-generation tool is asked to write the private key without encryption.
@@ -158,6 +176,11 @@ class KeygenToolUnencryptedKey(Rule):
     cwe = ("CWE-311", "CWE-312")
     fix_title = "Have the tool encrypt the key with a passphrase read from a file or descriptor"
     autofix = False
+
+    kinds = ("tool-issue",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        return tool_hits(self, ev)
 
 
 class KeygenToolSecretInArgv(Rule):
@@ -230,3 +253,8 @@ class KeygenToolSecretInArgv(Rule):
     cwe = ("CWE-214", "CWE-522")
     fix_title = "Pass the passphrase through a file, a file descriptor or stdin"
     autofix = False
+
+    kinds = ("tool-issue",)
+
+    def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        return tool_hits(self, ev)

@@ -66,8 +66,19 @@ def _safely_created_before(ctx: AnalysisContext, trace: List[Event], ev: Event, 
 
 
 def _later_chmod(ctx: AnalysisContext, trace: List[Event], ev: Event, ids) -> Optional[Event]:
-    for e in after(trace, ev):
-        if e.kind == "chmod" and ctx.file_ids(e.value("path")) & ids:
+    """A chmod of the key's file after the file was created (before or after the key write).
+
+    Both leave a window: before the chmod the file has umask permissions, and an fd opened in
+    that window stays valid afterwards (CVE-2022-24302: paramiko chmod-ed after open, then wrote).
+    """
+    target = ev.value("target")
+    created = ev.seq
+    if target is not None and target.file is not None and target.file.node is not None:
+        for e in before(trace, ev):
+            if e.kind == "open" and e.node is target.file.node:
+                created = e.seq
+    for e in trace:
+        if e.seq > created and e.kind == "chmod" and ctx.file_ids(e.value("path")) & ids:
             return e
     return None
 
@@ -192,6 +203,15 @@ class KeyFileDefaultPermissions(Rule):
             yield Hit(self.code, ev.node, ev.module,
                       f"{{source}} is written to a file created with umask-dependent permissions "
                       f"({target_desc(ctx, ev, target)})", org, confidence(ev, org))
+        # shutil.copy*/copyfile of a key file creates the copy under the umask
+        for ev in ctx.by_kind("copy"):
+            if not ev.describe.endswith(("copy", "copy2", "copyfile")):
+                continue
+            src, dst = ev.value("src"), ev.value("dst")
+            if src is not None and ctx.is_key_file(src) and not ctx.is_temp(dst):
+                yield Hit(self.code, ev.node, ev.module,
+                          f"a private key file is copied by `{ev.describe}`; the copy is created with "
+                          "umask-dependent permissions", None, confidence(ev, None))
 
 
 class KeyFilePermissiveMode(Rule):
@@ -585,6 +605,13 @@ class KeyFileFollowsSymlink(Rule):
     def finish(self, ctx: AnalysisContext) -> Iterable[Hit]:
         for ev in ctx.key_writes:
             target = ev.value("target")
+            if target is not None and target.file is None and ev.values.get("creation") == "default" \
+                    and ctx.is_shared_temp(target):
+                org = data_of(ev).key_origin()  # Path("/tmp/k").write_bytes(): open(O_CREAT|O_TRUNC), follows links
+                yield Hit(self.code, ev.node, ev.module,
+                          f"key file for {{source}} is created by `{ev.describe}` in a shared location without "
+                          "O_EXCL/O_NOFOLLOW: a planted symlink or file redirects the key", org, confidence(ev, org))
+                continue
             if target is None or target.file is None or target.file.node is None:
                 continue
             info = target.file
@@ -592,7 +619,7 @@ class KeyFileFollowsSymlink(Rule):
                 continue
             path = info.path
             # a fixed name in a directory every user can write to: /tmp, /var/tmp, /dev/shm ...
-            if path is None or not ctx.is_temp(path):
+            if path is None or not ctx.is_shared_temp(path):
                 continue
             org = data_of(ev).key_origin()
             yield Hit(self.code, info.node, ev.module,

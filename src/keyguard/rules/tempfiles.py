@@ -301,7 +301,10 @@ class TempfileCleanupNotGuaranteed(Rule):
                 if not writes:
                     continue
                 removed = any(
-                    r.kind == "remove" and r.in_finally and (ctx.file_ids(r.value("path")) & ids)
+                    (r.kind == "remove" and r.in_finally and (ctx.file_ids(r.value("path")) & ids))
+                    # renamed into place (atomic write): the temporary name no longer exists
+                    or (r.kind == "copy" and r.describe.endswith(("replace", "rename", "move"))
+                        and ctx.file_ids(r.value("src")) & ids)
                     for r in after(trace, ev)
                 )
                 if removed:
@@ -403,7 +406,10 @@ class KeyFileRemovedWithoutWipe(Rule):
                 if not ids:
                     continue
                 key_writes = [w for w in before(trace, ev) if w.kind == "write" and data_of(w).is_key
-                              and ctx.file_ids(w.value("target")) & ids]
+                              and (ctx.file_ids(w.value("target")) & ids
+                                   # shutil.rmtree() of a folder that holds the key file
+                                   or (ev.describe.endswith("rmtree")
+                                       and any(ids & ctx.ancestors(i) for i in ctx.file_ids(w.value("target")))))]
                 if not key_writes:
                     continue
                 last = key_writes[-1]
