@@ -129,3 +129,26 @@ def test_strict_option_reaches_engine(monkeypatch):
     plugin.KeyguardChecker.parse_options(argparse.Namespace(keyguard_strict=False, select=None,
                                                             extend_select=None))
     plugin._project_config.cache_clear()
+
+
+def test_cross_module_flow_from_sibling_modules(tmp_path):
+    """flake8 hands over one file, but keyguard reads the package's other modules from disk."""
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "keys.py").write_text(
+        "from cryptography.hazmat.primitives import serialization\n"
+        "from cryptography.hazmat.primitives.asymmetric import rsa\n\n\n"
+        "def make_pem():\n"
+        "    key = rsa.generate_private_key(public_exponent=65537, key_size=3072)\n"
+        "    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,\n"
+        "                             serialization.BestAvailableEncryption(b'x'))\n")
+    (pkg / "store.py").write_text(
+        "from pkg.keys import make_pem\n\n\n"
+        "def save():\n"
+        "    with open('/tmp/key.pem', 'wb') as fh:\n"
+        "        fh.write(make_pem())\n")
+    proc = flake8(tmp_path, "--select", "KG", "pkg/store.py")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("pkg/store.py:6:9: KG101 "), proc.stdout
+    assert "keys.py:6" in proc.stdout

@@ -5,8 +5,8 @@
   re-analysed (with :func:`keyguard.api.scan_source`): first incrementally (the
   edited top-level statements and their context), then fully in a worker
   process; a result computed for an outdated version of the document is
-  dropped.  Flows across modules need the whole project and are reported by
-  ``keyguard check`` only.
+  dropped.  Other modules of the package are read as saved on disk (flows from
+  helpers in other modules are found); a project-wide scan is ``keyguard check``.
 * Each diagnostic carries the origin of the key (and the flow's trace) as
   related information, so editors can jump from the sink to where the private
   key was generated.
