@@ -385,7 +385,7 @@ def create_server(debounce: float = DEBOUNCE_SECONDS, use_processes: bool = True
         doc = ls.workspace.get_text_document(uri)
         if doc.source != res.source:
             return None  # stale: the next analysis will offer fresh actions
-        from keyguard.fixes.apply import _one_pass
+        from keyguard.fixes.apply import _one_pass, _parses
         from keyguard.fixes.codemods import CODEMODS
 
         actions = []
@@ -393,7 +393,7 @@ def create_server(debounce: float = DEBOUNCE_SECONDS, use_processes: bool = True
             if finding.code not in CODEMODS or not _overlap(diag.range, params.range):
                 continue
             new, n, _ = _one_pass(res.source, [finding])
-            if n == 0 or new == res.source:
+            if n == 0 or new == res.source or not _parses(new, finding.path):
                 continue
             actions.append(lsp.CodeAction(
                 title=f"keyguard: {CODEMODS[finding.code].title} ({finding.code})",
