@@ -848,7 +848,9 @@ class ModuleInterp:
             return self.frame.env["<attr>" + d]
         if d is not None and ("<attr>" + d) in self.globals:
             return self.globals["<attr>" + d]
-        # a bound method of an object: dispatched when called
+        # a bound method of an object: dispatched when called; sizes and flags are not material
+        if name in _METADATA_ATTRS:
+            return Value(receiver=base, attr=name, taints=tuple(t for t in base.taints if t[0] not in L.KEY_LABELS))
         taints = tuple(t for t in base.taints if t[0] not in (L.PRIVATE_KEY,))
         return Value(receiver=base, attr=name, taints=taints)
 
@@ -1187,7 +1189,10 @@ class ModuleInterp:
         for v in list(args) + list(kwargs.values()):
             for lbl, org in deep_taints(v):
                 if lbl in (L.KEY_MATERIAL, L.TEMP, L.PASSPHRASE, L.WEAK_RANDOM, L.UNENCRYPTED):
-                    taints = merge_taints(taints, ((lbl, org),))
+                    # material assumed from a parameter's name is not pushed through calls the
+                    # knowledge base does not know: a guess plus an unknown function is noise
+                    if org.confidence == "high":
+                        taints = merge_taints(taints, ((lbl, org),))
         return Value(taints=taints)
 
     def _cleanup_callback(self, name: str, args: List[Value], node: cst.Call) -> bool:
@@ -1524,6 +1529,11 @@ class ModuleInterp:
                 return None
             shell = self.arg(row.spec("shell"), args, kwargs)
             env = self.arg(row.spec("env"), args, kwargs)
+            items = argv.const if isinstance(argv.const, tuple) else ()
+            if len(items) == 3 and all(isinstance(x, Value) for x in items) and items[0].const in ("chmod", "/bin/chmod") \
+                    and isinstance(items[1].const, str) and re.fullmatch(r"0?[0-7]{3,4}", items[1].const):
+                # subprocess.run(["chmod", "600", path]) is a chmod too
+                self.emit("chmod", node, path=items[2], mode=Value(const=int(items[1].const, 8)), describe="chmod")
             launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
             self.emit("exec", node, argv=argv, describe=desc, confidence=confidence)
             if launch is None:
@@ -1807,6 +1817,8 @@ class ModuleInterp:
 
 # ----------------------------------------------------------------------------- small utilities
 
+_METADATA_ATTRS = frozenset({"size", "capacity", "nbytes", "itemsize", "closed", "address", "length", "mode",
+                             "key_size", "curve", "name", "shape", "ndim", "readonly", "format"})
 _IDENTITY_CONVERSIONS = frozenset({"str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath",
                                    "os.path.expanduser", "os.fsencode", "os.fsdecode"})
 _CLEANUP_REGISTRARS = frozenset({"callback", "register", "finalize", "addCleanup", "add_cleanup", "push_callback"})
@@ -1844,11 +1856,16 @@ def _union(args: Iterable[Value], kwargs: Mapping[str, Value]) -> Tuple:
 
 
 def _signature(env: Mapping[str, Value]) -> tuple:
+    """The memo key of a call context. Holds the origin/function/file objects themselves (hashed
+    by identity), not their ids: an id can be reused once an object is freed, which would make a
+    stale summary look valid."""
     sig = []
     for name in sorted(env):
         v = env[name]
         consts = v.const if isinstance(v.const, (int, str, bytes, bool, type(None))) else None
-        sig.append((name, tuple(sorted((lbl, id(org)) for lbl, org in v.taints)), v.kind, id(v.ident) if isinstance(v.ident, tuple) and v.ident and v.ident[0] == "instance" else (v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",)) else None), consts, id(v.func) if v.func is not None else None, id(v.file) if v.file is not None else None))
+        ident = v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",), ("instance",)) else None
+        sig.append((name, tuple(sorted(((lbl, org) for lbl, org in v.taints), key=lambda t: t[0])), v.kind,
+                    ident, consts, v.func, v.file))
     return tuple(sig)
 
 

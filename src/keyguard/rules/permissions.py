@@ -557,7 +557,7 @@ class KeyFileFollowsSymlink(Rule):
         format=serialization.PrivateFormat.PKCS8,
         encryption_algorithm=serialization.NoEncryption(),
     )
-    fd = os.open("/srv/shared/keys/host.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open("/var/tmp/deploy/host.key", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, pem)
     finally:
