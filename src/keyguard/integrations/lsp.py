@@ -290,6 +290,12 @@ def to_diagnostics(result: ScanResult, source: str, uri: str, doc: Any) -> List[
                 location=_location(uri, doc_path, doc, lines, f.source.path, f.source.line),
                 message=f"key origin: {f.source.description}"))
         for step in f.trace:
+            # the origin and the sink are already there: only the steps in between
+            if step.line == f.line and (step.path == f.path or step.path is None):
+                continue
+            if f.source is not None and step.line == f.source.line and \
+                    (step.path or f.path) == (f.source.path or f.path):
+                continue
             related.append(lsp.DiagnosticRelatedInformation(
                 location=_location(uri, doc_path, doc, lines, step.path, step.line, step.column),
                 message=step.message))
@@ -300,8 +306,7 @@ def to_diagnostics(result: ScanResult, source: str, uri: str, doc: Any) -> List[
             code=f.code,
             source="keyguard",
             related_information=related or None,
-            data={"name": f.name, "fixable": f.code in CODEMODS, "line": f.line, "column": f.column,
-                  "end_line": f.end_line, "end_column": f.end_column},
+            data={"name": f.name, "fixable": f.code in CODEMODS},
         ))
     for e in result.errors:
         out.append(lsp.Diagnostic(
