@@ -61,7 +61,6 @@ async def main(typical: bool) -> None:
         capabilities=client_capabilities("visual-studio-code"), root_uri=workdir.as_uri()))
 
     published = []
-    waiters = {}
 
     async def wait_version(version: int, timeout: float = 60):
         while True:

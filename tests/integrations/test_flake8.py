@@ -8,13 +8,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import List
 
-import pytest
+import flake8 as _flake8  # noqa: F401  (a test dependency: fail loudly if missing)
 
 from keyguard.model import FileError, Finding, ScanResult
 
 from .conftest import DATA, PYTHON, REPO, env_with_src
-
-import flake8  # noqa: F401  (a test dependency: fail loudly if missing)
 
 
 def _entry_point_installed() -> bool:
