@@ -22,10 +22,10 @@ import functools
 import logging
 import os
 import time
-from urllib.parse import unquote
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
+from urllib.parse import unquote
 
 from keyguard import __version__
 from keyguard.model import Finding, ScanResult
