@@ -1,4 +1,4 @@
-"""A real LSP client session (pytest-lsp) against ``python -m keyguard.integrations.lsp`` over stdio."""
+"""A real LSP client session (pytest-lsp) against ``keyguard lsp`` over stdio."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ CLEAN = (DATA / "clean_store.py").read_text()
 
 @pytest_lsp.fixture(
     config=ClientServerConfig(
-        server_command=[sys.executable, "-m", "keyguard.integrations.lsp"],
+        server_command=[sys.executable, "-m", "keyguard", "lsp"],  # the user-facing command
         server_env=env_with_src(),
     ),
 )
