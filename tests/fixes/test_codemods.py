@@ -14,7 +14,7 @@ from typing import List
 
 import pytest
 
-from keyguard.fixes.apply import _one_pass, fix_source
+from keyguard.fixes.apply import _one_pass
 from keyguard.fixes.codemods import CODEMODS
 from keyguard.model import Finding
 

@@ -1,4 +1,4 @@
-"""A real LSP client session (pytest-lsp) against ``python -m keyguard.integrations.lsp`` over stdio."""
+"""A real LSP client session (pytest-lsp) against ``keyguard lsp`` over stdio."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ CLEAN = (DATA / "clean_store.py").read_text()
 
 @pytest_lsp.fixture(
     config=ClientServerConfig(
-        server_command=[sys.executable, "-m", "keyguard.integrations.lsp"],
+        server_command=[sys.executable, "-m", "keyguard", "lsp"],  # the user-facing command
         server_env=env_with_src(),
     ),
 )
@@ -46,7 +46,7 @@ async def diagnostics_for(client: LanguageClient, uri: str, version: int, timeou
             params = await client.wait_for_notification(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
             client.published.append((params.uri, params.version))  # type: ignore[attr-defined]
             if params.uri == uri and (params.version is None or params.version == version):
-                return params.diagnostics
+                return list(params.diagnostics)
     return await asyncio.wait_for(wait(), timeout)
 
 
@@ -76,8 +76,13 @@ async def test_diagnostics_hover_and_quick_fix(client: LanguageClient):
     # the key's origin travels as related information on the findings that have one
     with_origin = [d for d in diags if d.related_information]
     assert with_origin, diags
-    assert any(r.message.startswith("key origin:") and r.location.range.start.line == 9
-               for d in with_origin for r in d.related_information)
+    # KG101 on `fh.write(pem)` (line 18): the key was generated on line 10 (0-based 9)
+    kg101 = codes["KG101"]
+    assert kg101.range.start.line == 17
+    origin = [r for r in kg101.related_information if r.message.startswith("key origin:")]
+    assert origin and origin[0].location.range.start.line == 9
+    assert "rsa.generate_private_key" in origin[0].message
+    assert origin[0].location.uri == uri
 
     hover = await client.text_document_hover_async(lsp.HoverParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri), position=kg102.range.start))

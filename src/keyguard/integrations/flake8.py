@@ -2,10 +2,12 @@
 
 flake8 hands every plugin one file at a time, so the checker analyses the
 file's text with :func:`keyguard.api.scan_source` (one libcst parse, the same
-engine as ``keyguard check``).  Flows that cross module boundaries (a key
-returned by a function in another module of the project) need the whole
-project and are therefore only found by ``keyguard check``; within a file,
-flows across functions are found as usual.
+engine as ``keyguard check``).  That function also reads the other modules of
+the file's package from disk, so a key made by a helper in another module and
+written here is still found (with the origin ``keys.py:6``); each finding is
+reported when flake8 checks the file that holds its sink.  What flake8's model
+cannot give is a project-wide view of unsaved or unrelated packages: that is
+``keyguard check``'s job.
 
 Selection is flake8's: ``--select``/``--extend-select``/``--ignore``,
 ``per-file-ignores`` and ``# noqa`` all apply to ``KG`` codes.  Because flake8's

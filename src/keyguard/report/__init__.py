@@ -68,7 +68,8 @@ class Progress:
     def __enter__(self) -> "Progress":
         if self.enabled:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress as _P, TextColumn
+            from rich.progress import BarColumn, MofNCompleteColumn, TextColumn
+            from rich.progress import Progress as _P
 
             self._progress = _P(
                 TextColumn("keyguard"),
@@ -78,7 +79,7 @@ class Progress:
                 transient=True,  # leave no trace in the scrollback
             )
             self._progress.start()
-            self._task = self._progress.add_task("scan", total=self.total)
+            self._task = self._progress.add_task("scan", total=self.total if self.total > 0 else None)
         return self
 
     def advance(self, n: int = 1) -> None:

@@ -55,8 +55,13 @@ def _snippet(f: Finding, cache: SourceCache) -> List[Text]:
             prefix = "" if src_path == f.path else f"{src_path}:"
             out.append(Text.assemble(("  " + prefix + str(f.source.line).rjust(width) + " | ", "blue"),
                                      (src_line.rstrip(), "dim")))
+            # the trace step at the origin knows the column of the key-producing call
+            col = next((st.column for st in f.trace
+                        if st.line == f.source.line and (st.path == src_path or st.path == f.path)), 0)
+            if col <= 0:
+                col = len(src_line) - len(src_line.lstrip()) + 1
             out.append(Text.assemble(("  " + " " * (len(prefix) + width) + " | ", "blue"),
-                                     ("^ " + f.source.description, "blue")))
+                                     (" " * (col - 1) + "^ " + f.source.description, "blue")))
             if src_path == f.path and f.line - f.source.line > 1:
                 out.append(Text("  " + " " * width + " : ", style="blue"))
     line = cache.line(f.path, f.line)
