@@ -272,7 +272,24 @@ def scan_paths(
         progress(len(rest))
     # ---- analysis
     reportable = frozenset(readable)
-    worth = frozenset(targets)
+    worth_set = set(targets)
+    if found.explicit:
+        # files named one by one (pre-commit, editors): their packages' other modules feed
+        # cross-module flows (read lazily, never reported)
+        seen_dirs: Set[str] = set()
+        for p in list(found.explicit):
+            d = os.path.dirname(os.path.abspath(p))
+            if d in seen_dirs or not p.endswith(".py"):
+                continue
+            seen_dirs.add(d)
+            for name, path in _sibling_modules(p).items():
+                if path in raw_of or os.path.abspath(path) in {os.path.abspath(x) for x in readable}:
+                    continue
+                modules.setdefault(name, path)
+                raw = read_bytes(path)
+                if not isinstance(raw, FileError) and passes(raw):
+                    worth_set.add(path)
+    worth = frozenset(worth_set)
     results: List[TargetResult] = []
     n_jobs = jobs if jobs is not None else (config.jobs if config.jobs is not None else (os.cpu_count() or 1))
     if n_jobs > 1 and len(todo) >= POOL_THRESHOLD:
