@@ -1404,7 +1404,11 @@ class ModuleInterp:
                 for v in src:
                     taints = merge_taints(taints, tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(v)))
                 taints = merge_taints((), taints)
-                v = Value(kind=L.BUFFER, taints=taints, ident=("buffer", id(node)), attr="wiping" if row.opt("wiping") else None)
+                if len(src) == 1 and src[0].kind == L.BUFFER and qname == "memoryview":
+                    v = src[0]  # a view of the buffer: wiping either wipes both
+                else:
+                    v = Value(kind=L.BUFFER, taints=taints, ident=("buffer", id(node)),
+                              attr="wiping" if row.opt("wiping") else None)
                 result = v if result is None else join(v, result)
             elif eff == "buffer-fill":
                 data = self.arg(row.spec("args"), args, kwargs)
@@ -1683,7 +1687,11 @@ class ModuleInterp:
             return Value(taints=_union(args, kwargs))
         count = self.contexts_per_func.get(id(fn.node), 0)
         if count >= MAX_CONTEXTS and not entry:
-            return Value(taints=_union(args, kwargs))
+            # too many distinct contexts: one generic evaluation (arguments without labels) stands
+            # for the rest, joined with what the arguments carry - the callee's own sources survive
+            generic = self._generic_summary(fn, self_value)
+            self._replay(generic.events)
+            return generic.returns.with_taints(_union(args, kwargs))
         self.contexts_per_func[id(fn.node)] = count + 1
         self._active.add(key)
         saved_frame, saved_ctx, saved_rec, saved_top = self.frame, self.context, self._recording, self.top
@@ -1713,6 +1721,40 @@ class ModuleInterp:
             ret = Value(taints=deep_taints(ret), const=(ret,))
         self.summaries[key] = Summary(ret, recording)
         return ret
+
+    def _generic_summary(self, fn: FunctionRef, self_value: Optional[Value]) -> Summary:
+        key = (id(fn.node), ("<generic>",))
+        found = self.summaries.get(key)
+        if found is not None:
+            return found
+        if key in self._active:
+            return Summary(CLEAN, [])
+        self.summaries[key] = Summary(CLEAN, [])  # recursion guard while it is computed
+        env = self._bind_params(fn, [], {}, self_value, True)
+        env = {k: (v.evolve(taints=()) if v.taints and v.func is None else v) for k, v in env.items()}
+        saved_frame, saved_ctx, saved_rec, saved_top = self.frame, self.context, self._recording, self.top
+        recording: List[Event] = []
+        self.frame = Frame(env=env, func=fn, self_value=self_value)
+        self.context = list(self.context)
+        self._recording = recording
+        if fn.top is not None:
+            self.top = fn.top
+        self.depth += 1
+        self._active.add(key)
+        try:
+            self._predeclare(fn.node.body.body if isinstance(fn.node.body, cst.IndentedBlock) else (), env, None)
+            self.exec_suite(fn.node.body)
+            returns = self.frame.returns
+        finally:
+            self.depth -= 1
+            self._active.discard(key)
+            self.frame, self.context, self._recording, self.top = saved_frame, saved_ctx, saved_rec, saved_top
+        ret = CLEAN
+        for r in returns:
+            ret = r if ret is CLEAN else join(ret, r)
+        summary = Summary(ret, recording)
+        self.summaries[key] = summary
+        return summary
 
     def _call_foreign(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], caller: "ModuleInterp") -> Value:
         saved = (self.trace, self.depth, self.context, self.frame, self._recording)

@@ -188,6 +188,10 @@ def wiped_on_every_path(
             if idx is not None:
                 risky = False
                 for nxt in body[idx + 1:]:
+                    if _wipes_before_leaving(nxt, is_wipe):
+                        continue  # `if dry_run: wipe(buf); return` covers the path it takes
+                    if isinstance(nxt, cst.Try) and nxt.finalbody is None and _try_wipes_all(nxt, is_wipe):
+                        return Coverage(not risky, "finally" if not risky else "success-path-only")
                     if isinstance(nxt, cst.Try) and nxt.finalbody is not None and contains_wipe(nxt.finalbody, is_wipe):
                         if not risky:
                             return Coverage(True, "finally")
@@ -207,6 +211,50 @@ def wiped_on_every_path(
         cur = parent
         # leaving a loop/if/with/try: the rest of the outer block follows
     return Coverage(False, "success-path-only" if saw_wipe_late else "never")
+
+
+def _block_wipes_then_leaves(block: cst.BaseSuite, is_wipe: WipePredicate) -> bool:
+    body = list(block.body) if isinstance(block, cst.IndentedBlock) else list(getattr(block, "body", ()))
+    if not body:
+        return False
+    last = body[-1]
+    leaves = _leaves_block(last) if isinstance(last, cst.SimpleStatementLine) else False
+    if not leaves:
+        return False
+    for stmt in body:
+        if contains_wipe(stmt, is_wipe):
+            return True
+        if may_raise(stmt, is_wipe) and stmt is not last:
+            return False
+    return False
+
+
+def _wipes_before_leaving(stmt: cst.CSTNode, is_wipe: WipePredicate) -> bool:
+    """``if cond: wipe(buf); return`` without an else: the branch leaves only after wiping."""
+    if isinstance(stmt, cst.If) and stmt.orelse is None:
+        return not may_raise_expr(stmt.test, is_wipe) and _block_wipes_then_leaves(stmt.body, is_wipe)
+    return False
+
+
+def may_raise_expr(expr: cst.CSTNode, is_wipe: WipePredicate) -> bool:
+    return may_raise(cst.SimpleStatementLine(body=[cst.Expr(value=expr)]) if isinstance(expr, cst.BaseExpression) else expr, is_wipe)
+
+
+def _try_wipes_all(stmt: cst.Try, is_wipe: WipePredicate) -> bool:
+    """``try: ... except: wipe(buf); raise`` + ``else: wipe(buf)`` (or a wipe after the try):
+    every handler re-raises after wiping and the success path wipes in ``else``."""
+    if not stmt.handlers:
+        return False
+    for h in stmt.handlers:
+        body = h.body.body if isinstance(h.body, cst.IndentedBlock) else ()
+        if not body or not contains_wipe(h.body, is_wipe):
+            return False
+        if not any(isinstance(x, cst.SimpleStatementLine) and any(isinstance(y, cst.Raise) for y in x.body) for x in body):
+            return False
+        if not any(isinstance(h.type, cst.Name) and h.type.value == "BaseException" for _ in [0]) and h.type is not None:
+            # `except Exception` lets KeyboardInterrupt through unwiped: only a bare/BaseException handler covers all
+            return False
+    return stmt.orelse is not None and contains_wipe(stmt.orelse, is_wipe)
 
 
 def _conditional_wipe(stmt: cst.CSTNode, is_wipe: WipePredicate) -> bool:
@@ -231,20 +279,34 @@ def names_in(node: cst.CSTNode) -> Set[str]:
     return out
 
 
+def _is_the_buffer(expr: Optional[cst.BaseExpression], name: str) -> bool:
+    """``buf`` itself, or a tuple/list/dict literal holding it (``return buf, n``)."""
+    if expr is None:
+        return False
+    if isinstance(expr, cst.Name):
+        return expr.value == name
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return any(_is_the_buffer(e.value, name) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return any(isinstance(e, cst.DictElement) and _is_the_buffer(e.value, name) for e in expr.elements)
+    return False
+
+
 def hands_over(func: cst.FunctionDef, name: str) -> bool:
-    """Whether the function gives the buffer ``name`` away (return/yield, stored on an object,
-    put in a container): the duty to wipe then moves to the receiver."""
+    """Whether the function gives the buffer ``name`` away (returns or yields the buffer itself,
+    stores it on an object or in a container): the duty to wipe then moves to the receiver.
+    ``return len(buf)`` or ``return use(buf)`` hands nothing over."""
     found = False
 
     class V(cst.CSTVisitor):
         def visit_Return(self, n: cst.Return) -> None:
             nonlocal found
-            if n.value is not None and name in names_in(n.value):
+            if _is_the_buffer(n.value, name):
                 found = True
 
         def visit_Yield(self, n: cst.Yield) -> None:
             nonlocal found
-            if n.value is not None and name in names_in(n.value):
+            if isinstance(n.value, cst.BaseExpression) and _is_the_buffer(n.value, name):
                 found = True
 
         def visit_Assign(self, n: cst.Assign) -> None:
@@ -257,7 +319,8 @@ def hands_over(func: cst.FunctionDef, name: str) -> bool:
         def visit_Call(self, n: cst.Call) -> None:
             nonlocal found
             f = n.func
-            if isinstance(f, cst.Attribute) and f.attr.value in ("append", "put", "add", "setdefault", "register", "callback", "push"):
+            if isinstance(f, cst.Attribute) and f.attr.value in ("append", "add", "setdefault", "register", "callback", "push",
+                                                                 "enter_context"):
                 if any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args):
                     found = True
 

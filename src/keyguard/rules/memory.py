@@ -29,6 +29,14 @@ from keyguard.rules.support import confidence, data_of
 _ZERO_HINTS = ("bytes(", "bytearray(", "\\x00", "\\0", "b''", 'b""')
 
 
+def _walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        yield cur
+        stack.extend(cur.children)
+
+
 def _last(func: cst.BaseExpression) -> Optional[str]:
     if isinstance(func, cst.Attribute):
         return func.attr.value
@@ -48,6 +56,7 @@ class WipeOracle:
         self.methods = set(kb.wipe_methods)
         self.managers = {n.rsplit(".", 1)[-1] for n in kb.wiping_managers}
         self.functions |= self._module_wipers()
+        self.module_managers()
 
     def _code(self, node: cst.CSTNode) -> str:
         try:
@@ -63,6 +72,20 @@ class WipeOracle:
                 if params and contains_wipe(stmt.body, self.predicate(params[0].name.value, helpers=False)):
                     out.add(stmt.name.value)
         return out
+
+    def module_managers(self) -> None:
+        """``@contextmanager`` generators of this module that wipe what they yield in ``finally``."""
+        for stmt in self.tree.body:
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+            if not any(_last(d.decorator) in ("contextmanager", "asynccontextmanager") for d in stmt.decorators):
+                continue
+            for node in _walk(stmt.body):
+                if isinstance(node, cst.Try) and node.finalbody is not None:
+                    yielded = {n for y in _walk(node.body) if isinstance(y, cst.Yield) and y.value is not None
+                               for n in names_in(y.value)}
+                    if any(contains_wipe(node.finalbody, self.predicate(n)) for n in yielded):
+                        self.managers.add(stmt.name.value)
 
     def predicate(self, name: str, helpers: bool = True) -> Callable[[cst.CSTNode], bool]:
         def is_wipe(n: cst.CSTNode) -> bool:
@@ -211,6 +234,7 @@ class KeyBufferNotZeroized(Rule):
         oracles: Dict[str, WipeOracle] = {}
         parent_maps: Dict[str, ParentMap] = {}
         done: Set[Tuple[str, int, str]] = set()
+        done_idents: Set[Tuple[str, int, object]] = set()
         for ev in ctx.events:
             if ev.kind != "buffer-bind" or ev.module not in ctx.trees:
                 continue
@@ -227,6 +251,10 @@ class KeyBufferNotZeroized(Rule):
             key = (ev.module, id(func), name)
             if key in done:
                 continue
+            alias = (ev.module, id(func), value.ident if value is not None else None)
+            if value is not None and value.ident is not None and alias in done_idents:
+                continue  # `view = memoryview(buf)`: the buffer itself is judged where it was bound
+            done_idents.add(alias)
             wiping_with = oracle.wiping_with(name, value)
             if isinstance(stmt, cst.With) and wiping_with(stmt):
                 done.add(key)
