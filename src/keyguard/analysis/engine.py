@@ -396,7 +396,8 @@ class ModuleInterp:
 
     def exec_small(self, node: cst.BaseSmallStatement) -> None:
         if isinstance(node, cst.Expr):
-            self.eval(node.value)
+            if not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):  # docstrings
+                self.eval(node.value)
         elif isinstance(node, cst.Assign):
             value = self.eval(node.value)
             for target in node.targets:
@@ -723,16 +724,22 @@ class ModuleInterp:
         return CLEAN
 
     def ev_SimpleString(self, node: cst.SimpleString) -> Value:
-        try:
-            text = node.evaluated_value
-        except Exception:
-            return CLEAN
+        raw = node.value
+        if len(raw) > 400 and "PRIVATE KEY" not in raw:
+            return CLEAN  # long text (messages, templates): neither a path nor a key
+        if len(raw) < 64 and "\\" not in raw and raw[:1] in _QUOTES and raw[-1] == raw[0] and raw[:3] not in _TRIPLE:
+            text: Any = raw[1:-1]  # a plain short literal needs no literal_eval
+        else:
+            try:
+                text = node.evaluated_value
+            except Exception:
+                return CLEAN
         return self.string_value(text, node)
 
     def string_value(self, text: Any, node: cst.CSTNode) -> Value:
         value = Value(const=text)
         s = text.decode("latin-1") if isinstance(text, bytes) else text
-        if isinstance(s, str):
+        if isinstance(s, str) and s:
             if "PRIVATE KEY-----" in s and PEM_PRIVATE_RE.search(s):
                 org = self.origin("private key PEM literal", node)
                 value = value.with_taints(((L.KEY_MATERIAL, org),))
@@ -741,11 +748,13 @@ class ModuleInterp:
             elif self.is_temp_text(s):
                 org = self.origin(f"temporary location {s!r}", node)
                 value = value.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
-            if KEY_PATH_RE.search(s) and len(s) < 256 and "\n" not in s:
+            if len(s) < 256 and "\n" not in s and _MAY_BE_KEY_PATH(s) and KEY_PATH_RE.search(s):
                 value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {s!r}", node)),))
         return value
 
     def is_temp_text(self, s: str) -> bool:
+        if not s or s[0] not in "/$%Cc":
+            return False
         for p in self.kb.temp_prefixes:
             if s.startswith(p):
                 rest = s[len(p):]
@@ -1858,6 +1867,15 @@ class ModuleInterp:
 
 
 # ----------------------------------------------------------------------------- small utilities
+
+_QUOTES = ("'", '"')
+_TRIPLE = ("'" * 3, '"' * 3)
+
+
+def _MAY_BE_KEY_PATH(s: str) -> bool:
+    low = s.lower()
+    return "key" in low or "id_" in low or ".p12" in low or ".pfx" in low or "priv" in low
+
 
 _METADATA_ATTRS = frozenset({"size", "capacity", "nbytes", "itemsize", "closed", "address", "length", "mode",
                              "key_size", "curve", "name", "shape", "ndim", "readonly", "format"})
