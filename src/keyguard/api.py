@@ -9,6 +9,7 @@ Neither prints anything; neither imports or executes the scanned code.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import hashlib
 import os
@@ -22,7 +23,7 @@ from keyguard.analysis.engine import module_name_for
 from keyguard.analysis.run import TargetResult, analyze_batch
 from keyguard.cache import ResultCache, cache_salt
 from keyguard.config import Config
-from keyguard.discovery import discover, make_prefilter
+from keyguard.discovery import discover, prefilter_for
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
 from keyguard.model import FileError, Finding, ScanResult
@@ -182,7 +183,7 @@ def scan_paths(
     errors: List[FileError] = list(found.errors)
     python_files = list(dict.fromkeys(found.python))
     # ---- prefilter: which files can hold a finding
-    passes = make_prefilter(kb.trigger_words)
+    passes = prefilter_for(kb)
     raw_of: Dict[str, bytes] = {}
     targets: List[str] = []
     rest: List[str] = []
@@ -208,11 +209,14 @@ def scan_paths(
         """Top-level functions/classes of a target whose own text mentions a trigger."""
         raw = raw_of[path]
         marks = list(top_def.finditer(raw))
+        if not marks:
+            return set()
+        starts = [m.start() for m in marks]
         out = set()
-        for i, m in enumerate(marks):
-            end = marks[i + 1].start() if i + 1 < len(marks) else len(raw)
-            if passes(raw[m.start():end]):
-                out.add(m.group(1))
+        for pos in passes.positions(raw):
+            i = bisect.bisect_right(starts, pos) - 1
+            if i >= 0:
+                out.add(marks[i].group(1))
         return out
 
     checked: Set[str] = set()

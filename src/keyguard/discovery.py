@@ -143,21 +143,59 @@ def _ignored(path: str, is_dir: bool, specs: Iterable[Tuple[str, pathspec.PathSp
 # ------------------------------------------------------------------------------ prefilter
 
 
-def make_prefilter(words: Sequence[bytes]):
-    """A sound byte-level filter: a file that contains none of ``words`` cannot hold a finding.
+class Prefilter:
+    """A sound byte-level filter: a file that contains none of the words cannot hold a finding.
 
-    The words are derived from the knowledge base (every key source, every rule trigger),
-    so adding a source adds its trigger automatically.
+    The words are derived from the knowledge base (every key source, every rule trigger), so
+    adding a source adds its trigger automatically.  Substring search (memchr-based ``in``) is far
+    faster than one big regex alternation; short all-alphanumeric words (``RSA``, ``EC``) must also
+    stand as whole words.
     """
-    def word(w: bytes) -> bytes:
-        rx = re.escape(w)
-        if len(w) <= 5 and w.isalnum():  # short names (RSA, EC, JWK) only as whole words
-            rx = rb"\b" + rx + rb"\b"
-        return rx
 
-    pattern = re.compile(b"|".join(word(w) for w in sorted(set(words), key=len, reverse=True)))
+    def __init__(self, words: Sequence[bytes], pairs: Sequence[Tuple[Sequence[bytes], Sequence[bytes]]] = ()) -> None:
+        uniq = sorted(set(words))
+        self.plain = tuple(w for w in uniq if not (len(w) <= 5 and w.isalnum()))
+        self.short = tuple((w, re.compile(rb"\b" + re.escape(w) + rb"\b")) for w in uniq if len(w) <= 5 and w.isalnum())
+        #: (any of these, together with any of those): e.g. a key-construction API beside `random`
+        self.pairs = tuple((tuple(a), tuple(b)) for a, b in pairs)
 
-    def passes(raw: bytes) -> bool:
-        return pattern.search(raw) is not None
+    def _any(self, words: Sequence[bytes], raw: bytes) -> bool:
+        for w in words:
+            if w in raw and (not (len(w) <= 5 and w.isalnum()) or re.search(rb"\b" + re.escape(w) + rb"\b", raw)):
+                return True
+        return False
 
-    return passes
+    def __call__(self, raw: bytes) -> bool:
+        for w in self.plain:
+            if w in raw:
+                return True
+        for w, rx in self.short:
+            if w in raw and rx.search(raw):
+                return True
+        for a, b in self.pairs:
+            if self._any(a, raw) and self._any(b, raw):
+                return True
+        return False
+
+    def positions(self, raw: bytes) -> List[int]:
+        """Offsets of every trigger occurrence (for mapping triggers to top-level definitions)."""
+        out: List[int] = []
+        for w in self.plain:
+            i = raw.find(w)
+            while i != -1:
+                out.append(i)
+                i = raw.find(w, i + 1)
+        for w, rx in self.short:
+            if w in raw:
+                out.extend(m.start() for m in rx.finditer(raw))
+        out.sort()
+        return out
+
+
+def make_prefilter(words: Sequence[bytes], pairs: Sequence[Tuple[Sequence[bytes], Sequence[bytes]]] = ()) -> Prefilter:
+    return Prefilter(words, pairs)
+
+
+def prefilter_for(kb) -> Prefilter:
+    """The prefilter of a knowledge base."""
+    return Prefilter(kb.trigger_words, ((kb.construct_words, kb.weak_random_words),))

@@ -173,6 +173,8 @@ class KnowledgeBase:
     weak_curves: FrozenSet[str]
     limits: Mapping[str, int]
     trigger_words: Tuple[bytes, ...] = field(default=())
+    construct_words: Tuple[bytes, ...] = field(default=())
+    weak_random_words: Tuple[bytes, ...] = field(default=())
     wipe_functions: FrozenSet[str] = frozenset()
     wipe_methods: FrozenSet[str] = frozenset()
     wiping_managers: FrozenSet[str] = frozenset()
@@ -240,6 +242,7 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
                 if k in wc:
                     limits[k] = int(wc[k])
     triggers = _trigger_words(calls, methods)
+    construct_words, weak_words = _companion_words(calls)
     return KnowledgeBase(
         calls={k: tuple(v) for k, v in calls.items()},
         short_calls={k: tuple(v) for k, v in short.items()},
@@ -251,6 +254,8 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
         weak_curves=weak,
         limits=limits,
         trigger_words=triggers,
+        construct_words=construct_words,
+        weak_random_words=weak_words,
         wipe_functions=wipe_f,
         wipe_methods=wipe_m,
         wiping_managers=wipe_cm,
@@ -267,7 +272,7 @@ _GENERIC = frozenset({
     "bytes", "random", "choice", "time", "randint", "sample", "rand", "RandomState", "default_rng",
 })
 _RULE_WORDS = (
-    b"mktemp", b"umask", b"PRIVATE KEY", b"openssl", b"ssh-keygen", b"certtool", b"step-cli",
+    b"mktemp", b"PRIVATE KEY", b"openssl", b"ssh-keygen", b"certtool", b"step-cli",
     b'"step"', b"'step'", b"step crypto", b"step certificate", b"step ca ", b"getpass",
     # names that make the engine assume key material (parameter and function names, annotations)
     b"private_key", b"privkey", b"priv_key", b"private_pem", b"key_pem", b"pem_key", b"signing_key",
@@ -283,15 +288,35 @@ def _distinctive(qname: str) -> str:
     return ".".join(parts[-2:])
 
 
+def _word(qname: str) -> bytes:
+    return (_distinctive(qname) if "." in qname else qname).encode()
+
+
 def _trigger_words(calls: Mapping[str, List[Row]], methods: Mapping[str, List[Row]]) -> Tuple[bytes, ...]:
+    """Words that alone make a file worth analysing: key sources and rule triggers.
+
+    ``umask`` is not one: KG204 needs key material written under it, and that material comes
+    from a key source in the file or reaches it through a call (the module is then analysed on
+    demand).  Key-construction APIs (KG602) count only beside a weak generator, see
+    :func:`_companion_words`."""
     words = set(_RULE_WORDS)
     for qname, rows in calls.items():
-        if any(r.effect in ("source", "key-construct", "key-params") and r.label != "weak-random" for r in rows):
-            if "." in qname:
-                words.add(_distinctive(qname).encode())
-            else:
-                words.add(qname.encode())
+        if any((r.effect == "source" and r.label != "weak-random") or r.effect == "key-params" for r in rows):
+            words.add(_word(qname))
     return tuple(sorted(words))
+
+
+def _companion_words(calls: Mapping[str, List[Row]]) -> Tuple[Tuple[bytes, ...], Tuple[bytes, ...]]:
+    """(key-construction words, weak-generator words): a file needs one of each for KG602."""
+    construct = set()
+    weak = set()
+    for qname, rows in calls.items():
+        if any(r.effect == "key-construct" for r in rows):
+            construct.add(_word(qname))
+        if any(r.effect == "source" and r.label == "weak-random" for r in rows):
+            weak.add(qname.split(".")[0].encode())
+    construct.add(b"derive")
+    return tuple(sorted(construct)), tuple(sorted(weak))
 
 
 def load_tables(extra: Iterable[Tuple[str, Mapping[str, Any]]] = ()) -> List[Tuple[str, Mapping[str, Any]]]:
