@@ -198,7 +198,8 @@ def scan_paths(
             continue
         raw_of[p] = raw
         # files named on the command line are always analysed (their syntax errors reported)
-        if p in found.explicit or passes(raw):
+        verdict = passes.verdict(raw)
+        if p in found.explicit or verdict == "strong" or (verdict == "weak" and passes.confirm(text)):
             targets.append(p)
         else:
             rest.append(p)

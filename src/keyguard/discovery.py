@@ -7,6 +7,7 @@ Symlinked folders are followed once (a loop is detected by real path and reporte
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import os
 import re
@@ -143,6 +144,9 @@ def _ignored(path: str, is_dir: bool, specs: Iterable[Tuple[str, pathspec.PathSp
 # ------------------------------------------------------------------------------ prefilter
 
 
+_WEAK_WORDS = frozenset({b"mktemp"})
+
+
 class Prefilter:
     """A sound byte-level filter: a file that contains none of the words cannot hold a finding.
 
@@ -166,14 +170,52 @@ class Prefilter:
         return False
 
     def __call__(self, raw: bytes) -> bool:
+        return self.verdict(raw) is not None
+
+    def verdict(self, raw: bytes) -> Optional[str]:
+        """None (cannot hold a finding), "strong", or "weak" when only words that are often just
+        text matched (``mktemp``, a key-construction API beside ``random``): those files are
+        confirmed with Python's own parser before the expensive libcst parse."""
+        weak = False
         for w in self.plain:
             if w in raw:
-                return True
+                if w not in _WEAK_WORDS:
+                    return "strong"
+                weak = True
         for w, rx in self.short:
             if w in raw and rx.search(raw):
-                return True
+                return "strong"
+        if weak:
+            return "weak"
         for a, b in self.pairs:
             if self._any(a, raw) and self._any(b, raw):
+                return "weak"
+        return None
+
+    def confirm(self, text: str) -> bool:
+        """For a "weak" verdict: a real ``mktemp`` name, or a key-construction call beside a weak
+        generator, in the code itself (not in comments or strings). Sound: parse failures keep the file."""
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True
+        names: set = set()
+        calls: set = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, ast.alias):
+                names.add(node.name.rsplit(".", 1)[-1])
+                names.update(node.name.split("."))
+            if isinstance(node, ast.Call):
+                f = node.func
+                calls.add(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""))
+        if "mktemp" in names:
+            return True
+        for a, b in self.pairs:
+            if any(w.decode() in calls for w in a) and any(w.decode() in names for w in b):
                 return True
         return False
 
