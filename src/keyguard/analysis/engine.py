@@ -616,7 +616,9 @@ class ModuleInterp:
             full = f"{base}.{name}" if base else name
             value = Value(qname=full)
             mod_path = self.project.resolve_module(base) if base else None
-            if mod_path is not None and mod_path != self.path and self.project.worth_loading(mod_path):
+            # bind the real value only from modules already parsed: parsing every imported module
+            # eagerly costs more than it finds (functions are resolved lazily at call time anyway)
+            if mod_path is not None and mod_path != self.path and mod_path in self.project.modules:
                 other = self.project.interp_for_path(mod_path)
                 if other is not None and name in other.globals:
                     found = other.globals[name]
