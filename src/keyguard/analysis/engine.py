@@ -1223,6 +1223,29 @@ class ModuleInterp:
     def call_method(self, recv: Value, name: str, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         if self._cleanup_callback(name, args, node):
             return CLEAN
+        if isinstance(recv.const, tuple) and name in ("append", "extend", "insert") and args \
+                and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, (cst.Name, cst.Attribute)):
+            # argv.append("-out") / argv.extend([...]): the list grows in place
+            item = args[-1]
+            if name == "extend":
+                more = item.const if isinstance(item.const, tuple) else (item.evolve(attr="*"),)
+            else:
+                more = (item,)
+            grown = recv.evolve(const=recv.const + tuple(more), taints=merge_taints(recv.taints, deep_taints(item)))
+            if name == "extend" and not isinstance(item.const, tuple):
+                grown = grown.evolve(kind="list-unknown-tail")
+            self.assign(node.func.value, grown, node)
+            return CLEAN
+        if name == "join" and isinstance(recv.const, str) and args and isinstance(args[0].const, tuple):
+            parts: List[object] = []
+            for i, item in enumerate(args[0].const):
+                if i:
+                    parts.append(recv.const)
+                parts.extend(item.pieces if (isinstance(item, Value) and item.pieces is not None)
+                             else ((item.const,) if isinstance(item, Value) and isinstance(item.const, str) else (item,)))
+            if all(isinstance(p, str) for p in parts):
+                return self.string_value("".join(parts), node).with_taints(deep_taints(args[0]))  # type: ignore[arg-type]
+            return Value(taints=deep_taints(args[0]), pieces=tuple(parts))
         rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
         if rows:
             return self.apply_rows(tuple(rows), name, recv, args, kwargs, node, "high")
@@ -1336,7 +1359,10 @@ class ModuleInterp:
                         v = v.evolve(file=recv.file, ident=recv.ident, taints=recv.taints)
                 result = v if result is None else join(result, v)
             elif eff == "neutral":
-                result = result or CLEAN
+                weak = tuple(t for t in _union(args, kwargs) if t[0] == L.WEAK_RANDOM)
+                if recv is not None:
+                    weak += tuple(t for t in recv.taints if t[0] == L.WEAK_RANDOM)
+                result = result or (Value(taints=merge_taints((), weak)) if weak else CLEAN)
             elif eff == "kind":
                 result = self._kind(row, recv, args, kwargs, node)
             elif eff == "taint-receiver":
@@ -1440,6 +1466,9 @@ class ModuleInterp:
                 result = result if result is not None else None
             elif eff == "key-construct":
                 for v in self.args_for(row.spec("args"), args, kwargs, None):
+                    if v.qname and not v.taints and any(r.effect == "source" and r.label == L.WEAK_RANDOM
+                                                        for r in self.kb.call_rows(v.qname)):
+                        v = v.with_taints(((L.WEAK_RANDOM, self.origin(f"{v.qname} (a non-cryptographic generator)", node)),))
                     if v.has(L.WEAK_RANDOM):
                         self.emit("key-construct", node, data=v, describe=desc, confidence=confidence)
                 result = result if result is not None else None
@@ -1471,7 +1500,7 @@ class ModuleInterp:
                 if ko is not None:
                     org = Origin(ko.description, ko.node, ko.module, ko.confidence if confidence == "high" else confidence, ko.top)
             taints: Tuple = ((label, org),)
-            if recv is not None and label == L.KEY_MATERIAL and id(node) not in self._into_buffer:
+            if label == L.KEY_MATERIAL and id(node) not in self._into_buffer:
                 self.emit("serialize", node, describe=desc, data=Value(taints=taints))
             spec = row.spec("unencrypted_unless")
             if spec is not None:
@@ -1537,6 +1566,8 @@ class ModuleInterp:
         kind = row.kind
         if kind == "argv":
             argv = self.arg(row.spec("args"), args, kwargs)
+            if desc.endswith(("create_subprocess_exec", "pexpect.spawn")) and args and not isinstance(args[0].const, tuple):
+                argv = Value(const=tuple(args), taints=_union(args, {}))  # program and arguments as varargs
             if argv is None and args:
                 argv = args[0]
             if argv is None:

@@ -113,6 +113,10 @@ class WeakKeyParameters(Rule):
             t = _param(ev, "type")
             tname = (t.qname or "") if t is not None else ""
             algorithm = "DSA" if tname.endswith("TYPE_DSA") else ("RSA" if tname.endswith("TYPE_RSA") else None)
+        kwargs = ev.values.get("kwargs") or {}
+        kty = kwargs.get("kty")
+        if kty is not None and isinstance(kty.const, str) and kty.const != "RSA" and algorithm == "RSA":
+            return  # JWK.generate(kty="oct", size=256) is a symmetric key, (kty="EC") has a curve
         size = mode_of(_param(ev, "size"))
         if algorithm in ("RSA", "DSA") and size is not None:
             minimum = limits.get("min_rsa_bits" if algorithm == "RSA" else "min_dsa_bits", 2048)
