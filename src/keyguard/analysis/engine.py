@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -1151,7 +1151,30 @@ class ModuleInterp:
                     star = True
             else:
                 args.append(v)
-        return self.call(fval, args, kwargs, node, star)
+        result = self.call(fval, args, kwargs, node, star)
+        self._after_wipe(node, fval)
+        return result
+
+    def _after_wipe(self, node: cst.Call, fval: Value) -> None:
+        """``wipe(buf)``, ``ctypes.memset(...)``, ``buf.wipe()``: the buffer holds zeros from here on."""
+        name = (dotted(node.func) or fval.qname or fval.attr or "").rsplit(".", 1)[-1]
+        if not name:
+            return
+        targets: List[cst.BaseExpression] = []
+        if name in self._wipe_names:
+            targets = [a.value for a in node.args]
+        elif fval.receiver is not None and fval.receiver.kind == L.BUFFER and name in self.kb.wipe_methods \
+                and isinstance(node.func, cst.Attribute):
+            targets = [node.func.value]
+        for t in targets:
+            if isinstance(t, cst.Name):
+                cur = self.lookup(t.value)
+                if cur.kind == L.BUFFER and cur.is_key:
+                    self.bind(t.value, cur.evolve(taints=tuple(x for x in cur.taints if x[0] not in L.KEY_LABELS)))
+
+    @property
+    def _wipe_names(self) -> FrozenSet[str]:
+        return frozenset(n.rsplit(".", 1)[-1] for n in self.kb.wipe_functions)
 
     def call(self, fval: Value, args: List[Value], kwargs: Dict[str, Value], node: cst.Call, star: bool = False) -> Value:
         # user functions and classes
