@@ -1342,7 +1342,7 @@ class ModuleInterp:
         confidence: str,
     ) -> Value:
         result: Optional[Value] = None
-        desc = self.code(node.func)
+        desc = dotted(node.func) or self.code(node.func)
         for row in rows:
             eff = row.effect
             if eff == "source":
