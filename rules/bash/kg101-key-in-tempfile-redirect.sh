@@ -20,6 +20,9 @@ MC4CAQAwBQYDK2VwBCIEIJ+Hxxxx
 -----END PRIVATE KEY-----
 PEM
 
+# ruleid: kg101-key-in-tempfile-redirect
+printf '%s' "$KEY" > /tmp/key.pem
+
 # ok: kg101-key-in-tempfile-redirect
 echo "$SSH_PRIVATE_KEY" > ~/.ssh/id_ed25519
 

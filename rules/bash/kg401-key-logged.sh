@@ -45,3 +45,7 @@ openssl pkey -in tls.key -pubout -text -noout
 
 # ok: kg401-key-logged
 cat server.key > /etc/nginx/ssl/server.key
+
+KEY=$(openssl genpkey -algorithm ed25519)
+# ruleid: kg401-key-logged
+echo "$KEY"
