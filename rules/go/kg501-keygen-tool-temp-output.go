@@ -96,3 +96,10 @@ func lsTmp() {
 	// ok: kg501-keygen-tool-temp-output
 	exec.Command("ls", "-l", "/tmp").Run()
 }
+
+func shellString() {
+	// ruleid: kg501-keygen-tool-temp-output
+	exec.Command("/bin/sh", "-c", "openssl genrsa -out /tmp/server.key 2048 && chmod 600 /tmp/server.key").Run()
+	// ok: kg501-keygen-tool-temp-output
+	exec.Command("/bin/sh", "-c", "openssl genrsa -out /etc/app/server.key 2048 2>/tmp/openssl.log").Run()
+}

@@ -41,3 +41,10 @@ def tools():
     subprocess.run(["openssl", "pkey", "-in", "/etc/app/server.key", "-pubout", "-out", "/tmp/server.pub"])
     # ok: kg501-keygen-tool-temp-output
     subprocess.run(["ls", "-l", "/tmp"])
+
+
+def shell_string():
+    # ruleid: kg501-keygen-tool-temp-output
+    os.system("openssl genpkey -algorithm ed25519 -out /tmp/signing.pem")
+    # ok: kg501-keygen-tool-temp-output
+    os.system("openssl genpkey -algorithm ed25519 -out /etc/app/signing.pem")
