@@ -81,7 +81,8 @@ _SEMGREP_SEVERITY = {"ERROR": "high", "WARNING": "medium", "INFO": "low"}
 _RULE_FILE = re.compile(r"^(kg\d{3})-[a-z0-9-]+\.ya?ml$")
 _SHELL_SHEBANG = re.compile(rb"^#!\s*\S*?(?:/env\s+(?:-\S+\s+)*)?/?\b(?:ba|da|k|z|a)?sh\b")
 _SHELL_SUFFIXES = (".sh", ".bash", ".ksh", ".zsh", ".dash")
-_CI_YAML_HINT = re.compile(rb"^\s*(?:-\s+)?(?:run|script|before_script|after_script|command|commands|entrypoint|args)\s*:", re.M)
+_CI_YAML_HINT = re.compile(
+    rb"^\s*(?:-\s+)?(?:run|script|before_script|after_script|command|commands|entrypoint|args)\s*:", re.M)
 _CI_PATH_PARTS = (".github/workflows/", ".github/actions/", ".gitlab/", ".circleci/", ".buildkite/", ".tekton/")
 _CI_FILE_NAMES = (
     ".gitlab-ci.yml", ".gitlab-ci.yaml", "azure-pipelines.yml", "azure-pipelines.yaml",
