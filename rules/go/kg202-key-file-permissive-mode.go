@@ -57,7 +57,19 @@ func modePerm(path string) {
 	os.WriteFile(path, x509.MarshalPKCS1PrivateKey(key), os.ModePerm)
 }
 
+func fileModeConversion(path string) {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	// ruleid: kg202-key-file-permissive-mode
+	os.WriteFile(path, x509.MarshalPKCS1PrivateKey(key), os.FileMode(0644))
+}
+
 // --- negatives ----------------------------------------------------------
+
+func fileModeOwner(path string) {
+	key, _ := rsa.GenerateKey(rand.Reader, 2048)
+	// ok: kg202-key-file-permissive-mode
+	os.WriteFile(path, x509.MarshalPKCS1PrivateKey(key), os.FileMode(0600))
+}
 
 func writeFile0600(path string) error {
 	key, _ := rsa.GenerateKey(rand.Reader, 2048)

@@ -49,11 +49,17 @@ func logs(logger *zap.SugaredLogger) {
 	slog.Info("key", "der", der)
 
 	// ruleid: kg401-key-logged
+	pem.Encode(os.Stdout, &pem.Block{Type: "EC PRIVATE KEY", Bytes: der})
+
+	// ruleid: kg401-key-logged
 	panic(fmt.Sprintf("bad key %v", k))
 
 	pubDER, _ := x509.MarshalPKIXPublicKey(key.Public())
 	// ok: kg401-key-logged
 	log.Printf("public key: %x", pubDER)
+
+	// ok: kg401-key-logged
+	pem.Encode(os.Stdout, &pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
 
 	sum := sha256.Sum256(pubDER)
 	// ok: kg401-key-logged
