@@ -144,7 +144,21 @@ def _ignored(path: str, is_dir: bool, specs: Iterable[Tuple[str, pathspec.PathSp
 # ------------------------------------------------------------------------------ prefilter
 
 
-_WEAK_WORDS = frozenset({b"mktemp"})
+#: words that are often just text: a file matching only these is confirmed with ``ast`` first
+_WEAK_WORDS = frozenset({
+    b"mktemp", b"getpass", b"openssl", b"ssh-keygen", b"certtool", b"step-cli", b'"step"', b"'step'",
+    b"step crypto", b"step certificate", b"step ca ",
+    b"private_key", b"privkey", b"priv_key", b"private_pem", b"key_pem", b"pem_key", b"signing_key",
+    b"passphrase", b"ssh_key", b"keypair", b"key_pair",
+})
+_TOOLS = ("openssl", "ssh-keygen", "certtool", "step")
+_LAUNCHERS = frozenset({
+    "run", "call", "check_call", "check_output", "Popen", "system", "popen", "getoutput", "getstatusoutput",
+    "create_subprocess_exec", "create_subprocess_shell", "spawn", "execv", "execve", "execvp", "execvpe", "execl",
+    "execlp", "spawnv", "spawnvp", "spawnl", "spawnlp", "posix_spawn", "posix_spawnp", "Command",
+})
+_NAME_HINT = re.compile(r"private_?key|priv_?key|privkey|signing_?key|key_?pem|pem_?key|private_?pem|passphrase|"
+                        r"pass_phrase|key_?pass|ssh_?key|key_?pair|(?:^|_)pem(?:_|$)", re.I)
 
 
 class Prefilter:
@@ -201,6 +215,8 @@ class Prefilter:
             return True
         names: set = set()
         calls: set = set()
+        tool_strings = False
+        hinted = False
         for node in ast.walk(tree):
             if isinstance(node, ast.Name):
                 names.add(node.id)
@@ -209,10 +225,19 @@ class Prefilter:
             elif isinstance(node, ast.alias):
                 names.add(node.name.rsplit(".", 1)[-1])
                 names.update(node.name.split("."))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 2000:
+                if any(t in node.value for t in _TOOLS):
+                    tool_strings = True
+            elif isinstance(node, ast.arg) and _NAME_HINT.search(node.arg):
+                hinted = True  # the engine's parameter-name heuristics apply
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _NAME_HINT.search(node.name):
+                hinted = True
             if isinstance(node, ast.Call):
                 f = node.func
                 calls.add(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""))
-        if "mktemp" in names:
+        if hinted or "mktemp" in names or "getpass" in calls:
+            return True
+        if tool_strings and calls & _LAUNCHERS:
             return True
         for a, b in self.pairs:
             if any(w.decode() in calls for w in a) and any(w.decode() in names for w in b):
