@@ -251,7 +251,8 @@ def _try_wipes_all(stmt: cst.Try, is_wipe: WipePredicate) -> bool:
             return False
         if not any(isinstance(x, cst.SimpleStatementLine) and any(isinstance(y, cst.Raise) for y in x.body) for x in body):
             return False
-        if not any(isinstance(h.type, cst.Name) and h.type.value == "BaseException" for _ in [0]) and h.type is not None:
+        catches_all = h.type is None or (isinstance(h.type, cst.Name) and h.type.value == "BaseException")
+        if not catches_all:
             # `except Exception` lets KeyboardInterrupt through unwiped: only a bare/BaseException handler covers all
             return False
     return stmt.orelse is not None and contains_wipe(stmt.orelse, is_wipe)
