@@ -23,7 +23,7 @@ from keyguard.analysis.engine import module_name_for
 from keyguard.analysis.run import TargetResult, analyze_batch
 from keyguard.cache import ResultCache, cache_salt
 from keyguard.config import Config
-from keyguard.discovery import discover, prefilter_for
+from keyguard.discovery import KeyNames, discover, prefilter_for, source_filter_for
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
 from keyguard.model import FileError, Finding, ScanResult
@@ -142,11 +142,22 @@ def scan_source(source, path: str = "<stdin>", config: Optional[Config] = None, 
 
 
 def _worker(args) -> List[TargetResult]:
-    targets, modules, knowledge, enabled, reportable, wipe_helpers, worth = args
+    targets, modules, knowledge, enabled, reportable, wipe_helpers = args
     kb = kb_with_extra(knowledge)
     rset = frozenset(reportable)
     return analyze_batch(targets, modules, kb, frozenset(enabled), rset.__contains__, wipe_helpers,
-                         worth_loading=worth.__contains__)
+                         worth_loading=_key_names_for(knowledge))
+
+
+_KEY_NAMES: Dict[tuple, KeyNames] = {}
+
+
+def _key_names_for(knowledge: tuple) -> KeyNames:
+    """One KeyNames cache per process and knowledge base (workers keep it across chunks)."""
+    found = _KEY_NAMES.get(knowledge)
+    if found is None:
+        found = _KEY_NAMES[knowledge] = KeyNames(source_filter_for(kb_with_extra(knowledge)))
+    return found
 
 
 def _import_words(paths: Iterable[str]) -> Set[bytes]:
@@ -206,19 +217,11 @@ def scan_paths(
     # files that import a module with key sources are analysed too (cross-module flows)
     top_def = re.compile(rb"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.M)
 
+    key_names_of = KeyNames(source_filter_for(kb), raw_of)
+
     def key_names(path: str) -> Set[bytes]:
-        """Top-level functions/classes of a target whose own text mentions a trigger."""
-        raw = raw_of[path]
-        marks = list(top_def.finditer(raw))
-        if not marks:
-            return set()
-        starts = [m.start() for m in marks]
-        out = set()
-        for pos in passes.positions(raw):
-            i = bisect.bisect_right(starts, pos) - 1
-            if i >= 0:
-                out.add(marks[i].group(1))
-        return out
+        """Top-level functions/classes of a target whose own text mentions a key source."""
+        return {n.encode() for n in key_names_of.names(path) if n != "<module>"}
 
     checked: Set[str] = set()
     names: Set[bytes] = set()
@@ -277,7 +280,6 @@ def scan_paths(
         progress(len(rest))
     # ---- analysis
     reportable = frozenset(readable)
-    worth_set = set(targets)
     if found.explicit:
         # files named one by one (pre-commit, editors): their packages' other modules feed
         # cross-module flows (read lazily, never reported)
@@ -291,15 +293,11 @@ def scan_paths(
                 if path in raw_of or os.path.abspath(path) in {os.path.abspath(x) for x in readable}:
                     continue
                 modules.setdefault(name, path)
-                raw = read_bytes(path)
-                if not isinstance(raw, FileError) and passes(raw):
-                    worth_set.add(path)
-    worth = frozenset(worth_set)
     results: List[TargetResult] = []
     n_jobs = jobs if jobs is not None else (config.jobs if config.jobs is not None else (os.cpu_count() or 1))
     if n_jobs > 1 and len(todo) >= POOL_THRESHOLD:
         chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
-        work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, worth)
+        work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers)
                 for c in chunks]
         with ProcessPoolExecutor(max_workers=n_jobs) as pool:
             for chunk, res in zip(chunks, pool.map(_worker, work)):
@@ -310,7 +308,7 @@ def scan_paths(
         for i in range(0, len(todo), CHUNK):
             chunk = todo[i:i + CHUNK]
             results.extend(analyze_batch(chunk, modules, kb, enabled, reportable.__contains__, config.wipe_helpers,
-                                         worth_loading=worth.__contains__))
+                                         worth_loading=key_names_of))
             if progress:
                 progress(len(chunk))
     for r in results:

@@ -266,3 +266,61 @@ def make_prefilter(words: Sequence[bytes], pairs: Sequence[Tuple[Sequence[bytes]
 def prefilter_for(kb) -> Prefilter:
     """The prefilter of a knowledge base."""
     return Prefilter(kb.trigger_words, ((kb.construct_words, kb.weak_random_words),))
+
+
+_TOP_DEF = re.compile(rb"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.M)
+
+
+class KeyNames:
+    """Which module-level functions and classes of a file mention a key source.
+
+    Calling anything else in another module cannot create key material, so those modules are not
+    parsed for a cross-module flow unless the call hands them secrets.  ``"*"`` asks about the
+    module as a whole (``from m import *``).
+    """
+
+    def __init__(self, sources: "Prefilter", raw_of: Optional[Dict[str, bytes]] = None) -> None:
+        self.sources = sources
+        self.raw_of = raw_of if raw_of is not None else {}
+        self._cache: Dict[str, frozenset] = {}
+
+    def names(self, path: str) -> frozenset:
+        found = self._cache.get(path)
+        if found is not None:
+            return found
+        raw = self.raw_of.get(path)
+        if raw is None:
+            try:
+                with open(path, "rb") as fh:
+                    raw = fh.read()
+            except OSError:
+                raw = b""
+        out = set()
+        marks = list(_TOP_DEF.finditer(raw))
+        if marks:
+            starts = [m.start() for m in marks]
+            import bisect
+
+            for pos in self.sources.positions(raw):
+                i = bisect.bisect_right(starts, pos) - 1
+                out.add(marks[i].group(1).decode() if i >= 0 else "<module>")
+        elif self.sources(raw):
+            out.add("<module>")
+        if any(self.sources.positions(raw)) and "<module>" not in out:
+            first = marks[0].start() if marks else len(raw)
+            if any(p < first for p in self.sources.positions(raw)):
+                out.add("<module>")
+        result = frozenset(out)
+        self._cache[path] = result
+        return result
+
+    def __call__(self, path: str, symbol: str) -> bool:
+        names = self.names(path)
+        if symbol == "*":
+            return bool(names)
+        return symbol.split(".")[0] in names or "<module>" in names
+
+
+def source_filter_for(kb) -> "Prefilter":
+    """A prefilter of the words of key sources only (no rule triggers, no parameter names)."""
+    return Prefilter(kb.source_words)

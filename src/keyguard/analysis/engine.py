@@ -169,7 +169,10 @@ class Project:
         self.modules: Dict[str, ModuleInterp] = {}
         #: whether a module can hold key material by itself (the prefilter's verdict); a module
         #: that cannot is parsed only when a call hands it tainted arguments
-        self.worth_loading: Callable[[str], bool] = lambda path: True
+        #: whether calling ``symbol`` of the module at ``path`` can produce key material by itself
+        #: (its definition mentions a key source); other modules are parsed only when a call hands
+        #: them secrets
+        self.worth_loading: Callable[[str, str], bool] = lambda path, symbol: True
         self._trace_counter = 0
         self.seq = 0
 
@@ -601,7 +604,7 @@ class ModuleInterp:
             base = ".".join([p for p in pkg if p] + ([base] if base else []))
         if isinstance(node.names, cst.ImportStar):
             path = self.project.resolve_module(base)
-            if path is not None and path != self.path and self.project.worth_loading(path):
+            if path is not None and path != self.path and self.project.worth_loading(path, "*"):
                 other = self.project.interp_for_path(path)
                 if other is not None:
                     for k, v in other.globals.items():
@@ -1198,7 +1201,8 @@ class ModuleInterp:
             if not rows:
                 tainted = any(_carries_secret(v) for v in args) or any(_carries_secret(v) for v in kwargs.values())
                 mod_path = self.project.resolve_module(qname.rpartition(".")[0]) if "." in qname else None
-                load = mod_path is not None and (tainted or self.project.worth_loading(mod_path))
+                symbol = qname[len(qname.rpartition(".")[0]) + 1:] if mod_path else ""
+                load = mod_path is not None and (tainted or self.project.worth_loading(mod_path, symbol))
                 sym = self.resolve_project_symbol(qname, load=load)
                 if sym is not None and (isinstance(sym.func, (FunctionRef, ClassRef))):
                     return self.call(sym, args, kwargs, node, star)

@@ -87,7 +87,7 @@ def analyze_batch(
     reportable: Callable[[str], bool],
     wipe_helpers: Tuple[str, ...] = (),
     overrides: Optional[Mapping[str, str]] = None,
-    worth_loading: Optional[Callable[[str], bool]] = None,
+    worth_loading: Optional[Callable[[str, str], bool]] = None,
 ) -> List[TargetResult]:
     """Analyse ``targets`` (paths); findings are attributed to the target whose analysis found them."""
     loader = Loader(overrides)

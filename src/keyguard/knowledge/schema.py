@@ -174,6 +174,7 @@ class KnowledgeBase:
     limits: Mapping[str, int]
     trigger_words: Tuple[bytes, ...] = field(default=())
     construct_words: Tuple[bytes, ...] = field(default=())
+    source_words: Tuple[bytes, ...] = field(default=())
     weak_random_words: Tuple[bytes, ...] = field(default=())
     wipe_functions: FrozenSet[str] = frozenset()
     wipe_methods: FrozenSet[str] = frozenset()
@@ -243,6 +244,9 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
                     limits[k] = int(wc[k])
     triggers = _trigger_words(calls, methods)
     construct_words, weak_words = _companion_words(calls)
+    source_words = tuple(sorted({_word(q) for q, rows in calls.items()
+                                 if any(r.effect == "source" and r.label in ("private-key", "key-material") for r in rows)}
+                                | {b"PRIVATE KEY", b"check_output", b"getoutput"}))
     return KnowledgeBase(
         calls={k: tuple(v) for k, v in calls.items()},
         short_calls={k: tuple(v) for k, v in short.items()},
@@ -255,6 +259,7 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
         limits=limits,
         trigger_words=triggers,
         construct_words=construct_words,
+        source_words=source_words,
         weak_random_words=weak_words,
         wipe_functions=wipe_f,
         wipe_methods=wipe_m,
