@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -106,8 +107,9 @@ class Invocation:
     argv: List[str]
     cwd: str
     ok_codes: Tuple[int, ...]
-    # Reads (stdout bytes) -> (findings, files) for the table; None if unknown.
-    parse: Optional[Callable[[bytes], Tuple[Optional[int], Optional[int]]]] = None
+    # Name of the stdout parser in PARSERS giving (findings, files), or None.
+    # Parsing runs in a helper process (see read_counts), never in the harness.
+    parse: Optional[str] = None
 
 
 @dataclass
@@ -475,6 +477,53 @@ def parse_floor(out: bytes) -> Tuple[Optional[int], Optional[int]]:
     return doc.get("errors"), doc.get("files")
 
 
+PARSERS: Dict[str, Callable[[bytes], Tuple[Optional[int], Optional[int]]]] = {
+    "keyguard": parse_keyguard, "bandit": parse_bandit, "ruff": parse_ruff,
+    "semgrep": parse_semgrep, "floor": parse_floor,
+}
+
+
+def findings_digest(out: bytes) -> Optional[str]:
+    """A digest of keyguard's normalized findings (None if not keyguard JSON)."""
+    doc = _load_json(out)
+    if not isinstance(doc, dict) or "findings" not in doc:
+        return None
+    return hashlib.sha256(repr(normalize_findings(doc)).encode("utf-8")).hexdigest()
+
+
+HELPER_FLAG = "--_read-output"
+
+
+def helper_main(argv: List[str]) -> int:
+    """``run.py --_read-output counts|digest NAME FILE``: the parse helper.
+
+    Tool outputs reach hundreds of MB (bandit on the large tier); loading
+    them in the harness would raise its RSS, and on Linux every later child
+    inherits the harness's peak in its ru_maxrss. So a short-lived process
+    reads them and prints a small JSON answer.
+    """
+    mode, name, path = argv
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if mode == "counts":
+        findings, files = PARSERS[name](data)
+        print(json.dumps({"findings": findings, "files": files}))
+    else:
+        print(json.dumps({"digest": findings_digest(data)}))
+    return 0
+
+
+def read_output(mode: str, name: str, path: str) -> Dict[str, Any]:
+    """Run the parse helper on a saved stdout file."""
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), HELPER_FLAG,
+                           mode, name, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        doc = json.loads(proc.stdout or b"null")
+    except ValueError:
+        doc = None
+    return doc if isinstance(doc, dict) else {}
+
+
 # --------------------------------------------------------------------------
 # Measuring
 
@@ -528,17 +577,27 @@ class TreeRssSampler(threading.Thread):
         return total
 
 
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, 9)
+    except OSError:
+        pass
+
+
 def measure(inv: Invocation, case: str, run: int, tree_rss: bool,
             timeout: Optional[float], verbose: bool) -> Sample:
     """Run one invocation as a fresh process and measure it."""
     if verbose:
         print(f"[{case} #{run}] (cd {inv.cwd} && {shlex.join(inv.argv)})", file=sys.stderr)
     floor_kb = harness_rss_kb()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.NamedTemporaryFile(prefix="kg-bench-out-") as out, \
+            tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         try:
+            # Own session: a timeout can kill the tool's whole process group
+            # (semgrep's wrapper and semgrep-core, keyguard's workers).
             proc = subprocess.Popen(inv.argv, cwd=inv.cwd, stdin=subprocess.DEVNULL,
-                                    stdout=out, stderr=err)
+                                    stdout=out, stderr=err, start_new_session=True)
         except OSError as exc:
             return Sample(case, inv.tool, run, 0.0, 0, None, -1, False, error=str(exc))
         sampler = None
@@ -547,7 +606,7 @@ def measure(inv: Invocation, case: str, run: int, tree_rss: bool,
             sampler.start()
         timer = None
         if timeout:
-            timer = threading.Timer(timeout, proc.kill)
+            timer = threading.Timer(timeout, _kill_group, (proc.pid,))
             timer.start()
         # wait4 on this pid: the rusage is this child's own (and its reaped
         # descendants'), not that of every child the harness ever ran.
@@ -561,14 +620,14 @@ def measure(inv: Invocation, case: str, run: int, tree_rss: bool,
         peak_kb = int(usage.ru_maxrss)
         if sys.platform == "darwin":  # bytes there, kilobytes on Linux
             peak_kb //= 1024
-        out.seek(0)
-        stdout = out.read()
-        err.seek(0)
+        out.flush()
+        counts = read_output("counts", inv.parse, out.name) if inv.parse else {}
+        # Only the tail of stderr: enough for an error message, never large.
+        err.seek(0, os.SEEK_END)
+        err.seek(max(0, err.tell() - 4096))
         stderr = err.read().decode("utf-8", "replace")
     ok = code in inv.ok_codes
-    findings = files = None
-    if inv.parse is not None:
-        findings, files = inv.parse(stdout)
+    findings, files = counts.get("findings"), counts.get("files")
     error = None
     if not ok:
         error = f"exit {code}: " + stderr.strip()[-600:]
@@ -700,17 +759,17 @@ def invocations(tools: Sequence[str], root: Path, targets: List[str],
     for tool in tools:
         if tool == "keyguard":
             out.append(Invocation("keyguard", list(exes["keyguard"]) + targets, cwd, (0, 1),
-                                  parse_keyguard))
+                                  "keyguard"))
         elif tool == "bandit":
             out.append(Invocation("bandit", [exes["bandit"], "-r", "-q", "-f", "json", *targets],
-                                  cwd, (0, 1), parse_bandit))
+                                  cwd, (0, 1), "bandit"))
         elif tool == "ruff":
             # --isolated: ignore the corpus packages' own ruff settings
             # (excludes, per-file ignores), so ruff checks every file with S.
             out.append(Invocation("ruff", [exes["ruff"], "check", "--select", "S", "--no-cache",
                                            "--quiet", "--exit-zero", "--isolated",
                                            "--output-format", "json", *targets],
-                                  cwd, (0,), parse_ruff))
+                                  cwd, (0,), "ruff"))
         elif tool == "semgrep":
             # --project-root: the tier root's .semgrepignore decides what is
             # skipped (see SEMGREPIGNORE_TEXT); --no-git-ignore: the default
@@ -719,12 +778,12 @@ def invocations(tools: Sequence[str], root: Path, targets: List[str],
                                               "--metrics=off", "--disable-version-check",
                                               "-j", "1", "--json", "--quiet", "--no-git-ignore",
                                               "--project-root", ".", *targets],
-                                  cwd, (0, 1), parse_semgrep))
+                                  cwd, (0, 1), "semgrep"))
         elif tool == "floor":
             for parser in ("ast", "libcst"):
                 out.append(Invocation(f"{parser}-floor",
                                       [sys.executable, str(FLOOR_SCRIPT), parser, *targets],
-                                      cwd, (0,), parse_floor))
+                                      cwd, (0,), "floor"))
     return out
 
 
@@ -762,18 +821,21 @@ def append_comment(path: Path, text: str) -> None:
         fh.write(prefix + f"# {text}\n".encode("ascii"))
 
 
-def keyguard_findings(inv: Invocation, verbose: bool) -> Optional[List[Tuple[Any, ...]]]:
-    """Run keyguard once (unmeasured) and return its normalized findings."""
+def keyguard_findings(inv: Invocation, verbose: bool) -> Optional[str]:
+    """Run keyguard once (unmeasured); a digest of its normalized findings."""
     if verbose:
         print(f"[check] (cd {inv.cwd} && {shlex.join(inv.argv)})", file=sys.stderr)
-    proc = subprocess.run(inv.argv, cwd=inv.cwd, stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    if proc.returncode not in inv.ok_codes:
-        print(f"  keyguard failed (exit {proc.returncode}): {proc.stderr[-400:]!r}",
-              file=sys.stderr)
-        return None
-    doc = _load_json(proc.stdout)
-    return normalize_findings(doc) if isinstance(doc, dict) else None
+    with tempfile.NamedTemporaryFile(prefix="kg-bench-out-") as out, \
+            tempfile.TemporaryFile() as err:
+        code = subprocess.call(inv.argv, cwd=inv.cwd, stdin=subprocess.DEVNULL,
+                               stdout=out, stderr=err)
+        if code not in inv.ok_codes:
+            err.seek(0, os.SEEK_END)
+            err.seek(max(0, err.tell() - 400))
+            print(f"  keyguard failed (exit {code}): {err.read()!r}", file=sys.stderr)
+            return None
+        out.flush()
+        return read_output("digest", "keyguard", out.name).get("digest")
 
 
 def run_warm(args: argparse.Namespace, root: Path, kg: List[str],
@@ -790,7 +852,7 @@ def run_warm(args: argparse.Namespace, root: Path, kg: List[str],
         # A copy, so the cached corpus is never edited and the cache starts empty.
         shutil.copytree(root, copy, symlinks=True)
         edited = pick_warm_file(copy, args.warm_file)
-        inv = Invocation("keyguard", warm_argv + ["."], str(copy), (0, 1), parse_keyguard)
+        inv = Invocation("keyguard", warm_argv + ["."], str(copy), (0, 1), "keyguard")
         print(f"warm: copy at {copy}; editing {edited.relative_to(copy)}", file=sys.stderr)
         fill = measure(inv, "warm-fill", 0, not args.no_tree_rss, args.timeout, args.verbose)
         print(f"  warm-fill          keyguard {fill.seconds:8.2f} s "
@@ -807,7 +869,7 @@ def run_warm(args: argparse.Namespace, root: Path, kg: List[str],
             samples.append(s)
         # Identity: the cached result after the edits equals an uncached scan.
         warm_result = keyguard_findings(inv, args.verbose)
-        cold_inv = Invocation("keyguard", kg + ["."], str(copy), (0, 1), parse_keyguard)
+        cold_inv = Invocation("keyguard", kg + ["."], str(copy), (0, 1), "keyguard")
         cold_result = keyguard_findings(cold_inv, args.verbose)
         consistency[f"warm/{args.tier}: cached re-scan == uncached scan"] = (
             None if warm_result is None or cold_result is None else warm_result == cold_result)
@@ -985,4 +1047,6 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == [HELPER_FLAG]:
+        sys.exit(helper_main(sys.argv[2:]))
     sys.exit(main())

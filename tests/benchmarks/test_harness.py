@@ -302,7 +302,7 @@ def test_invocations_commands(tmp_path: Path) -> None:
 def test_measure_trivial_child(tmp_path: Path) -> None:
     inv = run.Invocation("keyguard", [sys.executable, "-c",
                                       "import json; print(json.dumps({'findings': [1, 2]}))"],
-                         str(tmp_path), (0, 1), run.parse_keyguard)
+                         str(tmp_path), (0, 1), "keyguard")
     s = run.measure(inv, "full", 0, tree_rss=False, timeout=None, verbose=False)
     assert s.ok and s.returncode == 0
     assert s.findings == 2
@@ -331,3 +331,13 @@ def test_floor_counts_files_and_errors(tmp_path: Path, capsys: Any) -> None:
     assert floor.main(["ast", str(tmp_path)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out == {"parser": "ast", "files": 2, "errors": 1}
+
+
+def test_findings_digest_matches_normalized_equality() -> None:
+    a = {"findings": [{"code": "KG101", "path": "./pkg/m.py", "line": 3}]}
+    b = {"findings": [{"code": "KG101", "path": "pkg/m.py", "line": 3}]}
+    c = {"findings": [{"code": "KG101", "path": "pkg/m.py", "line": 4}]}
+    digest = run.findings_digest
+    assert digest(json.dumps(a).encode()) == digest(json.dumps(b).encode())
+    assert digest(json.dumps(a).encode()) != digest(json.dumps(c).encode())
+    assert digest(b"[]") is None
