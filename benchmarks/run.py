@@ -97,6 +97,9 @@ class Sample:
     # The harness's own peak RSS when it started the child: on Linux the
     # child's ru_maxrss can never read lower than this (see harness_rss_kb).
     harness_rss_kb: Optional[int] = None
+    # User + system CPU seconds of the child and its reaped descendants: far
+    # less sensitive than wall time to other load on a shared machine.
+    cpu_s: Optional[float] = None
 
 
 @dataclass
@@ -131,6 +134,7 @@ class Summary:
     ratios: Dict[str, Optional[float]] = field(default_factory=dict)
     # True when peak_rss_mb is only the harness's own RSS (the tool used less).
     peak_rss_at_floor: bool = False
+    median_cpu_s: Optional[float] = None
 
 
 @dataclass
@@ -313,6 +317,7 @@ def summarize(samples: Sequence[Sample], case: str, tool: str) -> Summary:
     mine = [s for s in samples if s.case == case and s.tool == tool]
     good = [s for s in mine if s.ok]
     secs = [s.seconds for s in good]
+    cpu = [s.cpu_s for s in good if s.cpu_s is not None]
     rss = [s.peak_rss_kb for s in good if s.peak_rss_kb]
     floors = [s.harness_rss_kb for s in good if s.harness_rss_kb]
     tree = [s.tree_rss_kb for s in good if s.tree_rss_kb]
@@ -329,6 +334,7 @@ def summarize(samples: Sequence[Sample], case: str, tool: str) -> Summary:
         findings_stable=len(set(findings)) <= 1,
         files=files[-1] if files else None,
         peak_rss_at_floor=bool(rss and floors and max(rss) <= max(floors) * 1.02),
+        median_cpu_s=median(cpu),
     )
 
 
@@ -351,7 +357,7 @@ def format_table(summaries: Sequence[Summary], title: str) -> str:
     present = {s.tool for s in summaries}
     bases = [b for b in BASELINES if b in present]
     head = ["tool", "median s", "min–max s"] + [f"vs {b}" for b in bases] + [
-        "peak RSS MB", "tree RSS MB", "findings", "files", "ok runs"]
+        "CPU s", "peak RSS MB", "tree RSS MB", "findings", "files", "ok runs"]
     lines = [f"### {title}", "", "| " + " | ".join(head) + " |",
              "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
     for s in summaries:
@@ -363,7 +369,7 @@ def format_table(summaries: Sequence[Summary], title: str) -> str:
         peak = fmt_mb(s.peak_rss_mb)
         if s.peak_rss_at_floor:
             peak = "<=" + peak
-        row += [peak, fmt_mb(s.tree_rss_mb), findings,
+        row += [fmt_seconds(s.median_cpu_s), peak, fmt_mb(s.tree_rss_mb), findings,
                 fmt_int(s.files), f"{s.ok_runs}/{s.runs}"]
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
@@ -632,7 +638,7 @@ def measure(inv: Invocation, case: str, run: int, tree_rss: bool,
     if not ok:
         error = f"exit {code}: " + stderr.strip()[-600:]
     return Sample(case, inv.tool, run, seconds, peak_kb, tree_kb, code, ok,
-                  findings, files, error, floor_kb)
+                  findings, files, error, floor_kb, usage.ru_utime + usage.ru_stime)
 
 
 def run_alternating(invs: Sequence[Invocation], case: str, runs: int,
@@ -646,7 +652,8 @@ def run_alternating(invs: Sequence[Invocation], case: str, runs: int,
             s = measure(by_tool[tool], case, i, tree_rss, timeout, verbose)
             status = "ok" if s.ok else f"FAILED ({s.error})"
             print(f"  {case:<9} run {i + 1}/{runs} {tool:<14} {s.seconds:8.2f} s "
-                  f"{s.peak_rss_kb / 1024:7.0f} MB  {status}", file=sys.stderr)
+                  f"(cpu {s.cpu_s or 0:7.2f} s) {s.peak_rss_kb / 1024:6.0f} MB  {status}",
+                  file=sys.stderr)
             samples.append(s)
     return samples
 
