@@ -399,8 +399,8 @@ def check_targets(summaries: Sequence[Summary], tier: str,
     warm = by_key.get(("warm", "keyguard"))
     if warm is not None:
         cold = full if full is not None else by_key.get(("warm-fill", "keyguard"))
-        add(f"warm/{tier}: re-scan / cold scan", ratio(warm.median_s, cold.median_s if cold else None),
-            TARGET_WARM_VS_COLD)
+        add(f"warm/{tier}: re-scan / cold scan",
+            ratio(warm.median_s, cold.median_s if cold else None), TARGET_WARM_VS_COLD)
     for name, same in consistency.items():
         out.append({"target": name, "value": same, "limit": True,
                     "met": same})
@@ -848,7 +848,8 @@ def keyguard_findings(inv: Invocation, verbose: bool) -> Optional[str]:
 def run_warm(args: argparse.Namespace, root: Path, kg: List[str],
              consistency: Dict[str, Optional[bool]]) -> List[Sample]:
     """Warm case: cached keyguard re-scans of a corpus copy after a one-file edit."""
-    warm_argv = shlex.split(args.keyguard_warm_cmd) if args.keyguard_warm_cmd else strip_no_cache(kg)
+    warm_argv = (shlex.split(args.keyguard_warm_cmd) if args.keyguard_warm_cmd
+                 else strip_no_cache(kg))
     if args.scratch:
         args.scratch.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="keyguard-bench-warm-",
@@ -921,7 +922,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 exes[tool] = exe
         else:
             exes[tool] = sys.executable
-    for tool, why in skipped.items():
+    for why in skipped.values():
         print(f"warning: skipping {why}", file=sys.stderr)
     tools = [t for t in tools if t in exes]
     if not tools:
@@ -1014,8 +1015,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     for s in summaries:
         if s.case == "warm":
             cold = next((x for x in summaries if x.case == "full" and x.tool == "keyguard"), None)
-            fill = next((x for x in summaries if x.case == "warm-fill"), None)
-            s.ratios["cold"] = ratio(s.median_s, (cold or fill).median_s if (cold or fill) else None)
+            base = cold or next((x for x in summaries if x.case == "warm-fill"), None)
+            s.ratios["cold"] = ratio(s.median_s, base.median_s if base else None)
     targets = check_targets(summaries, args.tier, consistency)
 
     titles = {"full": f"Full scan, {args.tier} tier", "precommit": "Pre-commit (5 files)",
