@@ -135,6 +135,8 @@ class Summary:
     # True when peak_rss_mb is only the harness's own RSS (the tool used less).
     peak_rss_at_floor: bool = False
     median_cpu_s: Optional[float] = None
+    # Ratios of median CPU times: a cross-check of ``ratios`` on a busy machine.
+    cpu_ratios: Dict[str, Optional[float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -346,6 +348,7 @@ def add_ratios(summaries: Sequence[Summary]) -> None:
             b = by_key.get((s.case, base))
             if b is not None and base != s.tool:
                 s.ratios[base] = ratio(s.median_s, b.median_s)
+                s.cpu_ratios[base] = ratio(s.median_cpu_s, b.median_cpu_s)
 
 
 def format_table(summaries: Sequence[Summary], title: str) -> str:

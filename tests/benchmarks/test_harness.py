@@ -105,10 +105,12 @@ def test_run_order_rotates() -> None:
 
 
 def _sample(tool: str, seconds: float, case: str = "full", ok: bool = True,
-            findings: int = 1, rss_kb: int = 102400, harness_kb: int = 20480) -> Any:
+            findings: int = 1, rss_kb: int = 102400, harness_kb: int = 20480,
+            cpu_s: Any = None) -> Any:
     return run.Sample(case=case, tool=tool, run=0, seconds=seconds, peak_rss_kb=rss_kb,
                       tree_rss_kb=None, returncode=0 if ok else 2, ok=ok, findings=findings,
-                      files=10, error=None if ok else "exit 2", harness_rss_kb=harness_kb)
+                      files=10, error=None if ok else "exit 2", harness_rss_kb=harness_kb,
+                      cpu_s=cpu_s)
 
 
 def _summaries() -> list:
@@ -342,3 +344,13 @@ def test_findings_digest_matches_normalized_equality() -> None:
     assert digest(json.dumps(a).encode()) == digest(json.dumps(b).encode())
     assert digest(json.dumps(a).encode()) != digest(json.dumps(c).encode())
     assert digest(b"[]") is None
+
+
+def test_cpu_ratios() -> None:
+    samples = [_sample("keyguard", 5.0, cpu_s=1.0), _sample("keyguard", 6.0, cpu_s=3.0),
+               _sample("bandit", 10.0, cpu_s=8.0)]
+    kg, bandit = (run.summarize(samples, "full", t) for t in ("keyguard", "bandit"))
+    run.add_ratios([kg, bandit])
+    assert kg.median_cpu_s == 2.0
+    assert kg.cpu_ratios["bandit"] == pytest.approx(0.25)
+    assert kg.ratios["bandit"] == pytest.approx(0.55)
