@@ -288,6 +288,14 @@ def strip_no_cache(argv: Sequence[str]) -> List[str]:
     return [a for a in argv if a != "--no-cache"]
 
 
+def warm_command(kg: Sequence[str], cache_dir: Path) -> List[str]:
+    """The cached keyguard command: ``--no-cache`` dropped, ``--cache-dir`` added."""
+    argv = strip_no_cache(kg)
+    if not any(a == "--cache-dir" or a.startswith("--cache-dir=") for a in argv):
+        argv += ["--cache-dir", str(cache_dir)]
+    return argv
+
+
 def fmt_seconds(value: Optional[float]) -> str:
     if value is None:
         return "–"
@@ -851,13 +859,15 @@ def keyguard_findings(inv: Invocation, verbose: bool) -> Optional[str]:
 def run_warm(args: argparse.Namespace, root: Path, kg: List[str],
              consistency: Dict[str, Optional[bool]]) -> List[Sample]:
     """Warm case: cached keyguard re-scans of a corpus copy after a one-file edit."""
-    warm_argv = (shlex.split(args.keyguard_warm_cmd) if args.keyguard_warm_cmd
-                 else strip_no_cache(kg))
     if args.scratch:
         args.scratch.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix="keyguard-bench-warm-",
                                     dir=str(args.scratch) if args.scratch else None))
     copy = scratch / root.name
+    # The cache lives in the scratch folder too (keyguard's default is next to
+    # the nearest pyproject.toml, which a copy in a temp dir may not have).
+    warm_argv = (shlex.split(args.keyguard_warm_cmd) if args.keyguard_warm_cmd
+                 else warm_command(kg, scratch / "keyguard-cache"))
     samples: List[Sample] = []
     try:
         # A copy, so the cached corpus is never edited and the cache starts empty.

@@ -354,3 +354,11 @@ def test_cpu_ratios() -> None:
     assert kg.median_cpu_s == 2.0
     assert kg.cpu_ratios["bandit"] == pytest.approx(0.25)
     assert kg.ratios["bandit"] == pytest.approx(0.55)
+
+
+def test_warm_command_adds_cache_dir_once() -> None:
+    kg = ["keyguard", "check", "--format", "json", "--no-cache"]
+    assert run.warm_command(kg, Path("/s/c")) == [
+        "keyguard", "check", "--format", "json", "--cache-dir", "/s/c"]
+    mine = ["keyguard", "check", "--cache-dir=/x", "--no-cache"]
+    assert run.warm_command(mine, Path("/s/c")) == ["keyguard", "check", "--cache-dir=/x"]
