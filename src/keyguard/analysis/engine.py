@@ -1220,12 +1220,19 @@ class ModuleInterp:
             return self.call_method(fval.receiver, fval.attr, args, kwargs, node)
         return self.unknown_call(args, kwargs, node)
 
-    def unknown_call(self, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
-        """A call the knowledge base does not know: key *material* flows through, key objects do not."""
+    def unknown_call(self, args: List[Value], kwargs: Dict[str, Value], node: cst.Call, carries_material: bool = False) -> Value:
+        """A call the knowledge base does not know.
+
+        Its result is not assumed to be key material (``rc = deploy(host, pem)`` is a status, a
+        token or a handle far more often than a copy of the key: propagating here was the main
+        source of false alarms on real code), except for methods of the material itself
+        (``pem.splitlines()``, ``carries_material``).  Temporary locations and weak randomness do
+        flow through (paths are built and numbers derived by helpers everywhere)."""
         taints: Tuple = ()
+        keep = (L.TEMP, L.SHARED_TEMP, L.WEAK_RANDOM) + ((L.KEY_MATERIAL, L.PASSPHRASE, L.UNENCRYPTED) if carries_material else ())
         for v in list(args) + list(kwargs.values()):
             for lbl, org in deep_taints(v):
-                if lbl in (L.KEY_MATERIAL, L.TEMP, L.PASSPHRASE, L.WEAK_RANDOM, L.UNENCRYPTED):
+                if lbl in keep:
                     # material assumed from a parameter's name is not pushed through calls the
                     # knowledge base does not know: a guess plus an unknown function is noise
                     if org.confidence == "high":
@@ -1284,7 +1291,8 @@ class ModuleInterp:
         if recv.is_key and recv.has(L.PRIVATE_KEY) and not recv.has(L.KEY_MATERIAL):
             return CLEAN  # unknown method of a key object: sign(), verify() ... no key material out
         # str/bytes methods on material, and generic methods: the receiver's material flows through
-        out = self.unknown_call([recv] + list(args), kwargs, node)
+        material = recv.has(L.KEY_MATERIAL) or recv.has(L.PASSPHRASE)
+        out = self.unknown_call([recv] + list(args), kwargs, node, carries_material=material)
         if recv.kind == L.PATH:
             out = out.evolve(kind=L.PATH)
         return out
