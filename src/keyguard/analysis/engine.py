@@ -695,10 +695,25 @@ class ModuleInterp:
                 self.bind(target.value.value, filled)
                 self.emit("buffer-bind", target, name=target.value.value, value=filled)
                 return
-            # a container receiving key material becomes tainted
+            # a container receiving key material becomes tainted as a whole (for whole uses), and
+            # remembers which field holds it, so reading another field stays clean
+            if isinstance(target.value, cst.Name) and isinstance(key.const, (str, int)) and not value.taints:
+                cur = self.lookup(target.value.value)
+                if isinstance(cur.const, dict):
+                    updated = _FrozenDict(cur.const)
+                    updated[key.const] = value
+                    self.bind(target.value.value, cur.evolve(const=updated))
             if value.taints and isinstance(target.value, cst.Name):
                 cur = self.lookup(target.value.value)
-                self.bind(target.value.value, cur.with_taints(value.taints))
+                if isinstance(key.const, (str, int)) and isinstance(cur.const, dict):
+                    updated = _FrozenDict(cur.const)
+                    updated[key.const] = value
+                    self.bind(target.value.value, cur.with_taints(value.taints).evolve(const=updated))
+                elif isinstance(key.const, (str, int)) and not isinstance(cur.const, (dict, tuple)):
+                    fields = tuple((k, v) for k, v in cur.attrs if k != f"[{key.const}]") + ((f"[{key.const}]", value),)
+                    self.bind(target.value.value, cur.with_taints(value.taints).evolve(attrs=fields))
+                else:
+                    self.bind(target.value.value, cur.with_taints(value.taints))
             elif value.taints and isinstance(target.value, cst.Attribute):
                 self.assign(target.value, obj.with_taints(value.taints), value_node)
         elif isinstance(target, cst.StarredElement):
@@ -867,6 +882,13 @@ class ModuleInterp:
         taints = tuple(t for t in base.taints if t[0] not in (L.PRIVATE_KEY,))
         return Value(receiver=base, attr=name, taints=taints)
 
+    def _other_field(self, base: Value) -> Value:
+        """A field of a container other than the ones known to hold secrets."""
+        field_origins = {id(org) for k, v in base.attrs if k.startswith("[") for _, org in deep_taints(v)}
+        if not field_origins:
+            return Value(taints=base.taints)
+        return Value(taints=tuple(t for t in base.taints if id(t[1]) not in field_origins))
+
     def _inherited_method(self, cls: ClassRef, name: str) -> Optional[FunctionRef]:
         for b in cls.bases:
             v = self.lookup(b.split(".")[0]) if "." not in b else self.eval_dotted(b)
@@ -909,8 +931,15 @@ class ModuleInterp:
             item = base.const.get(idx.const)
             if isinstance(item, Value):
                 return item
+            known = {id(org) for v in base.const.values() if isinstance(v, Value) for _, org in deep_taints(v)}
+            return Value(taints=tuple(t for t in base.taints if id(t[1]) not in known))
         if base.qname and not base.taints:
             return Value(qname=None)
+        if idx is not None and isinstance(idx.const, (str, int)) and base.attrs:
+            field = base.get_attr(f"[{idx.const}]")
+            if field is not None:
+                return field
+            return self._other_field(base)
         out = Value(taints=tuple(t for t in base.taints if t[0] != L.PRIVATE_KEY or not _is_tuple_source(base)))
         if base.has(L.PRIVATE_KEY) and _is_tuple_source(base):
             # pkcs12 loaders: (key, cert, additional) -> index 0 is the key
@@ -1270,6 +1299,16 @@ class ModuleInterp:
                 grown = grown.evolve(kind="list-unknown-tail")
             self.assign(node.func.value, grown, node)
             return CLEAN
+        if name in ("get", "pop", "setdefault") and args and isinstance(args[0].const, (str, int)) \
+                and isinstance(recv.const, dict):
+            item = recv.const.get(args[0].const)
+            default = args[1] if len(args) > 1 else CLEAN
+            return join(item, default) if isinstance(item, Value) else default
+        if name in ("get", "pop", "setdefault") and args and isinstance(args[0].const, (str, int)) and recv.attrs \
+                and any(k.startswith("[") for k, _ in recv.attrs):
+            field = recv.get_attr(f"[{args[0].const}]")
+            default = args[1] if len(args) > 1 else CLEAN
+            return join(field, default) if field is not None else join(self._other_field(recv), default)
         if name == "join" and isinstance(recv.const, str) and args and isinstance(args[0].const, tuple):
             parts: List[object] = []
             for i, item in enumerate(args[0].const):
