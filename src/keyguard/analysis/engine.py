@@ -43,6 +43,8 @@ MAX_DEPTH = 6
 MAX_CONTEXTS = 12  # per function: distinct argument signatures evaluated before falling back
 #: events a call summary keeps for replay into callers (only those whose order matters)
 MAX_SUMMARY_EVENTS = 64
+#: modules whose loading triggers the loading of further modules, at most this deep
+MAX_LOAD_DEPTH = 8
 _ORDER_EVENTS = frozenset({"write", "open", "chmod", "umask", "remove", "mkdir", "touch", "copy", "temp-create", "exec"})
 PEM_PRIVATE_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 KEY_NAME_RE = re.compile(
@@ -187,13 +189,21 @@ class Project:
     def interp_for_path(self, path: str) -> Optional["ModuleInterp"]:
         if path in self.modules:
             return self.modules[path]
+        if self._loading_depth >= MAX_LOAD_DEPTH:
+            return None  # a long chain of modules loading modules: stop following it
         tree = self._loader(path)
         if tree is None:
             return None
         interp = ModuleInterp(self, path, tree)
         self.modules[path] = interp
-        interp.run_module_body()
+        self._loading_depth += 1
+        try:
+            interp.run_module_body()
+        finally:
+            self._loading_depth -= 1
         return interp
+
+    _loading_depth = 0
 
     def resolve_module(self, dotted_name: str) -> Optional[str]:
         """The file of a project module by dotted name (suffix match on the path-derived names)."""

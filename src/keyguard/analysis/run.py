@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -90,6 +91,10 @@ def analyze_batch(
     worth_loading: Optional[Callable[[str, str], bool]] = None,
 ) -> List[TargetResult]:
     """Analyse ``targets`` (paths); findings are attributed to the target whose analysis found them."""
+    # the interpreter recurses with the code's nesting (and across modules); CPython 3.11 frames are
+    # cheap, so a higher limit trades a few rare per-file errors for a little stack
+    if sys.getrecursionlimit() < 6000:
+        sys.setrecursionlimit(6000)
     loader = Loader(overrides)
     project = Project(kb, loader, module_files)
     if worth_loading is not None:
