@@ -9,7 +9,6 @@ Neither prints anything; neither imports or executes the scanned code.
 
 from __future__ import annotations
 
-import bisect
 import fnmatch
 import hashlib
 import os
@@ -17,7 +16,7 @@ import re
 import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
-from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
 
 from keyguard.analysis.engine import module_name_for
 from keyguard.analysis.run import TargetResult, analyze_batch
@@ -215,8 +214,6 @@ def scan_paths(
         else:
             rest.append(p)
     # files that import a module with key sources are analysed too (cross-module flows)
-    top_def = re.compile(rb"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.M)
-
     key_names_of = KeyNames(source_filter_for(kb), raw_of)
 
     def key_names(path: str) -> Set[bytes]:

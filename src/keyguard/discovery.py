@@ -8,6 +8,7 @@ Symlinked folders are followed once (a loop is detected by real path and reporte
 from __future__ import annotations
 
 import ast
+import bisect
 import fnmatch
 import os
 import re
@@ -176,11 +177,15 @@ class Prefilter:
         self.short = tuple((w, re.compile(rb"\b" + re.escape(w) + rb"\b")) for w in uniq if len(w) <= 5 and w.isalnum())
         #: (any of these, together with any of those): e.g. a key-construction API beside `random`
         self.pairs = tuple((tuple(a), tuple(b)) for a, b in pairs)
+        self._whole = {w: re.compile(rb"\b" + re.escape(w) + rb"\b")
+                       for a, b in self.pairs for w in (*a, *b) if len(w) <= 5 and w.isalnum()}
 
     def _any(self, words: Sequence[bytes], raw: bytes) -> bool:
         for w in words:
-            if w in raw and (not (len(w) <= 5 and w.isalnum()) or re.search(rb"\b" + re.escape(w) + rb"\b", raw)):
-                return True
+            if w in raw:
+                rx = self._whole.get(w)
+                if rx is None or rx.search(raw):
+                    return True
         return False
 
     def __call__(self, raw: bytes) -> bool:
@@ -259,10 +264,6 @@ class Prefilter:
         return out
 
 
-def make_prefilter(words: Sequence[bytes], pairs: Sequence[Tuple[Sequence[bytes], Sequence[bytes]]] = ()) -> Prefilter:
-    return Prefilter(words, pairs)
-
-
 def prefilter_for(kb) -> Prefilter:
     """The prefilter of a knowledge base."""
     return Prefilter(kb.trigger_words, ((kb.construct_words, kb.weak_random_words),))
@@ -297,19 +298,10 @@ class KeyNames:
                 raw = b""
         out = set()
         marks = list(_TOP_DEF.finditer(raw))
-        if marks:
-            starts = [m.start() for m in marks]
-            import bisect
-
-            for pos in self.sources.positions(raw):
-                i = bisect.bisect_right(starts, pos) - 1
-                out.add(marks[i].group(1).decode() if i >= 0 else "<module>")
-        elif self.sources(raw):
-            out.add("<module>")
-        if any(self.sources.positions(raw)) and "<module>" not in out:
-            first = marks[0].start() if marks else len(raw)
-            if any(p < first for p in self.sources.positions(raw)):
-                out.add("<module>")
+        starts = [m.start() for m in marks]
+        for pos in self.sources.positions(raw):
+            i = bisect.bisect_right(starts, pos) - 1
+            out.add(marks[i].group(1).decode() if i >= 0 else "<module>")
         result = frozenset(out)
         self._cache[path] = result
         return result

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -126,10 +126,6 @@ class Summary:
 
     returns: Value
     events: List[Event]
-
-
-class ReturnSignal:
-    __slots__ = ()
 
 
 @dataclass
@@ -288,7 +284,6 @@ class ModuleInterp:
             return
         self.analyzed_entry.add(key)
         args: List[Value] = []
-        params = fn.node.params
         self_value = None
         if fn.cls is not None and not _is_static(fn.node):
             self_value = self._instance_value(fn.cls, None)
@@ -453,14 +448,9 @@ class ModuleInterp:
             ref = existing.func
         else:
             ref = FunctionRef(node, self, None, top=self.top)
-            if self.frame.func is not None:
-                ref.closure = self.frame.env
-            self.functions.append(ref) if self.frame.func is None else None
         if self.frame.func is not None:
-            ref.closure = self.frame.env
-            if ref not in self.functions:
-                self.functions.append(ref)
-        elif ref not in self.functions:
+            ref.closure = self.frame.env  # a nested function sees its enclosing scope
+        if ref not in self.functions:
             self.functions.append(ref)
         for deco in node.decorators:
             self.eval(deco.decorator)
@@ -1591,16 +1581,10 @@ class ModuleInterp:
                 enc = self.arg(spec, args, kwargs)
                 if enc is None or enc.const is None or enc.kind == L.ENCRYPTION_NONE:
                     taints = merge_taints(taints, ((L.UNENCRYPTED, self.origin(f"unencrypted serialization by {desc}", node, confidence)),))
-            for v in list(args) + list(kwargs.values()):
-                if v.has(L.WEAK_RANDOM) and label == L.PRIVATE_KEY:
-                    pass
             v = Value(taints=taints)
             return v if result is None else join(result, v)
         v = Value(taints=((label, self.origin(f"{label} from {desc}", node, confidence)),))
         return v if result is None else join(result, v)
-
-    def _describe_origin(self, org: Origin) -> str:
-        return org.description
 
     def _kind(self, row: Row, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         kind = row.kind
@@ -1843,8 +1827,6 @@ class ModuleInterp:
         ret = CLEAN
         for r in returns:
             ret = r if ret is CLEAN else join(ret, r)
-        if _is_generator(fn.node) and ret is not CLEAN:
-            ret = Value(taints=deep_taints(ret), const=(ret,))
         self.summaries[key] = Summary(ret, recording)
         return ret
 
@@ -2062,10 +2044,6 @@ def _is_static(node: cst.FunctionDef) -> bool:
 
 def _is_classmethod(node: cst.FunctionDef) -> bool:
     return any(dotted(d.decorator) == "classmethod" for d in node.decorators)
-
-
-def _is_generator(node: cst.FunctionDef) -> bool:
-    return False
 
 
 def _is_tuple_source(v: Value) -> bool:

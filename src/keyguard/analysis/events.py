@@ -40,4 +40,4 @@ class Event:
 
     @property
     def in_finally(self) -> bool:
-        return "finally" in self.context or "with-exit" in self.context
+        return "finally" in self.context

@@ -19,7 +19,7 @@ The module is rule-agnostic: the wipe predicate is passed in.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set
 
 import libcst as cst
 

@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import os
 import sys
 from dataclasses import dataclass, field
-from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from keyguard.analysis.context import AnalysisContext
-from keyguard.analysis.engine import ModuleInterp, Project
+from keyguard.analysis.engine import Project
 from keyguard.analysis.events import Event
 from keyguard.analysis.values import Origin
 from keyguard.knowledge.schema import KnowledgeBase

@@ -157,7 +157,7 @@ def join(a: Value, b: Value) -> Value:
     if a is b:
         return a
     if a is CLEAN:
-        return b if not b.const is not UNKNOWN else b
+        return b
     taints = merge_taints(a.taints, b.taints)
     const = a.const if _same_const(a.const, b.const) else UNKNOWN
     return Value(

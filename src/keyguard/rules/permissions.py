@@ -18,7 +18,6 @@ from typing import Iterable, List, Optional
 
 from keyguard.analysis.context import AnalysisContext, mode_of
 from keyguard.analysis.events import Event
-from keyguard.analysis.values import Value
 from keyguard.rules.report import Hit
 from keyguard.rules.support import (
     after,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
-from typing import Iterable, List
+from typing import Iterable
 
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.events import Event
