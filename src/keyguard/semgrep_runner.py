@@ -95,6 +95,34 @@ _SNIFF_BYTES = 65536
 #: at most this many targets per semgrep invocation (command-line length)
 _BATCH = 400
 
+# A file can only match a bundled rule of its language if it contains one of these words: every
+# rule of rules/<lang>/ is anchored on a key-ish path or variable name (key, priv, id_rsa, .p12,
+# PRIVATE KEY, passphrase), a key-generation tool, a key source API or a umask.  Files without any
+# are not handed to semgrep (most taint rules have metavariable-only sources, which semgrep itself
+# cannot prefilter).  tests/semgrep/test_gates.py proves the gates on every rule's test file: with
+# each gate word blanked out, semgrep finds nothing.
+_GATE_COMMON = (r"key|priv|passphrase|p12|pfx|\.jks|id_(?:rsa|dsa|ecdsa|ed25519)|openssl|ssh-keygen|"
+                r"certtool|\bstep\b|step_password|umask")
+GATES: Dict[str, "re.Pattern[bytes]"] = {
+    "bash": re.compile(("(?i)" + _GATE_COMMON).encode()),
+    "dockerfile": re.compile(("(?i)" + _GATE_COMMON).encode()),
+    "yaml": re.compile(("(?i)" + _GATE_COMMON).encode()),
+    "go": re.compile(("(?i)" + _GATE_COMMON + r"|seed|\.D\.Bytes|jwk|identity|pemutil").encode()),
+}
+
+
+def passes_gate(path: str, lang: str) -> bool:
+    """Whether ``path`` may match a rule of ``lang`` (unreadable files pass: semgrep reports them)."""
+    gate = GATES.get(lang)
+    if gate is None:
+        return True
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return True
+    return gate.search(data) is not None
+
 
 @dataclass(frozen=True)
 class SemgrepOutcome:
@@ -288,7 +316,7 @@ def run_semgrep(
     for p in paths:
         full = p if root is None or os.path.isabs(p) else os.path.join(root, p)
         lang = semgrep_language(full)
-        if lang is not None:
+        if lang is not None and passes_gate(full, lang):
             targets.append((p, lang))
     if not targets:
         return SemgrepOutcome()
