@@ -14,9 +14,9 @@ import hashlib
 import os
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache
-from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from keyguard.analysis.engine import module_name_for
 from keyguard.analysis.run import TargetResult, analyze_batch
@@ -141,11 +141,29 @@ def scan_source(source, path: str = "<stdin>", config: Optional[Config] = None, 
 
 
 def _worker(args) -> List[TargetResult]:
-    targets, modules, knowledge, enabled, reportable, wipe_helpers = args
+    targets, modules, knowledge, enabled, reportable, wipe_helpers, exports = args
     kb = kb_with_extra(knowledge)
     rset = frozenset(reportable)
     return analyze_batch(targets, modules, kb, frozenset(enabled), rset.__contains__, wipe_helpers,
-                         worth_loading=_key_names_for(knowledge))
+                         worth_loading=_WorthLoading(_key_names_for(knowledge), exports))
+
+
+class _WorthLoading:
+    """Whether calling ``symbol`` of the module at ``path`` can produce key material: its text
+    mentions a key source (:class:`KeyNames`), or an earlier round's analysis of that module
+    exported the name (a wrapper around another module's key source)."""
+
+    def __init__(self, key_names: KeyNames, exports: Mapping[str, FrozenSet[str]]) -> None:
+        self.key_names = key_names
+        self.exports = exports
+
+    def __call__(self, path: str, symbol: str) -> bool:
+        if self.key_names(path, symbol):
+            return True
+        exported = self.exports.get(path)
+        if not exported:
+            return False
+        return symbol == "*" or symbol.split(".")[0] in exported
 
 
 _KEY_NAMES: Dict[tuple, KeyNames] = {}
@@ -159,15 +177,37 @@ def _key_names_for(knowledge: tuple) -> KeyNames:
     return found
 
 
-def _import_words(paths: Iterable[str]) -> Set[bytes]:
-    words = set()
-    for p in paths:
-        base = os.path.basename(p)[:-3]
-        if base == "__init__":
-            base = os.path.basename(os.path.dirname(p))
-        if base.isidentifier():
-            words.add(base.encode())
-    return words
+MAX_IMPORT_ROUNDS = 4
+
+
+def _module_word(path: str) -> Optional[bytes]:
+    base = os.path.basename(path)[:-3]
+    if base == "__init__":
+        base = os.path.basename(os.path.dirname(path))
+    return base.encode() if base.isidentifier() else None
+
+
+def _importers(candidates: Sequence[str], raw_of: Mapping[str, bytes], exports: Mapping[str, FrozenSet[str]]) -> List[str]:
+    """The candidates that import one of the exported names of a module in ``exports``.
+
+    A byte-level test, generous by design: ``from pkg.keys import make_key``, ``from .keys import
+    x``, ``import pkg.keys`` or ``from pkg import keys`` together with the name anywhere in the file.
+    """
+    words: Set[bytes] = set()
+    names: Set[bytes] = set()
+    for path, exported in exports.items():
+        word = _module_word(path)
+        if word is None or not exported:
+            continue
+        words.add(word)
+        names.update(n.encode() for n in exported)
+    if not words or not names:
+        return []
+    name_rx = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(names)) + rb")\b")
+    alt = b"|".join(re.escape(w) for w in sorted(words))
+    rx = re.compile(rb"(?:^|\n)[ \t]*(?:from[ \t]+[\w.]*?\b(?:" + alt + rb")[ \t]+import\b|import[ \t]+[\w.]*?\b(?:"
+                    + alt + rb")\b(?!\.)|from[ \t]+[\w.]+[ \t]+import[ \t(]+[^\n]*\b(?:" + alt + rb")\b)")
+    return [p for p in candidates if b"import" in raw_of[p] and rx.search(raw_of[p]) and name_rx.search(raw_of[p])]
 
 
 def scan_paths(
@@ -191,6 +231,15 @@ def scan_paths(
         config.root,
     )
     errors: List[FileError] = list(found.errors)
+    notes: List[str] = []
+    # ---- non-Python files: the semgrep rules, in a thread while the Python analysis runs
+    other_job = None
+    if found.other:
+        from keyguard.semgrep_bridge import scan_other
+
+        other_pool = ThreadPoolExecutor(max_workers=1)
+        other_job = other_pool.submit(scan_other, found.other, enabled, config)
+        other_pool.shutdown(wait=False)
     python_files = list(dict.fromkeys(found.python))
     # ---- prefilter: which files can hold a finding
     passes = prefilter_for(kb)
@@ -213,34 +262,7 @@ def scan_paths(
             targets.append(p)
         else:
             rest.append(p)
-    # files that import a module with key sources are analysed too (cross-module flows)
     key_names_of = KeyNames(source_filter_for(kb), raw_of)
-
-    def key_names(path: str) -> Set[bytes]:
-        """Top-level functions/classes of a target whose own text mentions a key source."""
-        return {n.encode() for n in key_names_of.names(path) if n != "<module>"}
-
-    checked: Set[str] = set()
-    names: Set[bytes] = set()
-    for _round in range(3):
-        for t in targets:
-            if t not in checked:
-                checked.add(t)
-                names |= key_names(t)
-        words = _import_words(targets)
-        if not words or not rest or not names:
-            break
-        name_rx = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(names)) + rb")\b")
-        alt = b"|".join(re.escape(w) for w in sorted(words))
-        # `from pkg.keys import make_key`, `from .keys import x`, `import pkg.keys` (not `pkg.keys.sub`)
-        rx = re.compile(rb"(?:^|\n)[ \t]*(?:from[ \t]+[\w.]*?\b(?:" + alt + rb")[ \t]+import\b|import[ \t]+[\w.]*?\b(?:"
-                        + alt + rb")\b(?!\.)|from[ \t]+[\w.]+[ \t]+import[ \t(]+[^\n]*\b(?:" + alt + rb")\b)")
-        more = [p for p in rest if b"import" in raw_of[p] and rx.search(raw_of[p]) and name_rx.search(raw_of[p])]
-        if not more:
-            break
-        targets.extend(more)
-        more_set = set(more)
-        rest = [p for p in rest if p not in more_set]
     readable = [p for p in python_files if p in raw_of]
     modules = _module_map(readable, config.root)
     hashes: Dict[str, str] = {}
@@ -262,63 +284,83 @@ def scan_paths(
     if config.use_cache:
         cache_dir = config.cache_dir or os.path.join(config.root, ".keyguard_cache")
         cache = ResultCache(cache_dir, cache_salt(config.fingerprint(), _kb_fingerprint(config.knowledge)))
-    findings: List[Finding] = []
-    todo: List[str] = []
-    for p in targets:
-        hit = cache.get(p, hash_of) if cache is not None else None
-        if hit is not None:
-            findings.extend(hit[0])
-            errors.extend(hit[1])
-            if progress:
-                progress(1)
-        else:
-            todo.append(p)
-    if progress and rest:
-        progress(len(rest))
-    # ---- analysis
     reportable = frozenset(readable)
     if found.explicit:
         # files named one by one (pre-commit, editors): their packages' other modules feed
         # cross-module flows (read lazily, never reported)
         seen_dirs: Set[str] = set()
+        known = {os.path.abspath(x) for x in readable}
         for p in list(found.explicit):
             d = os.path.dirname(os.path.abspath(p))
             if d in seen_dirs or not p.endswith(".py"):
                 continue
             seen_dirs.add(d)
             for name, path in _sibling_modules(p).items():
-                if path in raw_of or os.path.abspath(path) in {os.path.abspath(x) for x in readable}:
+                if path in raw_of or os.path.abspath(path) in known:
                     continue
                 modules.setdefault(name, path)
-    results: List[TargetResult] = []
     n_jobs = jobs if jobs is not None else (config.jobs if config.jobs is not None else (os.cpu_count() or 1))
-    if n_jobs > 1 and len(todo) >= POOL_THRESHOLD:
-        chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
-        work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers)
-                for c in chunks]
-        with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-            for chunk, res in zip(chunks, pool.map(_worker, work)):
-                results.extend(res)
+    findings: List[Finding] = []
+
+    all_exports: Dict[str, FrozenSet[str]] = {}
+
+    def analyse(batch: List[str]) -> Dict[str, FrozenSet[str]]:
+        """Analyse ``batch`` (cache first); return each file's exported names."""
+        exports: Dict[str, FrozenSet[str]] = {}
+        todo: List[str] = []
+        for p in batch:
+            hit = cache.get(p, hash_of) if cache is not None else None
+            if hit is not None:
+                findings.extend(hit[0])
+                errors.extend(hit[1])
+                exports[p] = hit[3]
+                if progress:
+                    progress(1)
+            else:
+                todo.append(p)
+        results: List[TargetResult] = []
+        if n_jobs > 1 and len(todo) >= POOL_THRESHOLD:
+            chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
+            shared = {p: e for p, e in all_exports.items() if e}
+            work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, shared)
+                    for c in chunks]
+            with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+                for chunk, res in zip(chunks, pool.map(_worker, work)):
+                    results.extend(res)
+                    if progress:
+                        progress(len(chunk))
+        else:
+            for i in range(0, len(todo), CHUNK):
+                chunk = todo[i:i + CHUNK]
+                results.extend(analyze_batch(chunk, modules, kb, enabled, reportable.__contains__, config.wipe_helpers,
+                                             worth_loading=_WorthLoading(key_names_of, all_exports)))
                 if progress:
                     progress(len(chunk))
-    else:
-        for i in range(0, len(todo), CHUNK):
-            chunk = todo[i:i + CHUNK]
-            results.extend(analyze_batch(chunk, modules, kb, enabled, reportable.__contains__, config.wipe_helpers,
-                                         worth_loading=key_names_of))
-            if progress:
-                progress(len(chunk))
-    for r in results:
-        findings.extend(r.findings)
-        errors.extend(r.errors)
-        if cache is not None and r.deps:
-            cache.put(r.path, r.findings, r.errors, r.deps)
-    # ---- non-Python files: the semgrep rules
-    notes: List[str] = []
-    if found.other:
-        from keyguard.semgrep_bridge import scan_other
+        for r in results:
+            findings.extend(r.findings)
+            errors.extend(r.errors)
+            exports[r.path] = r.exports
+            if cache is not None and r.deps:
+                cache.put(r.path, r.findings, r.errors, r.deps, r.exports)
+        return exports
 
-        f2, e2, n2 = scan_other(found.other, enabled, config)
+    # ---- analysis, in rounds: a file the prefilter rejected is analysed when it imports a name
+    # through which an analysed module hands out key material (cross-module flows)
+    batch = targets
+    for _round in range(MAX_IMPORT_ROUNDS):
+        exports = analyse(batch)
+        all_exports.update(exports)
+        if not rest:
+            break
+        batch = _importers(rest, raw_of, exports)
+        if not batch:
+            break
+        taken = set(batch)
+        rest = [p for p in rest if p not in taken]
+    if progress and rest:
+        progress(len(rest))
+    if other_job is not None:
+        f2, e2, n2 = other_job.result()
         findings.extend(f2)
         errors.extend(e2)
         notes.extend(n2)

@@ -1,6 +1,7 @@
 """Per-file result cache keyed by content hashes.
 
-An entry holds the findings and errors of one target file together with the
+An entry holds the findings, errors and exported names (see
+:func:`keyguard.analysis.run.exported_names`) of one target file together with the
 hash of every module its analysis read (the file itself and the modules reached
 by cross-module flows).  It is valid while keyguard's version, the knowledge
 base, the configuration and all those hashes are unchanged.  Entries are JSON
@@ -13,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 from keyguard import __version__
 from keyguard.model import FileError, Finding, SourceRef, TraceStep
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def cache_salt(config_fingerprint: str, kb_fingerprint: str) -> str:
@@ -35,7 +36,7 @@ class ResultCache:
         h = hashlib.sha256(os.path.abspath(path).encode("utf-8", "surrogateescape")).hexdigest()[:32]
         return os.path.join(self.dir, h[:2], h + ".json")
 
-    def get(self, path: str, hash_of) -> Optional[Tuple[List[Finding], List[FileError], Dict[str, str]]]:
+    def get(self, path: str, hash_of) -> Optional[Tuple[List[Finding], List[FileError], Dict[str, str], FrozenSet[str]]]:
         try:
             with open(self._file(path), "r", encoding="utf-8") as fh:
                 data = json.load(fh)
@@ -49,9 +50,10 @@ class ResultCache:
                 return None
         findings = [_finding(d) for d in data.get("findings", [])]
         errors = [FileError(**e) for e in data.get("errors", [])]
-        return findings, errors, deps
+        return findings, errors, deps, frozenset(data.get("exports", ()))
 
-    def put(self, path: str, findings: List[Finding], errors: List[FileError], deps: Mapping[str, str]) -> None:
+    def put(self, path: str, findings: List[Finding], errors: List[FileError], deps: Mapping[str, str],
+            exports: Iterable[str] = ()) -> None:
         target = self._file(path)
         try:
             os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -69,6 +71,7 @@ class ResultCache:
                 "salt": self.salt,
                 "path": path,
                 "deps": dict(deps),
+                "exports": sorted(exports),
                 "findings": [_dump(f) for f in findings],
                 "errors": [{"path": e.path, "message": e.message, "line": e.line, "column": e.column} for e in errors],
             }

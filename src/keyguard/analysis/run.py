@@ -18,9 +18,10 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from keyguard.analysis.context import AnalysisContext
-from keyguard.analysis.engine import Project
+from keyguard.analysis.engine import ModuleInterp, Project
 from keyguard.analysis.events import Event
-from keyguard.analysis.values import Origin
+from keyguard.analysis.labels import KEY_LABELS, PASSPHRASE
+from keyguard.analysis.values import Origin, Value, deep_taints
 from keyguard.knowledge.schema import KnowledgeBase
 from keyguard.model import FileError, Finding, SourceRef, TraceStep
 from keyguard.registry import RULES
@@ -37,6 +38,9 @@ class TargetResult:
     findings: List[Finding] = field(default_factory=list)
     errors: List[FileError] = field(default_factory=list)
     deps: Dict[str, str] = field(default_factory=dict)  # path -> content hash
+    #: module-level names of the target through which key material can reach an importer: functions
+    #: that return it or act on it, classes whose methods or attributes do, globals holding it
+    exports: FrozenSet[str] = frozenset()
 
 
 class Loader:
@@ -109,6 +113,7 @@ def analyze_batch(
             interp = project.interp_for_path(path)
             if interp is not None:
                 interp.analyze()
+                res.exports = exported_names(interp)
         except RecursionError:
             res.errors.append(FileError(path, "internal error: code nested too deeply to analyse"))
         except Exception as exc:  # an engine bug must not stop the scan
@@ -315,3 +320,49 @@ def to_finding(h: Hit, positions: Mapping[str, Mapping[cst.CSTNode, object]]) ->
         confidence=confidence,
         trace=tuple(steps),
     )
+
+
+_EXPORT_LABELS = frozenset(KEY_LABELS | {PASSPHRASE})
+
+
+def _carries(v: object) -> bool:
+    return isinstance(v, Value) and any(lbl in _EXPORT_LABELS for lbl, _ in deep_taints(v))
+
+
+def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
+    """Module-level names through which key material can reach an importing module.
+
+    A function counts when one of its evaluations returned key material (or a passphrase) or
+    observed an effect on it (a write, a log call, a launch ...: a caller's arguments may make
+    that effect a finding); a class when one of its methods does or its instances' attributes
+    hold it; a global when it holds it.  The scan analyses modules that import none of these
+    only for their own sake (see ``keyguard.api.scan_paths``).
+    """
+    out: Set[str] = set()
+    by_node: Dict[int, str] = {}
+    for fn in interp.functions:
+        if fn.cls is None and isinstance(fn.top, cst.FunctionDef) and fn.top is fn.node:
+            by_node[id(fn.node)] = fn.name
+    for cls in interp.classes:
+        for m in cls.methods.values():
+            by_node[id(m.node)] = cls.name
+        if any(_carries(v) for v in cls.attrs.values()):
+            out.add(cls.name)
+    for (node_id, _sig), summary in interp.summaries.items():
+        name = by_node.get(node_id)
+        if name is not None and name not in out and _carries(summary.returns):
+            out.add(name)
+    tops: Dict[int, str] = {}
+    for stmt in interp.tree.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            tops[id(stmt)] = stmt.name.value
+    for ev in interp.events:
+        if ev.module != interp.path or ev.top is None:
+            continue
+        name = tops.get(id(ev.top))
+        if name is not None and name not in out and any(_carries(v) for v in ev.values.values()):
+            out.add(name)
+    for name, v in interp.globals.items():
+        if v.func is None and _carries(v):
+            out.add(name)
+    return frozenset(out)
