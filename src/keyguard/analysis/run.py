@@ -322,20 +322,22 @@ def to_finding(h: Hit, positions: Mapping[str, Mapping[cst.CSTNode, object]]) ->
     )
 
 
-_EXPORT_LABELS = frozenset(KEY_LABELS | {PASSPHRASE})
+_RETURN_LABELS = frozenset(KEY_LABELS | {PASSPHRASE})
 
 
-def _carries(v: object) -> bool:
-    return isinstance(v, Value) and any(lbl in _EXPORT_LABELS for lbl, _ in deep_taints(v))
+def _carries(v: object, labels: FrozenSet[str] = KEY_LABELS) -> bool:
+    return isinstance(v, Value) and any(lbl in labels for lbl, _ in deep_taints(v))
 
 
 def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
     """Module-level names through which key material can reach an importing module.
 
     A function counts when one of its evaluations returned key material (or a passphrase) or
-    observed an effect on it (a write, a log call, a launch ...: a caller's arguments may make
-    that effect a finding); a class when one of its methods does or its instances' attributes
-    hold it; a global when it holds it.  The scan analyses modules that import none of these
+    observed an effect on key material (a write, a log call, a launch ...: a caller's arguments
+    may make that effect a finding); a class when one of its methods returns or acts on key
+    material or its instances' attributes hold it; a global when it holds key material.  (Classes
+    that merely prompt for a password, like a CLI's display helper, are imported everywhere and
+    their callers need a key word of their own to be analysed.)  The scan analyses modules that import none of these
     only for their own sake (see ``keyguard.api.scan_paths``).
     """
     out: Set[str] = set()
@@ -348,9 +350,11 @@ def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
             by_node[id(m.node)] = cls.name
         if any(_carries(v) for v in cls.attrs.values()):
             out.add(cls.name)
+    functions = {id(fn.node) for fn in interp.functions if fn.cls is None}
     for (node_id, _sig), summary in interp.summaries.items():
         name = by_node.get(node_id)
-        if name is not None and name not in out and _carries(summary.returns):
+        if name is not None and name not in out and _carries(
+                summary.returns, _RETURN_LABELS if node_id in functions else KEY_LABELS):
             out.add(name)
     tops: Dict[int, str] = {}
     for stmt in interp.tree.body:
