@@ -20,9 +20,9 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional,
 
 from keyguard.analysis.engine import module_name_for
 from keyguard.analysis.run import TargetResult, analyze_batch
-from keyguard.cache import ResultCache, cache_salt
+from keyguard.cache import FileIndex, ResultCache, cache_salt
 from keyguard.config import Config
-from keyguard.discovery import KeyNames, discover, prefilter_for, source_filter_for
+from keyguard.discovery import KeyNames, discover, imported_words, prefilter_for, source_filter_for
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
 from keyguard.model import FileError, Finding, ScanResult
@@ -180,34 +180,41 @@ def _key_names_for(knowledge: tuple) -> KeyNames:
 MAX_IMPORT_ROUNDS = 4
 
 
-def _module_word(path: str) -> Optional[bytes]:
+def _module_word(path: str) -> Optional[str]:
     base = os.path.basename(path)[:-3]
     if base == "__init__":
         base = os.path.basename(os.path.dirname(path))
-    return base.encode() if base.isidentifier() else None
+    return base if base.isidentifier() else None
 
 
-def _importers(candidates: Sequence[str], raw_of: Mapping[str, bytes], exports: Mapping[str, FrozenSet[str]]) -> List[str]:
-    """The candidates that import one of the exported names of a module in ``exports``.
+def _importers(candidates: Sequence[str], raw_of: Mapping[str, bytes], imports_of: Mapping[str, FrozenSet[str]],
+               exports: Mapping[str, FrozenSet[str]]) -> List[str]:
+    """The candidates that import a module of ``exports`` and mention one of its exported names.
 
-    A byte-level test, generous by design: ``from pkg.keys import make_key``, ``from .keys import
-    x``, ``import pkg.keys`` or ``from pkg import keys`` together with the name anywhere in the file.
+    Generous by design (module words, not resolved imports): ``from pkg.keys import make_key``,
+    ``from .keys import x``, ``import pkg.keys`` or ``from pkg import keys``, with the name
+    anywhere in the file.
     """
-    words: Set[bytes] = set()
-    names: Set[bytes] = set()
+    names_of: Dict[str, Set[str]] = {}
     for path, exported in exports.items():
         word = _module_word(path)
-        if word is None or not exported:
-            continue
-        words.add(word)
-        names.update(n.encode() for n in exported)
-    if not words or not names:
+        if word is not None and exported:
+            names_of.setdefault(word, set()).update(exported)
+    if not names_of:
         return []
-    name_rx = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(names)) + rb")\b")
-    alt = b"|".join(re.escape(w) for w in sorted(words))
-    rx = re.compile(rb"(?:^|\n)[ \t]*(?:from[ \t]+[\w.]*?\b(?:" + alt + rb")[ \t]+import\b|import[ \t]+[\w.]*?\b(?:"
-                    + alt + rb")\b(?!\.)|from[ \t]+[\w.]+[ \t]+import[ \t(]+[^\n]*\b(?:" + alt + rb")\b)")
-    return [p for p in candidates if b"import" in raw_of[p] and rx.search(raw_of[p]) and name_rx.search(raw_of[p])]
+    rx_of: Dict[FrozenSet[str], "re.Pattern[bytes]"] = {}
+    out: List[str] = []
+    for p in candidates:
+        shared = imports_of.get(p, frozenset()) & names_of.keys()
+        if not shared:
+            continue
+        names = frozenset(n for w in shared for n in names_of[w])
+        rx = rx_of.get(names)
+        if rx is None:
+            rx = rx_of[names] = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\b")
+        if rx.search(raw_of[p]):
+            out.append(p)
+    return out
 
 
 def scan_paths(
@@ -241,9 +248,18 @@ def scan_paths(
         other_job = other_pool.submit(scan_other, found.other, enabled, config)
         other_pool.shutdown(wait=False)
     python_files = list(dict.fromkeys(found.python))
-    # ---- prefilter: which files can hold a finding
+    cache: Optional[ResultCache] = None
+    index: Optional[FileIndex] = None
+    if config.use_cache:
+        cache_dir = config.cache_dir or os.path.join(config.root, ".keyguard_cache")
+        salt = cache_salt(config.fingerprint(), _kb_fingerprint(config.knowledge))
+        cache = ResultCache(cache_dir, salt)
+        index = FileIndex(cache_dir, salt)
+    # ---- prefilter: which files can hold a finding by themselves
     passes = prefilter_for(kb)
     raw_of: Dict[str, bytes] = {}
+    hashes: Dict[str, str] = {}
+    imports_of: Dict[str, FrozenSet[str]] = {}
     targets: List[str] = []
     rest: List[str] = []
     for p in python_files:
@@ -256,16 +272,26 @@ def scan_paths(
             errors.append(text)
             continue
         raw_of[p] = raw
+        known = None
+        if index is not None:
+            digest = hashes[p] = hashlib.sha256(raw).hexdigest()
+            known = index.get(p, digest)
+        if known is None:
+            verdict = passes.verdict(raw)
+            known = (verdict == "strong" or (verdict == "weak" and passes.confirm(text)), imported_words(raw))
+            if index is not None:
+                index.put(p, hashes[p], *known)
+        imports_of[p] = known[1]
         # files named on the command line are always analysed (their syntax errors reported)
-        verdict = passes.verdict(raw)
-        if p in found.explicit or verdict == "strong" or (verdict == "weak" and passes.confirm(text)):
+        if known[0] or p in found.explicit:
             targets.append(p)
         else:
             rest.append(p)
+    if index is not None:
+        index.save()
     key_names_of = KeyNames(source_filter_for(kb), raw_of)
     readable = [p for p in python_files if p in raw_of]
     modules = _module_map(readable, config.root)
-    hashes: Dict[str, str] = {}
 
     def hash_of(p: str) -> Optional[str]:
         h = hashes.get(p)
@@ -279,11 +305,6 @@ def scan_paths(
             h = hashes[p] = hashlib.sha256(raw).hexdigest()
         return h
 
-    # ---- cache
-    cache: Optional[ResultCache] = None
-    if config.use_cache:
-        cache_dir = config.cache_dir or os.path.join(config.root, ".keyguard_cache")
-        cache = ResultCache(cache_dir, cache_salt(config.fingerprint(), _kb_fingerprint(config.knowledge)))
     reportable = frozenset(readable)
     if found.explicit:
         # files named one by one (pre-commit, editors): their packages' other modules feed
@@ -352,7 +373,7 @@ def scan_paths(
         all_exports.update(exports)
         if not rest:
             break
-        batch = _importers(rest, raw_of, exports)
+        batch = _importers(rest, raw_of, imports_of, exports)
         if not batch:
             break
         taken = set(batch)

@@ -103,3 +103,52 @@ def _finding(d: dict) -> Finding:
         source=None if src is None else SourceRef(src[0], src[1], src[2]),
         trace=tuple(TraceStep(*t) for t in d.get("trace", [])),
     )
+
+
+class FileIndex:
+    """What the scan learns from a file's bytes alone, remembered by content hash.
+
+    One JSON document per cache directory maps each path to its hash, the prefilter's decision
+    (can the file hold a finding by itself) and the module words it imports (for cross-module
+    rounds).  A warm scan reads and hashes every file but re-runs neither the prefilter's
+    confirmation parse nor the import scan for unchanged files.
+    """
+
+    NAME = "files.json"
+
+    def __init__(self, directory: str, salt: str) -> None:
+        self.path = os.path.join(directory, self.NAME)
+        self.salt = salt
+        self.entries: Dict[str, list] = {}
+        self.dirty = False
+        try:
+            with open(self.path, "r", encoding="utf-8") as fh:
+                data = json.load(fh)
+            if isinstance(data, dict) and data.get("salt") == salt and isinstance(data.get("files"), dict):
+                self.entries = data["files"]
+        except (OSError, ValueError):
+            pass
+
+    def get(self, path: str, digest: str) -> Optional[Tuple[bool, FrozenSet[str]]]:
+        e = self.entries.get(path)
+        if not e or e[0] != digest:
+            return None
+        return bool(e[1]), frozenset(e[2])
+
+    def put(self, path: str, digest: str, target: bool, imports: Iterable[str]) -> None:
+        self.entries[path] = [digest, target, sorted(imports)]
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the index (atomically) when something changed."""
+        if not self.dirty:
+            return
+        files = {p: e for p, e in self.entries.items() if os.path.exists(p)}
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            tmp = f"{self.path}.{os.getpid()}.tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump({"salt": self.salt, "files": files}, fh)
+            os.replace(tmp, self.path)
+        except OSError:
+            pass

@@ -269,6 +269,35 @@ def prefilter_for(kb) -> Prefilter:
     return Prefilter(kb.trigger_words, ((kb.construct_words, kb.weak_random_words),))
 
 
+_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]*(\([^)]*\)|(?:[^\n\\]|\\\r?\n|\\.)*)", re.M)
+_PLAIN_IMPORT = re.compile(rb"^[ \t]*import[ \t]+((?:[^\n#;\\]|\\\r?\n|\\.)+)", re.M)
+_WORD = re.compile(rb"[A-Za-z_]\w*")
+
+
+def imported_words(raw: bytes) -> frozenset:
+    """Module words a file imports: the last part of ``from a.b import``'s module, every name it
+    imports (``from pkg import keys`` names the module ``keys``) and the last part of every
+    ``import a.b.c`` name.  Generous on purpose: a word too many only costs a look at the file."""
+    if b"import" not in raw:
+        return frozenset()
+    out = set()
+    for m in _FROM_IMPORT.finditer(raw):
+        module = m.group(1).rstrip(b".").rsplit(b".", 1)[-1]
+        if module:
+            out.add(module.decode("ascii", "replace"))
+        for w in _WORD.findall(m.group(2)):
+            if w != b"as":
+                out.add(w.decode("ascii", "replace"))
+    for m in _PLAIN_IMPORT.finditer(raw):
+        for part in m.group(1).replace(b"\\\r\n", b" ").replace(b"\\\n", b" ").split(b","):
+            name = part.strip().split()
+            if name:
+                last = name[0].rsplit(b".", 1)[-1]
+                if _WORD.fullmatch(last):
+                    out.add(last.decode("ascii", "replace"))
+    return frozenset(out)
+
+
 _TOP_DEF = re.compile(rb"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.M)
 
 
