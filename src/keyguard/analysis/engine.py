@@ -230,6 +230,7 @@ class ModuleInterp:
         self._active: Set[Tuple[int, tuple]] = set()
         self._body_done = False
         self._code_cache: Dict[int, str] = {}
+        self._bases_of: Dict[int, List[ClassRef]] = {}
         # state of the current evaluation
         self.trace = 0
         self.depth = 0
@@ -890,12 +891,33 @@ class ModuleInterp:
         return Value(taints=tuple(t for t in base.taints if id(t[1]) not in field_origins))
 
     def _inherited_method(self, cls: ClassRef, name: str) -> Optional[FunctionRef]:
-        for b in cls.bases:
-            v = self.lookup(b.split(".")[0]) if "." not in b else self.eval_dotted(b)
-            if isinstance(v.func, ClassRef) and v.func is not cls:
-                if name in v.func.methods:
-                    return v.func.methods[name]
+        """``name`` from the project classes ``cls`` derives from (depth first, each class once)."""
+        seen: Set[int] = {id(cls)}
+        todo = list(cls.module._base_classes(cls))
+        while todo:
+            base = todo.pop(0)
+            if id(base) in seen:
+                continue
+            seen.add(id(base))
+            if name in base.methods:
+                return base.methods[name]
+            todo.extend(base.module._base_classes(base))
         return None
+
+    def _base_classes(self, cls: ClassRef) -> List[ClassRef]:
+        """The project classes among ``cls``'s bases, resolved once; a base expression that leads
+        back to the class being resolved (a module rebinding the base's name) resolves to nothing."""
+        found = self._bases_of.get(id(cls))
+        if found is not None:
+            return found
+        self._bases_of[id(cls)] = []  # guard while resolving
+        out: List[ClassRef] = []
+        for b in cls.bases:
+            v = self.lookup(b) if "." not in b else self.eval_dotted(b)
+            if isinstance(v.func, ClassRef) and v.func is not cls:
+                out.append(v.func)
+        self._bases_of[id(cls)] = out
+        return out
 
     def eval_dotted(self, d: str) -> Value:
         parts = d.split(".")
