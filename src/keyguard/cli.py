@@ -39,7 +39,10 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="worker processes (default: CPU count)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(full: bool = True) -> argparse.ArgumentParser:
+    """The command-line parser.  ``full=False`` declares ``keygen`` by name only: its options
+    come from the reference module, which imports the cryptography library (0.17 s), so other
+    commands do not build them."""
     parser = _Parser(prog="keyguard", description="Find code that exposes private keys while they are generated and first stored.")
     parser.add_argument("--version", action="version", version=f"keyguard {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -72,6 +75,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("lsp", help="run the language server on standard input/output")
 
+    if not full:
+        sub.add_parser("keygen", help=KEYGEN_HELP)
+        return parser
     try:
         from keyguard.reference.cli import add_parser as add_keygen
     except ImportError:  # pragma: no cover - the reference module ships with the package
@@ -79,6 +85,19 @@ def build_parser() -> argparse.ArgumentParser:
     if add_keygen is not None:
         add_keygen(sub)
     return parser
+
+
+KEYGEN_HELP = "generate a private key and store it safely (the pattern keyguard recommends)"
+
+
+def _wants_keygen(argv: Sequence[str]) -> bool:
+    """Whether the command line names ``keygen`` as its command (or asks for help)."""
+    for a in argv:
+        if a in ("-h", "--help"):
+            return False
+        if not a.startswith("-"):
+            return a == "keygen"
+    return False
 
 
 def _codes(text: Optional[str]) -> Optional[tuple]:
@@ -258,7 +277,8 @@ def cmd_lsp(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(full=_wants_keygen(argv))
     args = parser.parse_args(argv)
     try:
         if args.command == "check":

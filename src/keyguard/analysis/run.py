@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.engine import ModuleInterp, Project
@@ -222,6 +220,8 @@ def run_rules(ctx: AnalysisContext, enabled: FrozenSet[str]) -> List[Hit]:
 
 
 def _positions(tree: cst.Module) -> Mapping[cst.CSTNode, object]:
+    from libcst.metadata import MetadataWrapper, PositionProvider  # only when something is reported
+
     wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
     return wrapper.resolve(PositionProvider)
 
@@ -241,6 +241,8 @@ def _positions_of_statements(tree: cst.Module, text: str, tops: Set[int]) -> Opt
     position-recording state, starting at that line.  Returns None when the two parsers
     disagree (the caller falls back to the whole-module provider).
     """
+    from libcst.metadata.position_provider import PositionProvidingCodegenState
+
     try:
         tree_ast = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
