@@ -50,12 +50,12 @@ def precommit_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-def _try_repo(work: Path, home: Path, *files: str) -> subprocess.CompletedProcess:
+def _try_repo(work: Path, home: Path, *files: str, hook: str = "keyguard") -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PRE_COMMIT_HOME"] = str(home)
     env.pop("PYTHONPATH", None)  # the hook must run from its own virtualenv
     env["NO_COLOR"] = "1"
-    cmd = PRE_COMMIT + ["try-repo", str(REPO), "keyguard", "--color", "never", "--files", *files]
+    cmd = PRE_COMMIT + ["try-repo", str(REPO), hook, "--color", "never", "--files", *files]
     return subprocess.run(cmd, cwd=str(work), env=env, capture_output=True, text=True, timeout=1200)
 
 
@@ -79,5 +79,44 @@ def test_try_repo_fails_then_passes(tmp_path, precommit_home):
     (work / "keys.py").write_text(FIXED)
     _git(work, "add", "keys.py")
     good = _try_repo(work, precommit_home, "keys.py", "README.md")
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "Passed" in good.stdout
+
+
+KEY_SCRIPT = """\
+#!/bin/sh
+set -e
+openssl genrsa -out /tmp/server.key 2048
+"""
+
+SAFE_SCRIPT = """\
+#!/bin/sh
+set -e
+umask 077
+mkdir -p "$HOME/.keys"
+openssl genrsa -out "$HOME/.keys/server.key" 2048
+"""
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is required")
+def test_try_repo_all_hook_runs_the_semgrep_rules(tmp_path, precommit_home):
+    """The ``keyguard-all`` hook: its environment gets semgrep, shell scripts are checked."""
+    work = tmp_path / "work"
+    work.mkdir()
+    _git(work, "init", "-q")
+    _git(work, "config", "user.email", "test@example.invalid")
+    _git(work, "config", "user.name", "test")
+    (work / "mkcert.sh").write_text(KEY_SCRIPT)
+    (work / "keys.py").write_text(FIXED)
+    _git(work, "add", "mkcert.sh", "keys.py")
+
+    bad = _try_repo(work, precommit_home, "mkcert.sh", "keys.py", hook="keyguard-all")
+    out = bad.stdout + bad.stderr
+    assert bad.returncode == 1, out
+    assert "mkcert.sh:3:1: KG501" in out, out
+
+    (work / "mkcert.sh").write_text(SAFE_SCRIPT)
+    _git(work, "add", "mkcert.sh")
+    good = _try_repo(work, precommit_home, "mkcert.sh", "keys.py", hook="keyguard-all")
     assert good.returncode == 0, good.stdout + good.stderr
     assert "Passed" in good.stdout
