@@ -25,6 +25,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Opti
 import libcst as cst
 
 from keyguard.analysis import labels as L
+from keyguard.analysis import strings
 from keyguard.analysis.events import Event
 from keyguard.analysis.process import analyze_launch
 from keyguard.analysis.values import (
@@ -1052,7 +1053,10 @@ class ModuleInterp:
             self.path_parents[v.ident] = {x for x in (a.ident, b.ident) if x is not None}
             return v
         if isinstance(op, cst.Modulo) and isinstance(ac, str):
-            v = Value(taints=taints)
+            pieces = strings.percent_pieces(ac, b)
+            if pieces is not None and all(isinstance(p, str) for p in pieces):
+                return self.string_value("".join(pieces), node).with_taints(taints)  # type: ignore[arg-type]
+            v = Value(taints=taints, pieces=pieces)
             if self.is_temp_text(ac):
                 org = self.origin(f"temporary location {ac!r}", node)
                 v = v.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
@@ -1331,6 +1335,17 @@ class ModuleInterp:
             field = recv.get_attr(f"[{args[0].const}]")
             default = args[1] if len(args) > 1 else CLEAN
             return join(field, default) if field is not None else join(self._other_field(recv), default)
+        if name == "format" and isinstance(recv.const, str):
+            pieces = strings.format_pieces(recv.const, args, strings.kwargs_of(kwargs))
+            if pieces is not None:
+                taints = merge_taints(_union(args, kwargs), recv.taints)
+                if all(isinstance(p, str) for p in pieces):
+                    return self.string_value("".join(pieces), node).with_taints(taints)  # type: ignore[arg-type]
+                value = Value(taints=taints, pieces=pieces)
+                if self.is_temp_text(recv.const):
+                    org = self.origin(f"temporary location {recv.const!r}", node)
+                    value = value.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
+                return value
         if name == "join" and isinstance(recv.const, str) and args and isinstance(args[0].const, tuple):
             parts: List[object] = []
             for i, item in enumerate(args[0].const):
@@ -1445,6 +1460,8 @@ class ModuleInterp:
                     # only the first component decides temp-ness
                     if src and not src[0].has(L.TEMP):
                         v = v.evolve(taints=tuple(t for t in v.taints if t[0] not in (L.TEMP, L.SHARED_TEMP)))
+                if row.opt("text") and src:
+                    v = self._text_op(row.opt("text"), src[0], v, node)
                 if row.opt("result_kind"):
                     v = v.evolve(kind=row.opt("result_kind"))
                     if row.opt("result_kind") == L.PATH:
@@ -1569,6 +1586,26 @@ class ModuleInterp:
                         self.emit("key-construct", node, data=v, describe=desc, confidence=confidence)
                 result = result if result is not None else None
         return result if result is not None else CLEAN
+
+    def _text_op(self, op: str, arg: Value, v: Value, node: cst.Call) -> Value:
+        """shlex.split / quote / join over the string model (pieces), see keyguard.analysis.strings."""
+        if op == "shell-split":
+            words = strings.shell_split(arg)
+            if words is not None:
+                return v.evolve(const=tuple(self.string_value(w, node) for w in words))
+            if arg.pieces is not None:
+                return v.evolve(pieces=arg.pieces)  # words of a partly known line: the shell model splits them
+            return v
+        if op == "shell-quote":
+            if isinstance(arg.const, str):
+                return v.evolve(const=strings.quoted(arg)[0])
+            return join(v, arg)
+        if op == "shell-join" and isinstance(arg.const, tuple):
+            pieces = strings.joined_words([x for x in arg.const if isinstance(x, Value)])
+            if all(isinstance(p, str) for p in pieces):
+                return self.string_value("".join(pieces), node).with_taints(v.taints)  # type: ignore[arg-type]
+            return v.evolve(pieces=pieces)
+        return v
 
     def _source(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
                 node: cst.Call, confidence: str, result: Optional[Value]) -> Value:

@@ -34,7 +34,9 @@ def pieces_of(v: Value) -> Tuple[object, ...]:
     """Known text and holes of one string value."""
     if isinstance(v.const, str):
         text = v.const
-        if v.has(L.TEMP) and not v.const.startswith(("/", "$", "%")):
+        if v.has(L.TEMP) and not v.const.startswith(("/", "$", "%")) and not any(c.isspace() for c in text):
+            # a temporary name known only by its tail; a command line built from known words
+            # (" ".join, +, % with constants) keeps its text: the grammar sees the paths in it
             return (Hole(temp=True, ref=v, text_hint=text),)
         return (text,)
     if isinstance(v.const, (int, float)) and not isinstance(v.const, bool):
