@@ -45,6 +45,15 @@ def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=str(cwd), check=True, capture_output=True)
 
 
+def _new_repo(work: Path) -> Path:
+    """A throwaway git repository with an identity of its own."""
+    work.mkdir()
+    _git(work, "init", "-q")
+    _git(work, "config", "user.email", "test@example.invalid")
+    _git(work, "config", "user.name", "test")
+    return work
+
+
 @pytest.fixture(scope="module")
 def precommit_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
@@ -62,11 +71,7 @@ def _try_repo(work: Path, home: Path, *files: str, hook: str = "keyguard") -> su
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is required")
 def test_try_repo_fails_then_passes(tmp_path, precommit_home):
     import pre_commit  # noqa: F401
-    work = tmp_path / "work"
-    work.mkdir()
-    _git(work, "init", "-q")
-    _git(work, "config", "user.email", "test@example.invalid")
-    _git(work, "config", "user.name", "test")
+    work = _new_repo(tmp_path / "work")
     (work / "keys.py").write_text(INSECURE)
     (work / "README.md").write_text("not python\n")
     _git(work, "add", "keys.py", "README.md")
@@ -101,11 +106,7 @@ openssl genrsa -out "$HOME/.keys/server.key" 2048
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is required")
 def test_try_repo_all_hook_runs_the_semgrep_rules(tmp_path, precommit_home):
     """The ``keyguard-all`` hook: its environment gets semgrep, shell scripts are checked."""
-    work = tmp_path / "work"
-    work.mkdir()
-    _git(work, "init", "-q")
-    _git(work, "config", "user.email", "test@example.invalid")
-    _git(work, "config", "user.name", "test")
+    work = _new_repo(tmp_path / "work")
     (work / "mkcert.sh").write_text(KEY_SCRIPT)
     (work / "keys.py").write_text(FIXED)
     _git(work, "add", "mkcert.sh", "keys.py")
