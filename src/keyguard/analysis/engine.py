@@ -418,7 +418,8 @@ class ModuleInterp:
         elif isinstance(node, cst.AugAssign):
             cur = self.eval(node.target)
             val = self.eval(node.value)
-            res = self.binop(cur, val, node.operator, node)
+            op = _AUG_OPS.get(type(node.operator))
+            res = self.binop(cur, val, op() if op is not None else node.operator, node)
             self.assign(node.target, res, node)
         elif isinstance(node, cst.Return):
             if node.value is not None:
@@ -2035,6 +2036,12 @@ def _MAY_BE_KEY_PATH(s: str) -> bool:
     return "key" in low or "id_" in low or ".p12" in low or ".pfx" in low or "priv" in low
 
 
+#: ``x += y`` is evaluated as ``x + y`` (lists growing, strings and flags built up)
+_AUG_OPS = {
+    cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
+    cst.DivideAssign: cst.Divide, cst.ModuloAssign: cst.Modulo, cst.BitOrAssign: cst.BitOr,
+    cst.BitAndAssign: cst.BitAnd, cst.BitXorAssign: cst.BitXor, cst.LeftShiftAssign: cst.LeftShift,
+}
 _METADATA_ATTRS = frozenset({"size", "capacity", "nbytes", "itemsize", "closed", "address", "length", "mode",
                              "key_size", "curve", "name", "shape", "ndim", "readonly", "format"})
 _IDENTITY_CONVERSIONS = frozenset({"str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath",
