@@ -35,3 +35,23 @@ def test_jobs_and_cache_do_not_change_results(tmp_path: Path) -> None:
     before = [f for f in serial if Path(f.path) == target]
     assert [f.line for f in moved] == [f.line + 1 for f in before]
     assert [f for f in edited if Path(f.path) != target] == [f for f in serial if Path(f.path) != target]
+
+
+def test_api_from_an_unguarded_script(tmp_path: Path) -> None:
+    """The process pool must not re-run the caller's main module: a plain script without an
+    ``if __name__ == "__main__"`` guard can call the API with several jobs (as with the fork start
+    method; forkserver/spawn would re-import the script in every worker)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "scan.py"
+    script.write_text(
+        "from keyguard.api import scan_paths\n"
+        "from keyguard.config import Config\n"
+        f"r = scan_paths([{str(FIXTURES)!r}], Config(use_cache=False, semgrep=False), jobs=2)\n"
+        "print(len(r.findings))\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert int(proc.stdout.strip()) > 100

@@ -148,18 +148,6 @@ def _worker(args) -> List[TargetResult]:
                          worth_loading=_WorthLoading(_key_names_for(knowledge), exports))
 
 
-def _pool_context():
-    """Workers forked from a clean server process where available: a worker forked from the scan
-    itself would start with a copy of every file's bytes the scan holds (tens of MB per worker)."""
-    import multiprocessing
-
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["keyguard.api"])
-        return ctx
-    return None
-
-
 class _WorthLoading:
     """Whether calling ``symbol`` of the module at ``path`` can produce key material: its text
     mentions a key source (:class:`KeyNames`), or an earlier round's analysis of that module
@@ -357,7 +345,7 @@ def scan_paths(
             shared = {p: e for p, e in all_exports.items() if e}
             work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, shared)
                     for c in chunks]
-            with ProcessPoolExecutor(max_workers=n_jobs, mp_context=_pool_context()) as pool:
+            with ProcessPoolExecutor(max_workers=n_jobs) as pool:
                 for chunk, res in zip(chunks, pool.map(_worker, work)):
                     results.extend(res)
                     if progress:
