@@ -769,11 +769,27 @@ class ModuleInterp:
                 if "ENCRYPTED" not in s:
                     value = value.with_taints(((L.UNENCRYPTED, org),))
             elif self.is_temp_text(s):
-                org = self.origin(f"temporary location {s!r}", node)
-                value = value.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
+                value = value.with_taints(self._temp_taints(s, node))
             if len(s) < 256 and "\n" not in s and _MAY_BE_KEY_PATH(s) and KEY_PATH_RE.search(s):
                 value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {s!r}", node)),))
         return value
+
+    def _temp_taints(self, text: str, node: cst.CSTNode) -> Tuple:
+        """The temp-location labels of a value whose text starts with ``text`` (none when it does not
+        name a temporary location)."""
+        if not text or not self.is_temp_text(text):
+            return ()
+        org = self.origin(f"temporary location {text!r}", node)
+        return ((L.TEMP, org), (L.SHARED_TEMP, org))
+
+    def _text_value(self, pieces: Optional[Sequence[object]], taints: Tuple, node: cst.CSTNode, template: str = "") -> Value:
+        """A string built from pieces (``%``, ``str.format``, ``join`` ...): its text when every piece
+        is known, else the pieces, temporary when the ``template`` starts with a temporary location."""
+        if pieces is not None and all(isinstance(p, str) for p in pieces):
+            return self.string_value("".join(pieces), node).with_taints(taints)  # type: ignore[arg-type]
+        value = Value(taints=taints, pieces=None if pieces is None else tuple(pieces))
+        temp = self._temp_taints(template, node)
+        return value.with_taints(temp) if temp else value
 
     def is_temp_text(self, s: str) -> bool:
         if not s or s[0] not in "/$%Cc":
@@ -821,8 +837,7 @@ class ModuleInterp:
         value = Value(taints=taints, pieces=tuple(merged))
         head = merged[0] if merged and isinstance(merged[0], str) else ""
         if head and self.is_temp_text(head):
-            org = self.origin(f"temporary location {head!r}", node)
-            value = value.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
+            value = value.with_taints(self._temp_taints(head, node))
         tail = merged[-1] if merged and isinstance(merged[-1], str) else ""
         if tail and KEY_PATH_RE.search(tail):
             value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {tail!r}", node)),))
@@ -893,7 +908,7 @@ class ModuleInterp:
         return Value(taints=tuple(t for t in base.taints if id(t[1]) not in field_origins))
 
     def _inherited_method(self, cls: ClassRef, name: str) -> Optional[FunctionRef]:
-        """``name`` from the project classes ``cls`` derives from (depth first, each class once)."""
+        """``name`` from the project classes ``cls`` derives from (nearest bases first, each class once)."""
         seen: Set[int] = {id(cls)}
         todo = list(cls.module._base_classes(cls))
         while todo:
@@ -1054,20 +1069,12 @@ class ModuleInterp:
             self.path_parents[v.ident] = {x for x in (a.ident, b.ident) if x is not None}
             return v
         if isinstance(op, cst.Modulo) and isinstance(ac, str):
-            pieces = strings.percent_pieces(ac, b)
-            if pieces is not None and all(isinstance(p, str) for p in pieces):
-                return self.string_value("".join(pieces), node).with_taints(taints)  # type: ignore[arg-type]
-            v = Value(taints=taints, pieces=pieces)
-            if self.is_temp_text(ac):
-                org = self.origin(f"temporary location {ac!r}", node)
-                v = v.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
-            return v
+            return self._text_value(strings.percent_pieces(ac, b), taints, node, template=ac)
         if const is not UNKNOWN and isinstance(const, (str, bytes)):
             v = self.string_value(const, node).with_taints(taints)
             return v
         if isinstance(op, cst.Add) and isinstance(ac, str) and self.is_temp_text(ac):
-            org = self.origin(f"temporary location {ac!r}", node)
-            taints = merge_taints(taints, ((L.TEMP, org), (L.SHARED_TEMP, org)))
+            taints = merge_taints(taints, self._temp_taints(ac, node))
         if isinstance(op, cst.Add) and isinstance(bc, str) and KEY_PATH_RE.search(bc):
             taints = merge_taints(taints, ((L.KEY_PATH, self.origin(f"key path {bc!r}", node)),))
         # pieces for argv building: "pass:" + pw
@@ -1339,14 +1346,7 @@ class ModuleInterp:
         if name == "format" and isinstance(recv.const, str):
             pieces = strings.format_pieces(recv.const, args, strings.kwargs_of(kwargs))
             if pieces is not None:
-                taints = merge_taints(_union(args, kwargs), recv.taints)
-                if all(isinstance(p, str) for p in pieces):
-                    return self.string_value("".join(pieces), node).with_taints(taints)  # type: ignore[arg-type]
-                value = Value(taints=taints, pieces=pieces)
-                if self.is_temp_text(recv.const):
-                    org = self.origin(f"temporary location {recv.const!r}", node)
-                    value = value.with_taints(((L.TEMP, org), (L.SHARED_TEMP, org)))
-                return value
+                return self._text_value(pieces, merge_taints(_union(args, kwargs), recv.taints), node, template=recv.const)
         if name == "join" and isinstance(recv.const, str) and args and isinstance(args[0].const, tuple):
             parts: List[object] = []
             for i, item in enumerate(args[0].const):
@@ -1354,9 +1354,7 @@ class ModuleInterp:
                     parts.append(recv.const)
                 parts.extend(item.pieces if (isinstance(item, Value) and item.pieces is not None)
                              else ((item.const,) if isinstance(item, Value) and isinstance(item.const, str) else (item,)))
-            if all(isinstance(p, str) for p in parts):
-                return self.string_value("".join(parts), node).with_taints(deep_taints(args[0]))  # type: ignore[arg-type]
-            return Value(taints=deep_taints(args[0]), pieces=tuple(parts))
+            return self._text_value(parts, deep_taints(args[0]), node)
         rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
         if rows:
             return self.apply_rows(tuple(rows), name, recv, args, kwargs, node, "high")
@@ -1602,10 +1600,7 @@ class ModuleInterp:
                 return v.evolve(const=strings.quoted(arg)[0])
             return join(v, arg)
         if op == "shell-join" and isinstance(arg.const, tuple):
-            pieces = strings.joined_words([x for x in arg.const if isinstance(x, Value)])
-            if all(isinstance(p, str) for p in pieces):
-                return self.string_value("".join(pieces), node).with_taints(v.taints)  # type: ignore[arg-type]
-            return v.evolve(pieces=pieces)
+            return self._text_value(strings.joined_words([x for x in arg.const if isinstance(x, Value)]), v.taints, node)
         return v
 
     def _source(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
@@ -1864,13 +1859,26 @@ class ModuleInterp:
             return generic.returns.with_taints(_union(args, kwargs))
         self.contexts_per_func[id(fn.node)] = count + 1
         self._active.add(key)
+        try:
+            summary = self._evaluate_body(fn, env, self_value, [] if entry else list(self.context))
+        finally:
+            self._active.discard(key)
+        if self._recording is not None:
+            self._recording.extend(summary.events[: max(0, MAX_SUMMARY_EVENTS - len(self._recording))])
+        self.summaries[key] = summary
+        return summary.returns
+
+    def _evaluate_body(self, fn: FunctionRef, env: Dict[str, Value], self_value: Optional[Value],
+                       context: List[str]) -> Summary:
+        """Run ``fn``'s body once with ``env`` bound: what it returns (joined) and the events it
+        recorded.  The caller's frame, context, recording and statement are restored afterwards."""
         saved_frame, saved_ctx, saved_rec, saved_top = self.frame, self.context, self._recording, self.top
-        if fn.top is not None:
-            self.top = fn.top
         recording: List[Event] = []
         self.frame = Frame(env=env, func=fn, self_value=self_value)
-        self.context = [] if entry else list(self.context)
+        self.context = context
         self._recording = recording
+        if fn.top is not None:
+            self.top = fn.top
         self.depth += 1
         try:
             self._predeclare(fn.node.body.body if isinstance(fn.node.body, cst.IndentedBlock) else (), env, None)
@@ -1878,17 +1886,11 @@ class ModuleInterp:
             returns = self.frame.returns
         finally:
             self.depth -= 1
-            self.frame, self.context = saved_frame, saved_ctx
-            self._recording = saved_rec
-            self.top = saved_top
-            self._active.discard(key)
-        if saved_rec is not None:
-            saved_rec.extend(recording[: max(0, MAX_SUMMARY_EVENTS - len(saved_rec))])
+            self.frame, self.context, self._recording, self.top = saved_frame, saved_ctx, saved_rec, saved_top
         ret = CLEAN
         for r in returns:
             ret = r if ret is CLEAN else join(ret, r)
-        self.summaries[key] = Summary(ret, recording)
-        return ret
+        return Summary(ret, recording)
 
     def _generic_summary(self, fn: FunctionRef, self_value: Optional[Value]) -> Summary:
         key = (id(fn.node), ("<generic>",))
@@ -1900,27 +1902,11 @@ class ModuleInterp:
         self.summaries[key] = Summary(CLEAN, [])  # recursion guard while it is computed
         env = self._bind_params(fn, [], {}, self_value, True)
         env = {k: (v.evolve(taints=()) if v.taints and v.func is None else v) for k, v in env.items()}
-        saved_frame, saved_ctx, saved_rec, saved_top = self.frame, self.context, self._recording, self.top
-        recording: List[Event] = []
-        self.frame = Frame(env=env, func=fn, self_value=self_value)
-        self.context = list(self.context)
-        self._recording = recording
-        if fn.top is not None:
-            self.top = fn.top
-        self.depth += 1
         self._active.add(key)
         try:
-            self._predeclare(fn.node.body.body if isinstance(fn.node.body, cst.IndentedBlock) else (), env, None)
-            self.exec_suite(fn.node.body)
-            returns = self.frame.returns
+            summary = self._evaluate_body(fn, env, self_value, list(self.context))
         finally:
-            self.depth -= 1
             self._active.discard(key)
-            self.frame, self.context, self._recording, self.top = saved_frame, saved_ctx, saved_rec, saved_top
-        ret = CLEAN
-        for r in returns:
-            ret = r if ret is CLEAN else join(ret, r)
-        summary = Summary(ret, recording)
         self.summaries[key] = summary
         return summary
 
