@@ -251,10 +251,9 @@ def scan_paths(
     cache: Optional[ResultCache] = None
     index: Optional[FileIndex] = None
     if config.use_cache:
-        cache_dir = config.cache_dir or os.path.join(config.root, ".keyguard_cache")
         salt = cache_salt(config.fingerprint(), _kb_fingerprint(config.knowledge))
-        cache = ResultCache(cache_dir, salt)
-        index = FileIndex(cache_dir, salt)
+        cache = ResultCache(config.cache_directory, salt)
+        index = FileIndex(config.cache_directory, salt)
     # ---- prefilter: which files can hold a finding by themselves
     passes = prefilter_for(kb)
     raw_of: Dict[str, bytes] = {}
@@ -310,14 +309,14 @@ def scan_paths(
         # files named one by one (pre-commit, editors): their packages' other modules feed
         # cross-module flows (read lazily, never reported)
         seen_dirs: Set[str] = set()
-        known = {os.path.abspath(x) for x in readable}
+        readable_abs = {os.path.abspath(x) for x in readable}
         for p in list(found.explicit):
             d = os.path.dirname(os.path.abspath(p))
             if d in seen_dirs or not p.endswith(".py"):
                 continue
             seen_dirs.add(d)
             for name, path in _sibling_modules(p).items():
-                if path in raw_of or os.path.abspath(path) in known:
+                if path in raw_of or os.path.abspath(path) in readable_abs:
                     continue
                 modules.setdefault(name, path)
     n_jobs = jobs if jobs is not None else (config.jobs if config.jobs is not None else (os.cpu_count() or 1))

@@ -91,7 +91,8 @@ KEYGEN_HELP = "generate a private key and store it safely (the pattern keyguard 
 
 
 def _wants_keygen(argv: Sequence[str]) -> bool:
-    """Whether the command line names ``keygen`` as its command (or asks for help)."""
+    """Whether the command line names ``keygen`` as its command (a ``--help`` before any command
+    asks for the overview, which needs only keygen's name)."""
     for a in argv:
         if a in ("-h", "--help"):
             return False

@@ -8,8 +8,9 @@ buffer), ``jobs``, ``cache-dir``.  Command-line flags win over the file.
 
 from __future__ import annotations
 
+import os
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
@@ -48,6 +49,11 @@ class Config:
     root: str = "."
     respect_gitignore: bool = True
     semgrep: bool = True
+
+    @property
+    def cache_directory(self) -> str:
+        """Where the cache lives: ``cache-dir``, else ``.keyguard_cache`` in the project root."""
+        return self.cache_dir or os.path.join(self.root, ".keyguard_cache")
 
     def replace(self, **kw: Any) -> "Config":
         return replace(self, **kw)

@@ -79,7 +79,7 @@ def _digest(path: str) -> Optional[str]:
 
 def _cache(enabled: Collection[str], config):
     """Per-file semgrep results, valid for the same content, selected rules and semgrep install."""
-    if not getattr(config, "use_cache", False):
+    if not config.use_cache:
         return None
     from keyguard.cache import ResultCache, cache_salt
     from keyguard.semgrep_runner import bundled_rule_files, find_semgrep
@@ -95,9 +95,7 @@ def _cache(enabled: Collection[str], config):
             h.update(f"{os.path.realpath(exe)}:{st.st_mtime_ns}:{st.st_size}".encode())
         except OSError:
             pass
-    root = config.root or os.getcwd()
-    directory = os.path.join(config.cache_dir or os.path.join(root, ".keyguard_cache"), "semgrep")
-    return ResultCache(directory, cache_salt("semgrep", h.hexdigest()))
+    return ResultCache(os.path.join(config.cache_directory, "semgrep"), cache_salt("semgrep", h.hexdigest()))
 
 
 _SUPPRESS_RE = re.compile(r"(?:#|//)\s*(?:noqa(?::\s*(?P<a>[A-Z0-9,\s]+))?|keyguard\s*:\s*ignore(?:\[(?P<b>[A-Za-z0-9,\s]*)\])?)", re.I)

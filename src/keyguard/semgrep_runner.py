@@ -103,10 +103,11 @@ _BATCH = 400
 # each gate word blanked out, semgrep finds nothing.
 _GATE_COMMON = (r"key|priv|passphrase|p12|pfx|\.jks|id_(?:rsa|dsa|ecdsa|ed25519)|openssl|ssh-keygen|"
                 r"certtool|\bstep\b|step_password|umask")
+_GATE_SCRIPTS = re.compile(("(?i)" + _GATE_COMMON).encode())
 GATES: Dict[str, "re.Pattern[bytes]"] = {
-    "bash": re.compile(("(?i)" + _GATE_COMMON).encode()),
-    "dockerfile": re.compile(("(?i)" + _GATE_COMMON).encode()),
-    "yaml": re.compile(("(?i)" + _GATE_COMMON).encode()),
+    "bash": _GATE_SCRIPTS,
+    "dockerfile": _GATE_SCRIPTS,
+    "yaml": _GATE_SCRIPTS,
     "go": re.compile(("(?i)" + _GATE_COMMON + r"|seed|\.D\.Bytes|jwk|identity|pemutil").encode()),
 }
 

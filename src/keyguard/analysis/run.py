@@ -339,24 +339,23 @@ def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
     may make that effect a finding); a class when one of its methods returns or acts on key
     material or its instances' attributes hold it; a global when it holds key material.  (Classes
     that merely prompt for a password, like a CLI's display helper, are imported everywhere and
-    their callers need a key word of their own to be analysed.)  The scan analyses modules that import none of these
-    only for their own sake (see ``keyguard.api.scan_paths``).
+    their callers need a key word of their own to be analysed.)  The scan analyses modules that
+    import none of these only for their own sake (see ``keyguard.api.scan_paths``).
     """
     out: Set[str] = set()
-    by_node: Dict[int, str] = {}
+    #: node id -> (exported name, labels whose return counts)
+    owner: Dict[int, Tuple[str, FrozenSet[str]]] = {}
     for fn in interp.functions:
         if fn.cls is None and isinstance(fn.top, cst.FunctionDef) and fn.top is fn.node:
-            by_node[id(fn.node)] = fn.name
+            owner[id(fn.node)] = (fn.name, _RETURN_LABELS)
     for cls in interp.classes:
         for m in cls.methods.values():
-            by_node[id(m.node)] = cls.name
+            owner[id(m.node)] = (cls.name, KEY_LABELS)
         if any(_carries(v) for v in cls.attrs.values()):
             out.add(cls.name)
-    functions = {id(fn.node) for fn in interp.functions if fn.cls is None}
     for (node_id, _sig), summary in interp.summaries.items():
-        name = by_node.get(node_id)
-        if name is not None and name not in out and _carries(
-                summary.returns, _RETURN_LABELS if node_id in functions else KEY_LABELS):
+        name, labels = owner.get(node_id, ("", KEY_LABELS))
+        if name and name not in out and _carries(summary.returns, labels):
             out.add(name)
     tops: Dict[int, str] = {}
     for stmt in interp.tree.body:
