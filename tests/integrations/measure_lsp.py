@@ -83,6 +83,13 @@ async def main(typical: bool) -> None:
     def targets():
         return [i for i, l in enumerate(lines) if l.startswith("    path = ")]
 
+    def insert(version: int, line: int, character: int, text: str) -> None:
+        """Send one didChange inserting ``text`` at (line, character)."""
+        at = lsp.Position(line=line, character=character)
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[lsp.TextDocumentContentChangePartial(range=lsp.Range(start=at, end=at), text=text)]))
+
     single, burst = [], []
     version = 1
     for k in range(20):
@@ -91,12 +98,7 @@ async def main(typical: bool) -> None:
         lines.insert(line, "    x = 1\n")
         version += 1
         sent = time.perf_counter()
-        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[lsp.TextDocumentContentChangePartial(
-                range=lsp.Range(start=lsp.Position(line=line, character=0),
-                                end=lsp.Position(line=line, character=0)),
-                text="    x = 1\n")]))
+        insert(version, line, 0, "    x = 1\n")
         await wait_version(version)
         single.append(time.perf_counter() - sent)
         # the full pass republishes only if it differs; give it time to finish
@@ -109,12 +111,7 @@ async def main(typical: bool) -> None:
             lines[line] = lines[line][:4] + "y" + lines[line][4:]
             version += 1
             sent = time.perf_counter()
-            client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
-                content_changes=[lsp.TextDocumentContentChangePartial(
-                    range=lsp.Range(start=lsp.Position(line=line, character=4),
-                                    end=lsp.Position(line=line, character=4)),
-                    text="y")]))
+            insert(version, line, 4, "y")
             if j < 4:
                 await asyncio.sleep(0.04)
         await wait_version(version)
