@@ -360,7 +360,7 @@ def run_semgrep(
                     continue
                 seen = dest
             else:
-                seen = os.path.normpath(full)
+                seen = os.path.abspath(full)
             alias[seen] = given
             argv_targets.append(seen)
 
@@ -374,16 +374,28 @@ def run_semgrep(
                 "--config", combined]
         for start in range(0, len(argv_targets), _BATCH):
             batch = argv_targets[start:start + _BATCH]
-            doc, problem = _invoke(base + ["--"] + batch, cwd, timeout)
+            run_in = _common_directory(batch)
+            doc, problem = _invoke(base + ["--"] + batch, run_in, timeout)
             if problem is not None:
                 notes.append(problem)
                 continue
-            f, e = _convert(doc, alias, cwd)
+            f, e = _convert(doc, alias, run_in)
             findings += f
             errors += e
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return SemgrepOutcome(tuple(_dedupe(findings)), tuple(errors), tuple(notes))
+
+
+def _common_directory(targets: Sequence[str]) -> str:
+    """The deepest directory holding every target: semgrep's working directory for a run.
+
+    semgrep 1.x starts one helper process (``semgrep-core -rpc``) for each explicit target outside
+    its working directory (about 0.15 s each: 57 CI files in a corpus took 12.6 s from a sibling
+    directory, 3.5 s from a common parent).  The targets are absolute paths.
+    """
+    common = os.path.commonpath(targets)
+    return common if os.path.isdir(common) else os.path.dirname(common)
 
 
 def _invoke(argv: List[str], cwd: str, timeout: float) -> Tuple[dict, Optional[str]]:

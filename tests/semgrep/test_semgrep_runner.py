@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import List, Set, Tuple
@@ -197,6 +198,35 @@ def test_absolute_and_relative_paths_kept_as_given(tmp_path: Path) -> None:
     script.write_text("#!/bin/sh\nopenssl genrsa -out /tmp/k.pem 2048\n", encoding="utf-8")
     out = sr.run_semgrep([str(script)], {"KG501"})
     assert [(f.path, f.line, f.code) for f in out.findings] == [(str(script), 2, "KG501")]
+
+
+def test_semgrep_runs_from_the_targets_common_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """semgrep starts a helper process per explicit target outside its working directory, so it
+    runs from the deepest directory holding every target (here: from elsewhere, two folders, one
+    extension-less script staged under a temporary name); paths come back as given."""
+    a, b = tmp_path / "ops" / "a", tmp_path / "ops" / "b"
+    a.mkdir(parents=True)
+    b.mkdir()
+    first = a / "gen.sh"
+    first.write_text("openssl genrsa -out /tmp/k.pem 2048\n", encoding="utf-8")
+    second = b / "rotate"
+    second.write_text("#!/bin/sh\nssh-keygen -t ed25519 -N '' -f /tmp/id\n", encoding="utf-8")
+    cwds: List[str] = []
+    real = sr._invoke
+
+    def spy(argv, cwd, timeout):
+        cwds.append(cwd)
+        return real(argv, cwd, timeout)
+
+    monkeypatch.setattr(sr, "_invoke", spy)
+    monkeypatch.chdir(tmp_path.parent)
+    out = sr.run_semgrep([str(first), str(second)], {"KG501"})
+    assert sorted((f.path, f.line) for f in out.findings) == [(str(first), 1), (str(second), 2)]
+    # the staged copy lives in a temporary folder, so the common directory is their common root
+    assert cwds == [os.path.commonpath([str(tmp_path), tempfile.gettempdir()])]
+    cwds.clear()
+    out = sr.run_semgrep([str(first)], {"KG501"})
+    assert cwds == [str(a)] and [f.path for f in out.findings] == [str(first)]
 
 
 def test_unreadable_target_is_a_file_error(tmp_path: Path) -> None:

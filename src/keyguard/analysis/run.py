@@ -1,7 +1,7 @@
 """Run the engine and the rules over a batch of files and produce findings.
 
-A batch shares one :class:`~keyguard.analysis.engine.Project`, so modules reached by
-cross-module flows are parsed once per batch.  Positions are computed only for the
+A batch shares one :class:`~keyguard.analysis.engine.Project`; modules reached by
+cross-module flows are parsed once per process (:data:`TREES`).  Positions are computed only for the
 modules that have something to report.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import sys
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -41,6 +42,41 @@ class TargetResult:
     exports: FrozenSet[str] = frozenset()
 
 
+class _TreeCache:
+    """Parsed modules kept between the batches of one process (least recently used first out).
+
+    A module reached by cross-module flows from several batches (a project's ``utils`` or
+    ``crypt`` module) is parsed once per process instead of once per batch; libcst trees are
+    immutable, so sharing them is safe.  Keyed by path and content hash; bounded by lines
+    (a libcst tree takes about 1 kB per line).
+    """
+
+    def __init__(self, max_lines: int) -> None:
+        self.max_lines = max_lines
+        self.lines = 0
+        self.trees: "OrderedDict[Tuple[str, str], Tuple[cst.Module, int]]" = OrderedDict()
+
+    def get(self, key: Tuple[str, str]) -> Optional[cst.Module]:
+        hit = self.trees.get(key)
+        if hit is None:
+            return None
+        self.trees.move_to_end(key)
+        return hit[0]
+
+    def put(self, key: Tuple[str, str], tree: cst.Module, lines: int) -> None:
+        if lines > self.max_lines // 4:
+            return
+        self.trees[key] = (tree, lines)
+        self.lines += lines
+        while self.lines > self.max_lines:
+            _, (_, n) = self.trees.popitem(last=False)
+            self.lines -= n
+
+
+#: about 40 MB of trees per process
+TREES = _TreeCache(40_000)
+
+
 class Loader:
     """Reads and parses modules for one batch; remembers hashes and errors."""
 
@@ -50,6 +86,7 @@ class Loader:
         self.errors: Dict[str, FileError] = {}
         self.hashes: Dict[str, str] = {}
         self.accessed: Set[str] = set()
+        self.targets: FrozenSet[str] = frozenset()
 
     def source(self, path: str) -> Optional[SourceFile]:
         if path in self.sources:
@@ -74,10 +111,16 @@ class Loader:
         src = self.source(path)
         if src is None:
             return None
+        key = (path, self.hashes[path])
+        cached = TREES.get(key)
+        if cached is not None:
+            return cached
         tree = parse(src.text, path)
         if isinstance(tree, FileError):
             self.errors[path] = tree
             return None
+        if path not in self.targets:  # targets are analysed once; dependencies recur
+            TREES.put(key, tree, src.text.count("\n") + 1)
         return tree
 
 
@@ -97,6 +140,7 @@ def analyze_batch(
     if sys.getrecursionlimit() < 6000:
         sys.setrecursionlimit(6000)
     loader = Loader(overrides)
+    loader.targets = frozenset(targets)
     project = Project(kb, loader, module_files)
     if worth_loading is not None:
         project.worth_loading = worth_loading
