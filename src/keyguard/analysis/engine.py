@@ -18,6 +18,7 @@ rules can tell a cleanup in ``finally`` from one on the success path only.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
@@ -418,6 +419,10 @@ class ModuleInterp:
         elif isinstance(node, cst.AugAssign):
             cur = self.eval(node.target)
             val = self.eval(node.value)
+            if cur.kind == L.ENVIRON and isinstance(node.operator, cst.BitOrAssign):
+                # os.environ |= {...}: the same as os.environ.update({...})
+                self.emit("sink", node, sink="env", data=val, describe="os.environ")
+                return
             op = _AUG_OPS.get(type(node.operator))
             res = self.binop(cur, val, op() if op is not None else node.operator, node)
             self.assign(node.target, res, node)
@@ -875,6 +880,11 @@ class ModuleInterp:
             return Value(receiver=base, attr=name)
         # attribute rows (raw private values)
         for row in self.kb.attributes.get(name, ()):
+            if row.effect == "immutable-copy":  # ctypes buffer.raw / .value: bytes copies of the buffer
+                if base.kind in (L.BUFFER, L.MMAP) and base.is_key:
+                    self.emit("immutable-copy", node, data=base, describe=self.code(node))
+                    return Value(taints=tuple(t for t in base.taints if t[0] in L.KEY_LABELS))
+                continue
             if self._receiver_matches(row.on, base):
                 org = base.key_origin() or self.origin(f"{self.code(node)}", node)
                 return Value(taints=((row.label or L.KEY_MATERIAL, org),))
@@ -1262,7 +1272,7 @@ class ModuleInterp:
             rows = self.kb.call_rows(qname)
             confidence = "high"
             if not rows:
-                tainted = any(_carries_secret(v) for v in args) or any(_carries_secret(v) for v in kwargs.values())
+                tainted = any(_worth_following(v) for v in args) or any(_worth_following(v) for v in kwargs.values())
                 mod_path = self.project.resolve_module(qname.rpartition(".")[0]) if "." in qname else None
                 symbol = qname[len(qname.rpartition(".")[0]) + 1:] if mod_path else ""
                 load = mod_path is not None and (tainted or self.project.worth_loading(mod_path, symbol))
@@ -1355,6 +1365,13 @@ class ModuleInterp:
                 parts.extend(item.pieces if (isinstance(item, Value) and item.pieces is not None)
                              else ((item.const,) if isinstance(item, Value) and isinstance(item.const, str) else (item,)))
             return self._text_value(parts, deep_taints(args[0]), node)
+        if name == "split" and not kwargs and (not args or args[0].const == " ") \
+                and (isinstance(recv.const, str) or recv.pieces is not None):
+            # "openssl genrsa -out /tmp/k.pem 2048".split(): a command line into argv words
+            if isinstance(recv.const, str):
+                words = recv.const.split() if not args else [w for w in recv.const.split(" ") if w]
+                return Value(taints=recv.taints, const=tuple(self.string_value(w, node) for w in words))
+            return self._text_op("shell-split", recv, Value(taints=recv.taints), node)
         rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
         if rows:
             return self.apply_rows(tuple(rows), name, recv, args, kwargs, node, "high")
@@ -2055,8 +2072,30 @@ def _secret_of(arg: object) -> Value:
     return Value()
 
 
-def _carries_secret(v: Value) -> bool:
-    return any(lbl in (L.PRIVATE_KEY, L.KEY_MATERIAL, L.PASSPHRASE, L.WEAK_RANDOM) for lbl, _ in deep_taints(v))
+_FOLLOWED_LABELS = (L.PRIVATE_KEY, L.KEY_MATERIAL, L.PASSPHRASE, L.WEAK_RANDOM, L.TEMP, L.SHARED_TEMP)
+
+
+def _worth_following(v: Value) -> bool:
+    """An argument that makes a call into another module of the project worth analysing: key
+    material, a passphrase, weak randomness, a temporary location (``utils.write(tmp, data)``), or
+    a command line naming a key-generation tool (``utils.run(["openssl", "genrsa", ...])``)."""
+    if any(lbl in _FOLLOWED_LABELS for lbl, _ in deep_taints(v)):
+        return True
+    words = v.const if isinstance(v.const, tuple) else (v,)
+    for w in words[:4]:  # the tool comes first, maybe after sudo/env/timeout
+        text = w.const if isinstance(w, Value) else None
+        if isinstance(text, str) and text:
+            first = text.split(None, 1)[0] if text.strip() else ""
+            if first.rsplit("/", 1)[-1] in _tool_executables():
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=1)
+def _tool_executables() -> FrozenSet[str]:
+    from keyguard.analysis.tool_grammar import load_grammar
+
+    return frozenset(e for t in load_grammar().tools for e in t.executables)
 
 
 def _union(args: Iterable[Value], kwargs: Mapping[str, Value]) -> Tuple:

@@ -190,7 +190,7 @@ def wiped_on_every_path(
                 for nxt in body[idx + 1:]:
                     if _wipes_before_leaving(nxt, is_wipe):
                         continue  # `if dry_run: wipe(buf); return` covers the path it takes
-                    if isinstance(nxt, cst.Try) and nxt.finalbody is None and _try_wipes_all(nxt, is_wipe):
+                    if isinstance(nxt, cst.Try) and nxt.finalbody is None and _try_wipes_all(nxt, is_wipe, body[body.index(nxt) + 1:]):
                         return Coverage(not risky, "finally" if not risky else "success-path-only")
                     if isinstance(nxt, cst.Try) and nxt.finalbody is not None and contains_wipe(nxt.finalbody, is_wipe):
                         if not risky:
@@ -240,9 +240,10 @@ def may_raise_expr(expr: cst.CSTNode, is_wipe: WipePredicate) -> bool:
     return may_raise(cst.SimpleStatementLine(body=[cst.Expr(value=expr)]) if isinstance(expr, cst.BaseExpression) else expr, is_wipe)
 
 
-def _try_wipes_all(stmt: cst.Try, is_wipe: WipePredicate) -> bool:
-    """``try: ... except: wipe(buf); raise`` + ``else: wipe(buf)`` (or a wipe after the try):
-    every handler re-raises after wiping and the success path wipes in ``else``."""
+def _try_wipes_all(stmt: cst.Try, is_wipe: WipePredicate, after: Sequence[cst.CSTNode] = ()) -> bool:
+    """``try: ... except: wipe(buf); raise`` + ``else: wipe(buf)`` (or a wipe right after the try,
+    ``after`` being the statements that follow it): every handler re-raises after wiping and the
+    success path wipes."""
     if not stmt.handlers:
         return False
     for h in stmt.handlers:
@@ -255,7 +256,21 @@ def _try_wipes_all(stmt: cst.Try, is_wipe: WipePredicate) -> bool:
         if not catches_all:
             # `except Exception` lets KeyboardInterrupt through unwiped: only a bare/BaseException handler covers all
             return False
-    return stmt.orelse is not None and contains_wipe(stmt.orelse, is_wipe)
+    if stmt.orelse is not None:
+        return contains_wipe(stmt.orelse, is_wipe)
+    # no else: the statement after the try wipes, and the try body cannot leave before it
+    return bool(after) and contains_wipe(after[0], is_wipe) and not _conditional_wipe(after[0], is_wipe) \
+        and not any(isinstance(n, (cst.Return, cst.Break, cst.Continue)) for n in _walk_statements(stmt.body))
+
+
+def _walk_statements(node: cst.CSTNode):
+    """Every node under ``node``, not entering nested functions, classes or lambdas."""
+    stack = list(node.children)
+    while stack:
+        cur = stack.pop()
+        yield cur
+        if not isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(cur.children)
 
 
 def _conditional_wipe(stmt: cst.CSTNode, is_wipe: WipePredicate) -> bool:

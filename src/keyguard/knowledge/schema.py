@@ -107,7 +107,7 @@ SPEC_KEYS = frozenset(
 )
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
-     "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text"}
+     "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size"}
 )
 
 

@@ -53,7 +53,8 @@ class WeakKeyParameters(Rule):
     Finds RSA and DSA keys under 2048 bits, RSA public exponents other than
     65537, and weak elliptic curves (`SECP192R1`, `SECT163K1`/`SECT163R2` and
     the other binary curves under 233 bits) in key-generation calls of
-    cryptography, PyCryptodome, pyOpenSSL and paramiko.
+    cryptography, PyCryptodome, pyOpenSSL, paramiko and asyncssh (including
+    library defaults such as paramiko's 1024-bit `DSSKey.generate()`).
 
     ## Why is this bad?
     RSA-1024 and DSA-1024 are within reach of well-funded attackers and are
@@ -109,15 +110,18 @@ class WeakKeyParameters(Rule):
         algorithm = row.opt("algorithm")
         limits = ctx.kb.limits
         problems = []
-        if algorithm == "auto":  # pyOpenSSL generate_key(TYPE_RSA|TYPE_DSA, bits)
+        if algorithm == "auto":  # pyOpenSSL generate_key(TYPE_RSA|TYPE_DSA, bits), asyncssh ("ssh-rsa", ...)
             t = _param(ev, "type")
-            tname = (t.qname or "") if t is not None else ""
-            algorithm = "DSA" if tname.endswith("TYPE_DSA") else ("RSA" if tname.endswith("TYPE_RSA") else None)
+            tname = ((t.const if isinstance(t.const, str) else t.qname) or "") if t is not None else ""
+            algorithm = ("DSA" if tname.endswith(("TYPE_DSA", "ssh-dss")) else
+                         "RSA" if tname.endswith("TYPE_RSA") or tname in ("ssh-rsa", "rsa-sha2-256", "rsa-sha2-512")
+                         else None)
         kwargs = ev.values.get("kwargs") or {}
         kty = kwargs.get("kty")
         if kty is not None and isinstance(kty.const, str) and kty.const != "RSA" and algorithm == "RSA":
             return  # JWK.generate(kty="oct", size=256) is a symmetric key, (kty="EC") has a curve
-        size = mode_of(_param(ev, "size"))
+        given = _param(ev, "size")
+        size = mode_of(given) if given is not None else row.opt("default_size")
         if algorithm in ("RSA", "DSA") and size is not None:
             minimum = limits.get("min_rsa_bits" if algorithm == "RSA" else "min_dsa_bits", 2048)
             if size < minimum:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
-from typing import Callable, Dict, Iterable, Optional, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -35,6 +35,25 @@ def _walk(node: cst.CSTNode):
         cur = stack.pop()
         yield cur
         stack.extend(cur.children)
+
+
+def _names_memory_of(e: cst.BaseExpression, names: Set[str]) -> bool:
+    """``buf`` or ``view`` (a name in ``names``), or ``memoryview(buf)``."""
+    if isinstance(e, cst.Name):
+        return e.value in names
+    if isinstance(e, cst.Call) and _last(e.func) == "memoryview" and len(e.args) == 1:
+        return _names_memory_of(e.args[0].value, names)
+    return False
+
+
+def views_of(func: cst.CSTNode, name: str) -> FrozenSet[str]:
+    """Names bound in ``func`` to a memoryview of ``name`` (``view = memoryview(buf)``)."""
+    out: Set[str] = set()
+    for n in _walk(func):
+        if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and _last(n.value.func) == "memoryview" \
+                and len(n.value.args) == 1 and _names_memory_of(n.value.args[0].value, {name}):
+            out.update(t.target.value for t in n.targets if isinstance(t.target, cst.Name))
+    return frozenset(out)
 
 
 def _last(func: cst.BaseExpression) -> Optional[str]:
@@ -87,7 +106,11 @@ class WipeOracle:
                     if any(contains_wipe(node.finalbody, self.predicate(n)) for n in yielded):
                         self.managers.add(stmt.name.value)
 
-    def predicate(self, name: str, helpers: bool = True) -> Callable[[cst.CSTNode], bool]:
+    def predicate(self, name: str, helpers: bool = True, views: FrozenSet[str] = frozenset()) -> Callable[[cst.CSTNode], bool]:
+        """Whether a node wipes the buffer ``name`` (or one of its memoryviews ``views``, which
+        share its memory: ``view[:] = bytes(len(view))``, ``memoryview(buf)[:] = b"\\0" * n``)."""
+        writable = {name} | set(views)
+
         def is_wipe(n: cst.CSTNode) -> bool:
             if isinstance(n, cst.Call):
                 f = n.func
@@ -103,7 +126,7 @@ class WipeOracle:
             if isinstance(n, (cst.Assign, cst.AugAssign)):
                 targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
                 for t in targets:
-                    if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name) and t.value.value == name:
+                    if isinstance(t, cst.Subscript) and _names_memory_of(t.value, writable):
                         rhs = self._code(n.value)
                         if rhs.strip() == "0" or any(h in rhs for h in _ZERO_HINTS):
                             return True
@@ -262,7 +285,7 @@ class KeyBufferNotZeroized(Rule):
             if hands_over(func, name):
                 done.add(key)
                 continue
-            cov = wiped_on_every_path(stmt, parents, oracle.predicate(name), wiping_with)
+            cov = wiped_on_every_path(stmt, parents, oracle.predicate(name, views=views_of(func, name)), wiping_with)
             done.add(key)
             if cov.covered:
                 continue
