@@ -139,6 +139,8 @@ class Frame:
     returns: List[Value] = field(default_factory=list)
     self_value: Optional[Value] = None
     globals_declared: Set[str] = field(default_factory=set)
+    #: a ``@contextmanager`` generator past its ``yield``: what follows runs when the ``with`` exits
+    at_exit: bool = False
 
 
 # ----------------------------------------------------------------------------- the project
@@ -869,6 +871,11 @@ class ModuleInterp:
             return Value(qname=qname)
         if isinstance(base.func, ClassRef):
             cls = base.func
+            if name in cls.methods or (base.kind == "instance" and name not in cls.attrs):
+                fn = cls.methods.get(name) or self._inherited_method(cls, name)
+                if fn is not None and base.kind == "instance" and _is_property(fn.node):
+                    # self.private_pem where private_pem is a @property: reading it runs the getter
+                    return self.call_user_function(fn, [], {}, self_value=base, call_node=node)
             if name in cls.methods:
                 fn = cls.methods[name]
                 return Value(func=fn, receiver=base if base.kind == "instance" else None, attr=name)
@@ -1130,6 +1137,10 @@ class ModuleInterp:
         return self.eval(node.expression)
 
     def ev_Yield(self, node: cst.Yield) -> Value:
+        func = self.frame.func
+        if func is not None and any(_decorator_name(d.decorator) in ("contextmanager", "asynccontextmanager")
+                                    for d in func.node.decorators):
+            self.frame.at_exit = True
         if node.value is not None and not isinstance(node.value, cst.From):
             v = self.eval(node.value)
             self.frame.returns.append(v)
@@ -1283,6 +1294,11 @@ class ModuleInterp:
                 if "." in qname:
                     rows = self.kb.short_rows(short)
                     confidence = "medium"
+                method = qname.rsplit(".", 1)[-1]
+                if not rows and method in _LOG_METHODS and self._looks_like_logger(node):
+                    # a logger imported from the project's own module: from app.log import logger
+                    return self.apply_rows(self.kb.method_rows(method), method, Value(kind=L.LOGGER, qname=qname),
+                                           args, kwargs, node, "medium")
             if rows:
                 return self.apply_rows(rows, qname, None, args, kwargs, node, confidence)
             if self._cleanup_callback(qname.rsplit(".", 1)[-1], args, node):
@@ -1523,7 +1539,9 @@ class ModuleInterp:
                 result = result or CLEAN
             elif eff == "umask":
                 mode = self.arg(row.spec("mode"), args, kwargs)
-                self.emit("umask", node, mode=mode or CLEAN, describe=desc)
+                # restoring the saved umask after a @contextmanager's yield happens when the with exits
+                self.emit("umask", node, mode=mode or CLEAN, describe=desc, at_exit=self.frame.at_exit,
+                          module_level=self.frame.func is None and self.depth == 0)
                 result = result or Value()
             elif eff == "remove":
                 path = recv if (row.spec("path") and row.spec("path").receiver) else self.arg(row.spec("path"), args, kwargs)
@@ -1551,7 +1569,10 @@ class ModuleInterp:
                     data = Value(taints=merge_taints(recv.taints, ((L.KEY_MATERIAL, recv.key_origin() or self.origin(desc, node)),)))
                     if pw is None or pw.const is None:
                         data = data.with_taints(((L.UNENCRYPTED, self.origin(desc, node)),))
-                    if path.kind == "memfile":
+                    if path.qname in _STD_STREAMS:
+                        # key.write_private_key(sys.stdout): printed, not stored
+                        self.emit("sink", node, sink="log", data=data, describe=f"{desc}({path.qname})")
+                    elif path.kind == "memfile":
                         arg0 = node.args[0].value if node.args else None
                         if arg0 is not None:
                             self.assign(arg0, path.with_taints(data.taints), node)
@@ -1630,6 +1651,11 @@ class ModuleInterp:
         for flag in ("private_key", "include_private", "private"):
             if flag in kwargs and kwargs[flag].const is False:
                 return result or CLEAN  # jwcrypto export(private_key=False): the public part
+        if row.spec("key") is not None:
+            # a container holding a private key only when one is given (pkcs12 with key=None: certificates)
+            given = self.arg(row.spec("key"), args, kwargs)
+            if given is None or given.const is None:
+                return result or CLEAN
         if row.opt("requires_key_arg"):
             data = args[0] if args else kwargs.get("extern_key") or kwargs.get("encoded")
             if data is None or not data.is_key:
@@ -2070,6 +2096,23 @@ def _secret_of(arg: object) -> Value:
         if isinstance(ref, Value) and (ref.is_key or ref.has(L.PASSPHRASE)):
             return ref
     return Value()
+
+
+_STD_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
+
+
+def _is_property(node: cst.FunctionDef) -> bool:
+    """``@property`` / ``@functools.cached_property`` getters (not setters, which are ``@x.setter``)."""
+    return any(_decorator_name(d.decorator) in ("property", "cached_property") for d in node.decorators)
+
+
+def _decorator_name(e: cst.BaseExpression) -> str:
+    """``contextlib.contextmanager`` / ``contextmanager`` / ``functools.cache(...)`` -> last name."""
+    if isinstance(e, cst.Call):
+        e = e.func
+    if isinstance(e, cst.Attribute):
+        return e.attr.value
+    return e.value if isinstance(e, cst.Name) else ""
 
 
 _FOLLOWED_LABELS = (L.PRIVATE_KEY, L.KEY_MATERIAL, L.PASSPHRASE, L.WEAK_RANDOM, L.TEMP, L.SHARED_TEMP)

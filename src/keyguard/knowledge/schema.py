@@ -103,7 +103,7 @@ class Row:
 SPEC_KEYS = frozenset(
     {"args", "from", "path", "mode", "flags", "fd", "delete", "src", "dst", "target", "data",
      "opener", "shell", "env", "size", "exponent", "curve", "type", "randfunc", "password",
-     "unencrypted_unless"}
+     "unencrypted_unless", "key"}
 )
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",

@@ -12,12 +12,13 @@ Only metadata and documentation live here; detection is added by the engine.
 
 from __future__ import annotations
 
-from keyguard.rules.base import Rule
+from typing import Dict, Iterable, List, Optional
 
-from typing import Iterable, List, Optional
+import libcst as cst
 
 from keyguard.analysis.context import AnalysisContext, mode_of
 from keyguard.analysis.events import Event
+from keyguard.rules.base import Rule
 from keyguard.rules.report import Hit
 from keyguard.rules.support import (
     after,
@@ -43,10 +44,26 @@ def _creation(ev: Event) -> Optional[str]:
     return None
 
 
-def _umask_in_force(trace: List[Event], ev: Event) -> Optional[int]:
-    mask = None
+def _module_umasks(ctx: AnalysisContext) -> Dict[str, int]:
+    """Module -> the umask a module sets at import time (``os.umask(0o077)`` at the top of a
+    script), in force for its functions, which run after the import."""
+    out: Dict[str, int] = {}
+    for e in ctx.events:
+        if e.kind == "umask" and e.values.get("module_level"):
+            mode = mode_of(e.value("mode"))
+            if mode is None:
+                out.pop(e.module, None)
+            else:
+                out[e.module] = mode
+    return out
+
+
+def _umask_in_force(trace: List[Event], ev: Event, at_import: Optional[int] = None) -> Optional[int]:
+    mask = at_import
     for e in before(trace, ev):
-        if e.kind == "umask":
+        if e.kind == "umask" and not (e.values.get("at_exit") and e.depth > ev.depth):
+            # (a @contextmanager that restores the umask after its yield does so when the with
+            # around the write exits: `with private_umask(): write(...)`)
             mask = mode_of(e.value("mode"))
     return mask
 
@@ -84,6 +101,7 @@ def _later_chmod(ctx: AnalysisContext, trace: List[Event], ev: Event, ids) -> Op
 
 def default_permission_writes(ctx: AnalysisContext) -> Iterable[tuple]:
     """(trace, write event, file ids) of key writes into files created with umask-dependent permissions."""
+    module_masks = _module_umasks(ctx)
     for trace in ctx.traces.values():
         for ev in trace:
             if ev.kind != "write" or not data_of(ev).is_key:
@@ -94,7 +112,8 @@ def default_permission_writes(ctx: AnalysisContext) -> Iterable[tuple]:
             ids = ctx.file_ids(target)
             if _safely_created_before(ctx, trace, ev, ids):
                 continue
-            mask = _umask_in_force(trace, ev)
+            in_function = isinstance(ev.top, (cst.FunctionDef, cst.ClassDef))
+            mask = _umask_in_force(trace, ev, module_masks.get(ev.module) if in_function else None)
             if mask is not None and (mask & 0o077) == 0o077:
                 continue  # os.umask(0o077) in force: the file is created owner-only
             yield trace, ev, ids
