@@ -302,10 +302,13 @@ _TOP_DEF = re.compile(rb"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.M)
 
 
 class KeyNames:
-    """Which module-level functions and classes of a file mention a key source.
+    """Which module-level functions and classes of a file mention a key source (or a temporary
+    location or a non-cryptographic generator: values that make a finding when they meet key
+    material elsewhere).
 
-    Calling anything else in another module cannot create key material, so those modules are not
-    parsed for a cross-module flow unless the call hands them secrets.  ``"*"`` asks about the
+    Calling anything else in another module cannot create such values, so those modules are not
+    parsed for a cross-module flow unless the call hands them secrets, temporary paths or a
+    key-generation command line.  ``"*"`` asks about the
     module as a whole (``from m import *``).
     """
 
@@ -343,5 +346,6 @@ class KeyNames:
 
 
 def source_filter_for(kb) -> "Prefilter":
-    """A prefilter of the words of key sources only (no rule triggers, no parameter names)."""
+    """A prefilter of the words of key sources, temporary locations and weak generators (no rule
+    triggers, no parameter names): what makes a call into another module worth following."""
     return Prefilter(kb.source_words)

@@ -141,6 +141,9 @@ class Frame:
     globals_declared: Set[str] = field(default_factory=set)
     #: a ``@contextmanager`` generator past its ``yield``: what follows runs when the ``with`` exits
     at_exit: bool = False
+    #: parameters whose values the caller decided (a call, not an entry point) and that were not
+    #: rebound: ``if fallback:`` with ``fallback=False`` from the call site takes one branch only
+    pinned: FrozenSet[str] = frozenset()
 
 
 # ----------------------------------------------------------------------------- the project
@@ -381,6 +384,8 @@ class ModuleInterp:
 
     def bind(self, name: str, value: Value) -> None:
         frame = self.frame
+        if name in frame.pinned:
+            frame.pinned = frame.pinned - {name}
         if name in frame.globals_declared:
             self.globals[name] = value
         else:
@@ -486,6 +491,20 @@ class ModuleInterp:
 
     def stmt_If(self, node: cst.If) -> None:
         self.eval(node.test)
+        taken = self._static_test(node.test)
+        if taken is not None:
+            # a flag the caller passed (or left at its default): only that branch runs
+            self.context.append("if")
+            try:
+                if taken:
+                    self.exec_suite(node.body)
+                elif isinstance(node.orelse, cst.If):
+                    self.stmt_If(node.orelse)
+                elif node.orelse is not None:
+                    self.exec_suite(node.orelse.body)
+            finally:
+                self.context.pop()
+            return
         before = dict(self.frame.env)
         self.context.append("if")
         try:
@@ -500,6 +519,18 @@ class ModuleInterp:
         finally:
             self.context.pop()
         self.frame.env = _join_env(after_body, self.frame.env)
+
+    def _static_test(self, test: cst.BaseExpression) -> Optional[bool]:
+        """The truth of ``flag`` / ``not flag`` for a pinned parameter holding a known constant."""
+        negate = False
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            negate, test = not negate, test.expression
+        if not isinstance(test, cst.Name) or test.value not in self.frame.pinned:
+            return None
+        v = self.frame.env.get(test.value)
+        if v is None or v.taints or not isinstance(v.const, (bool, int, str, type(None))):
+            return None
+        return bool(v.const) != negate
 
     def _loop(self, body: cst.BaseSuite, bind_target: Optional[Callable[[], None]], orelse: Optional[cst.Else]) -> None:
         before = dict(self.frame.env)
@@ -630,13 +661,17 @@ class ModuleInterp:
             value = Value(qname=full)
             mod_path = self.project.resolve_module(base) if base else None
             # bind the real value only from modules already parsed: parsing every imported module
-            # eagerly costs more than it finds (functions are resolved lazily at call time anyway)
-            if mod_path is not None and mod_path != self.path and mod_path in self.project.modules:
+            # eagerly costs more than it finds (functions are resolved lazily at call time anyway),
+            # except for constants worth it (SCRATCH = Path(gettempdir()) / "pki", KEY_SIZE = 1024)
+            if mod_path is not None and mod_path != self.path and (
+                    mod_path in self.project.modules or _worth_importing_constant(self.project, mod_path, name)):
                 other = self.project.interp_for_path(mod_path)
                 if other is not None and name in other.globals:
                     found = other.globals[name]
                     if found.taints or found.func is not None:
                         value = found if found.func is not None else found.evolve(qname=None)
+                    elif isinstance(found.const, (int, str)) and not isinstance(found.const, bool):
+                        value = found.evolve(qname=None)
             self.bind(local, value)
 
     def resolve_project_symbol(self, qname: str, load: bool = True) -> Optional[Value]:
@@ -865,7 +900,10 @@ class ModuleInterp:
             const = self.kb.constants.get(qname)
             if const is not None:
                 return Value(const=const, qname=qname)
-            project_sym = self.resolve_project_symbol(qname, load=False)
+            # config.RSA_KEY_BITS after `from . import config`: constants worth it load their module
+            mod_path = self.project.resolve_module(base.qname) if name.isupper() else None
+            load = mod_path is not None and mod_path != self.path and _worth_importing_constant(self.project, mod_path, name)
+            project_sym = self.resolve_project_symbol(qname, load=load)
             if project_sym is not None:
                 return project_sym
             return Value(qname=qname)
@@ -1294,8 +1332,9 @@ class ModuleInterp:
                 if "." in qname:
                     rows = self.kb.short_rows(short)
                     confidence = "medium"
-                method = qname.rsplit(".", 1)[-1]
-                if not rows and method in _LOG_METHODS and self._looks_like_logger(node):
+                obj, _, method = qname.rpartition(".")
+                if not rows and method in _LOG_METHODS and "." in obj and self._looks_like_logger(node) \
+                        and self.project.resolve_module(obj.rpartition(".")[0]) is not None:
                     # a logger imported from the project's own module: from app.log import logger
                     return self.apply_rows(self.kb.method_rows(method), method, Value(kind=L.LOGGER, qname=qname),
                                            args, kwargs, node, "medium")
@@ -1886,7 +1925,7 @@ class ModuleInterp:
             return Value(taints=_union(args, kwargs))
         env = self._bind_params(fn, args, kwargs, self_value, entry)
         sig = _signature(env)
-        key = (id(fn.node), sig)
+        key = (id(fn.node), sig, entry)
         if key in self.summaries:
             summary = self.summaries[key]
             self._replay(summary.events)
@@ -1903,7 +1942,8 @@ class ModuleInterp:
         self.contexts_per_func[id(fn.node)] = count + 1
         self._active.add(key)
         try:
-            summary = self._evaluate_body(fn, env, self_value, [] if entry else list(self.context))
+            pinned = frozenset() if entry else frozenset(k for k in env if k != "self")
+            summary = self._evaluate_body(fn, env, self_value, [] if entry else list(self.context), pinned)
         finally:
             self._active.discard(key)
         if self._recording is not None:
@@ -1912,12 +1952,12 @@ class ModuleInterp:
         return summary.returns
 
     def _evaluate_body(self, fn: FunctionRef, env: Dict[str, Value], self_value: Optional[Value],
-                       context: List[str]) -> Summary:
+                       context: List[str], pinned: FrozenSet[str] = frozenset()) -> Summary:
         """Run ``fn``'s body once with ``env`` bound: what it returns (joined) and the events it
         recorded.  The caller's frame, context, recording and statement are restored afterwards."""
         saved_frame, saved_ctx, saved_rec, saved_top = self.frame, self.context, self._recording, self.top
         recording: List[Event] = []
-        self.frame = Frame(env=env, func=fn, self_value=self_value)
+        self.frame = Frame(env=env, func=fn, self_value=self_value, pinned=pinned)
         self.context = context
         self._recording = recording
         if fn.top is not None:
@@ -2099,6 +2139,19 @@ def _secret_of(arg: object) -> Value:
 
 
 _STD_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
+
+
+#: module constants that decide key strength (KG601) whatever their module's text says
+_KEY_PARAMETER_NAME = re.compile(r"(?:KEY|RSA|DSA|MODULUS).*(?:SIZE|BITS|LEN)|BITS$|EXPONENT|CURVE")
+
+
+def _worth_importing_constant(project: "Project", path: str, name: str) -> bool:
+    """``from settings import KEY_SIZE`` / ``from paths import SCRATCH``: an UPPER_CASE name
+    (a constant by convention) of a module whose module-level code mentions a key source, a
+    temporary location or a weak generator, or a key-size/exponent/curve setting."""
+    if not name.isupper():
+        return False
+    return bool(_KEY_PARAMETER_NAME.search(name)) or project.worth_loading(path, name)
 
 
 def _is_property(node: cst.FunctionDef) -> bool:

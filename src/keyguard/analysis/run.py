@@ -397,8 +397,8 @@ def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
             owner[id(m.node)] = (cls.name, KEY_LABELS)
         if any(_carries(v) for v in cls.attrs.values()):
             out.add(cls.name)
-    for (node_id, _sig), summary in interp.summaries.items():
-        name, labels = owner.get(node_id, ("", KEY_LABELS))
+    for memo_key, summary in interp.summaries.items():
+        name, labels = owner.get(memo_key[0], ("", KEY_LABELS))
         if name and name not in out and _carries(summary.returns, labels):
             out.add(name)
     tops: Dict[int, str] = {}

@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -174,6 +174,8 @@ class KnowledgeBase:
     limits: Mapping[str, int]
     trigger_words: Tuple[bytes, ...] = field(default=())
     construct_words: Tuple[bytes, ...] = field(default=())
+    #: words of values worth following into another module: key sources, temporary locations,
+    #: non-cryptographic generators (keyguard.discovery.KeyNames)
     source_words: Tuple[bytes, ...] = field(default=())
     weak_random_words: Tuple[bytes, ...] = field(default=())
     wipe_functions: FrozenSet[str] = frozenset()
@@ -246,7 +248,8 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
     construct_words, weak_words = _companion_words(calls)
     source_words = tuple(sorted({_word(q) for q, rows in calls.items()
                                  if any(r.effect == "source" and r.label in ("private-key", "key-material") for r in rows)}
-                                | {b"PRIVATE KEY", b"check_output", b"getoutput"}))
+                                | {b"PRIVATE KEY", b"check_output", b"getoutput"}
+                                | _follow_words(calls, temp_prefixes)))
     return KnowledgeBase(
         calls={k: tuple(v) for k, v in calls.items()},
         short_calls={k: tuple(v) for k, v in short.items()},
@@ -291,6 +294,21 @@ def _distinctive(qname: str) -> str:
         if part not in _GENERIC and not part.islower() or (part not in _GENERIC and len(part) > 8):
             return part
     return ".".join(parts[-2:])
+
+
+#: weak generators too common as words to say anything about a function (time.time() is a timestamp)
+_COMMON_WEAK = frozenset({b"time.time", b"time.time_ns", b"perf_counter", b"Random"})
+
+
+def _follow_words(calls: Mapping[str, List[Row]], temp_prefixes: Iterable[str]) -> Set[bytes]:
+    """Words of values worth following into another module besides key sources: temporary
+    locations (``def scratch(): return os.path.join(gettempdir(), ...)``, ``SCRATCH = "/tmp/pki"``)
+    and non-cryptographic generators (``def rand_bytes(n): ... random.getrandbits(8) ...``)."""
+    out = {p.encode() for p in temp_prefixes if p.startswith("/")}
+    for qname, rows in calls.items():
+        if any(r.effect == "temp" or (r.effect == "source" and r.label == "weak-random") for r in rows):
+            out.add(_word(qname))
+    return out - _COMMON_WEAK
 
 
 def _word(qname: str) -> bytes:
