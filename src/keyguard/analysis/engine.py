@@ -519,6 +519,36 @@ class ModuleInterp:
         finally:
             self.context.pop()
         self.frame.env = _join_env(after_body, self.frame.env)
+        self._past_guard(node)
+
+    _COMPARE = {cst.LessThan: lambda a, b: a < b, cst.LessThanEqual: lambda a, b: a <= b,
+                cst.GreaterThan: lambda a, b: a > b, cst.GreaterThanEqual: lambda a, b: a >= b,
+                cst.Equal: lambda a, b: a == b, cst.NotEqual: lambda a, b: a != b}
+
+    def _past_guard(self, node: cst.If) -> None:
+        """``if bits < 2048: raise ValueError(...)``: past the guard, ``bits`` cannot be a value
+        the guard rejects (an entry point's default of 1024 says nothing about the key size)."""
+        test = node.test
+        if node.orelse is not None or not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return
+        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        last = body[-1] if body else None
+        if not (isinstance(last, cst.SimpleStatementLine) and any(isinstance(x, (cst.Raise, cst.Return)) for x in last.body)):
+            return
+        target = test.comparisons[0]
+        op = self._COMPARE.get(type(target.operator))
+        if op is None or not isinstance(test.left, cst.Name) or not isinstance(target.comparator, cst.Integer):
+            return
+        name = test.left.value
+        cur = self.frame.env.get(name)
+        if cur is None or not isinstance(cur.const, int) or isinstance(cur.const, bool):
+            return
+        try:
+            rejected = op(cur.const, int(target.comparator.value, 0))
+        except ValueError:
+            return
+        if rejected:
+            self.frame.env[name] = cur.evolve(const=UNKNOWN)
 
     def _static_test(self, test: cst.BaseExpression) -> Optional[bool]:
         """The truth of ``flag`` / ``not flag`` for a pinned parameter holding a known constant."""
@@ -699,7 +729,9 @@ class ModuleInterp:
     def assign(self, target: cst.BaseExpression, value: Value, value_node: Optional[cst.CSTNode]) -> None:
         if isinstance(target, cst.Name):
             if value.ident is None and (value.kind in (L.PATH, L.FILE_HANDLE, L.FD) or value.file is not None
-                                        or value.has(L.TEMP) or isinstance(value.const, str)):
+                                        or value.has(L.TEMP) or isinstance(value.const, str)
+                                        or isinstance(value_node, (cst.BinaryOperation, cst.FormattedString))):
+                # (tmp = path + ".tmp", key_file = f"{name}.key": the name stands for one file)
                 value = value.evolve(ident=("name", self.path, id(self.frame), target.value, id(value_node)))
             if value.kind in (L.BUFFER, L.MMAP) and value.is_key:
                 self.emit("buffer-bind", value_node if value_node is not None else target, name=target.value, value=value)
@@ -1428,6 +1460,8 @@ class ModuleInterp:
                 return Value(taints=recv.taints, const=tuple(self.string_value(w, node) for w in words))
             return self._text_op("shell-split", recv, Value(taints=recv.taints), node)
         rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
+        if recv.kind is not None and any(r.on == recv.kind for r in rows):
+            rows = [r for r in rows if r.on == recv.kind]  # the library's own row beats a generic one
         if rows:
             return self.apply_rows(tuple(rows), name, recv, args, kwargs, node, "high")
         # loggers by name when unresolved: log.info(...), self.logger.debug(...)
@@ -1520,7 +1554,11 @@ class ModuleInterp:
                 if len(src) == 1 and src[0].ident is not None and qname in _IDENTITY_CONVERSIONS:
                     v = v.evolve(ident=src[0].ident, const=src[0].const if isinstance(src[0].const, str) else UNKNOWN)
                 if row.opt("path_join"):
-                    v = v.evolve(ident=("path", id(node)), kind=None)
+                    parts = tuple(x.ident if x.ident is not None else (("const", x.const) if isinstance(x.const, str) else None)
+                                  for x in src)
+                    # os.path.join(d, "tls.key") spelled twice names one file when its parts are the same
+                    ident = ("join", qname, parts) if src and None not in parts else ("path", id(node))
+                    v = v.evolve(ident=ident, kind=None)
                     self.path_parents[v.ident] = {x.ident for x in src if x.ident is not None}
                     tail = args[-1] if args else None
                     if tail is not None and tail.has(L.KEY_PATH):
@@ -1618,8 +1656,9 @@ class ModuleInterp:
                     elif path.kind == L.FILE_HANDLE or path.kind == L.FD:
                         self.emit("write", node, target=path, data=data, describe=desc)
                     else:
-                        # paramiko >= 2.10 creates the file with 0o600 itself
-                        self.emit("write", node, target=path, data=data, creation="safe", describe=desc)
+                        # paramiko >= 2.10 creates the file with 0o600 itself; asyncssh opens it
+                        # with the process umask (creation = "default" on its row)
+                        self.emit("write", node, target=path, data=data, creation=row.opt("creation", "safe"), describe=desc)
                 result = result or CLEAN
             elif eff == "key-params":
                 self.emit("key-params", node, row=row, args=tuple(args), kwargs=_FrozenDict(kwargs), recv=recv, describe=desc, confidence=confidence)
@@ -1718,7 +1757,7 @@ class ModuleInterp:
                 enc = self.arg(spec, args, kwargs)
                 if enc is None or enc.const is None or enc.kind == L.ENCRYPTION_NONE:
                     taints = merge_taints(taints, ((L.UNENCRYPTED, self.origin(f"unencrypted serialization by {desc}", node, confidence)),))
-            v = Value(taints=taints)
+            v = Value(taints=taints, kind=row.opt("result_kind"))
             return v if result is None else join(result, v)
         v = Value(taints=((label, self.origin(f"{label} from {desc}", node, confidence)),))
         return v if result is None else join(result, v)

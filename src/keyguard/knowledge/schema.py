@@ -31,7 +31,7 @@ EFFECTS = frozenset(
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
-EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng"})
+EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key"})
 
 
 class KnowledgeError(ValueError):
