@@ -367,6 +367,21 @@ class ModuleInterp:
                 self.functions.append(fn)
         return ref
 
+    def _record_fields(self, cls: ClassRef, args: List[Value], kwargs: Dict[str, Value]) -> None:
+        """A generated ``__init__`` (``@dataclass``, ``NamedTuple``, attrs): the fields, in the order
+        the class annotates them, receive the constructor's arguments."""
+        generated = any(_decorator_name(d.decorator) in ("dataclass", "define", "frozen", "attrs", "s", "mutable")
+                        for d in cls.node.decorators) or any(b.rsplit(".", 1)[-1] == "NamedTuple" for b in cls.bases)
+        if not generated:
+            return
+        fields = [st.target.value for line in cls.node.body.body if isinstance(line, cst.SimpleStatementLine)
+                  for st in line.body if isinstance(st, cst.AnnAssign) and isinstance(st.target, cst.Name)]
+        for i, name in enumerate(fields):
+            v = kwargs.get(name, args[i] if i < len(args) else None)
+            if v is not None and v.taints:
+                prev = cls.attrs.get(name)
+                cls.attrs[name] = v if prev is None else join(prev, v)
+
     def _instance_value(self, cls: ClassRef, node: Optional[cst.CSTNode]) -> Value:
         return Value(kind="instance", func=cls, ident=("instance", id(cls.node)))
 
@@ -970,8 +985,14 @@ class ModuleInterp:
         if base.kind == L.FILE_HANDLE and name == "name" and base.file is not None:
             p = base.file.path or CLEAN
             return p.with_taints(tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)))
-        if base.kind == L.PATH and name in ("parent", "name", "stem", "suffix"):
-            return Value(taints=tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)), kind=L.PATH if name == "parent" else None)
+        if base.kind == L.PATH and name == "parent":
+            # path.parent.mkdir(mode=0o755): the key file's folder (linked for KG202)
+            ident = ("parent", base.ident) if base.ident is not None else None
+            if ident is not None:
+                self.path_parents.setdefault(base.ident, set()).add(ident)
+            return Value(taints=tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)), kind=L.PATH, ident=ident)
+        if base.kind == L.PATH and name in ("name", "stem", "suffix"):
+            return Value(taints=tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)))
         if base.kind == L.SHARED_MEMORY and name == "buf":
             return Value(kind=L.SHARED_MEMORY, ident=base.ident)
         if base.kind == "instance" and base.func is None:
@@ -1201,7 +1222,12 @@ class ModuleInterp:
 
     def ev_IfExp(self, node: cst.IfExp) -> Value:
         self.eval(node.test)
-        return join(self.eval(node.body), self.eval(node.orelse))
+        a, b = self.eval(node.body), self.eval(node.orelse)
+        out = join(a, b)
+        if L.ENCRYPTION_NONE in (a.kind, b.kind):
+            # BestAvailableEncryption(pw) if pw else NoEncryption(): may be unencrypted
+            out = out.evolve(kind=L.ENCRYPTION_NONE)
+        return out
 
     def ev_Await(self, node: cst.Await) -> Value:
         return self.eval(node.expression)
@@ -1342,6 +1368,8 @@ class ModuleInterp:
             init = fval.func.methods.get("__init__") or self._inherited_method(fval.func, "__init__")
             if init is not None:
                 self.call_user_function(init, args, kwargs, self_value=inst, call_node=node)
+            else:
+                self._record_fields(fval.func, args, kwargs)
             if any(b.endswith(("Error", "Exception", "Warning")) for b in fval.func.bases) or \
                     fval.func.name.endswith(("Error", "Exception")):
                 inst = inst.with_taints(tuple(t for t in _union(args, kwargs) if t[0] in L.KEY_LABELS))
@@ -1459,6 +1487,8 @@ class ModuleInterp:
                 words = recv.const.split() if not args else [w for w in recv.const.split(" ") if w]
                 return Value(taints=recv.taints, const=tuple(self.string_value(w, node) for w in words))
             return self._text_op("shell-split", recv, Value(taints=recv.taints), node)
+        if recv.kind is None and recv.func is None and name in _PATH_ONLY_METHODS:
+            recv = recv.evolve(kind=L.PATH)
         rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
         if recv.kind is not None and any(r.on == recv.kind for r in rows):
             rows = [r for r in rows if r.on == recv.kind]  # the library's own row beats a generic one
@@ -1556,6 +1586,12 @@ class ModuleInterp:
                 if row.opt("path_join"):
                     parts = tuple(x.ident if x.ident is not None else (("const", x.const) if isinstance(x.const, str) else None)
                                   for x in src)
+                    if qname.endswith("dirname") and len(src) == 1 and src[0].ident is not None:
+                        # os.makedirs(os.path.dirname(path), 0o755): the key file's folder
+                        v = v.evolve(ident=("parent", src[0].ident), kind=None)
+                        self.path_parents.setdefault(src[0].ident, set()).add(v.ident)
+                        result = v if result is None else join(result, v)
+                        continue
                     # os.path.join(d, "tls.key") spelled twice names one file when its parts are the same
                     ident = ("join", qname, parts) if src and None not in parts else ("path", id(node))
                     v = v.evolve(ident=ident, kind=None)
@@ -1606,7 +1642,10 @@ class ModuleInterp:
             elif eff == "write":
                 target = self.arg(row.spec("target"), args, kwargs, recv) if not (row.spec("target") and row.spec("target").receiver) else recv
                 data = self.arg(row.spec("data"), args, kwargs)
-                if target is not None and data is not None:
+                if target is not None and data is not None and target.qname in _STD_STREAMS:
+                    # json.dump(doc, sys.stdout), yaml.safe_dump(doc, sys.stdout): printed
+                    self.emit("sink", node, sink="log", data=data, describe=f"{desc}(..., {target.qname})")
+                elif target is not None and data is not None:
                     self.emit("write", node, target=target, data=data, creation=row.opt("creation"), describe=desc)
                 result = result or CLEAN
             elif eff == "chmod":
@@ -2112,8 +2151,15 @@ class ModuleInterp:
         """
         name = p.name.value
         ident = ("param", id(p), name)
+        if name in _PYTEST_TEMP_FIXTURES:
+            # pytest's tmp_path / tmpdir / tmp_path_factory: per-test folders under the system temp dir
+            org = self.origin(f"pytest's `{name}` folder", p)
+            return Value(kind=L.TEMP_DIR if name.endswith("factory") else L.PATH, taints=((L.TEMP, org),), ident=ident)
         if p.annotation is not None:
             ann = self.code(p.annotation.annotation)
+            inst = self._annotated_instance(p.annotation.annotation)
+            if inst is not None:
+                return inst  # acct: AccountKey - a project class: its methods are followed
             if KEY_ANNOT_RE.search(ann) and "Public" not in ann:
                 return Value(taints=((L.PRIVATE_KEY, self.origin(f"private key parameter `{name}: {ann}`", p, "medium")),), ident=ident)
             if "Path" in ann:
@@ -2131,6 +2177,24 @@ class ModuleInterp:
         return Value(ident=ident)
 
     _guess_func_name: str = ""
+
+    def _annotated_instance(self, ann: cst.BaseExpression) -> Optional[Value]:
+        """An instance of the project class named by a parameter annotation (``Optional[C]`` too)."""
+        if isinstance(ann, cst.Subscript) and len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index) \
+                and (dotted(ann.value) or "").rsplit(".", 1)[-1] == "Optional":
+            ann = ann.slice[0].slice.value
+        if isinstance(ann, cst.SimpleString):
+            return None
+        if not isinstance(ann, (cst.Name, cst.Attribute)):
+            return None
+        saved = self.frame
+        try:
+            v = self.eval(ann)
+        finally:
+            self.frame = saved
+        if isinstance(v.func, ClassRef):
+            return self._instance_value(v.func, None)
+        return None
 
 
 # ----------------------------------------------------------------------------- small utilities
@@ -2176,6 +2240,13 @@ def _secret_of(arg: object) -> Value:
             return ref
     return Value()
 
+
+#: pytest fixtures that are folders under the system temporary directory
+_PYTEST_TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
+
+#: methods only path objects have: an unknown receiver calling one is a path (argparse type=Path,
+#: an untyped parameter, an attribute of a config object)
+_PATH_ONLY_METHODS = frozenset({"write_bytes", "write_text", "with_suffix", "with_name", "with_stem", "joinpath"})
 
 _STD_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
 
