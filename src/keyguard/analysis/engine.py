@@ -48,7 +48,8 @@ MAX_SUMMARY_EVENTS = 64
 #: modules whose loading triggers the loading of further modules, at most this deep
 MAX_LOAD_DEPTH = 8
 _ORDER_EVENTS = frozenset({"write", "open", "chmod", "umask", "remove", "mkdir", "touch", "copy", "temp-create", "exec"})
-PEM_PRIVATE_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+#: a private key PEM with a body (a header constant alone, b"-----BEGIN PRIVATE KEY-----", is a marker)
+PEM_PRIVATE_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\s*(?:[\w-]+:[^\n]*\n\s*)*[A-Za-z0-9+/=]{40}")
 KEY_NAME_RE = re.compile(
     r"(?:^|_)(?:private_?key|priv_?key|privkey|signing_?key|private_?pem|key_?pem|pem_?key|"
     r"private_?key_?(?:pem|bytes|data|der|material|str|text)|secret_?key_?(?:pem|bytes))(?:_|$)",
@@ -522,10 +523,16 @@ class ModuleInterp:
             return
         before = dict(self.frame.env)
         self.context.append("if")
+        none_name, none_in_body = _is_none_test(node.test)
         try:
+            if none_name is not None and none_in_body and none_name in self.frame.env:
+                self.frame.env[none_name] = Value(const=None)  # if key is None: ... key holds nothing here
             self.exec_suite(node.body)
             after_body = self.frame.env
             self.frame.env = before
+            if none_name is not None and not none_in_body and none_name in self.frame.env:
+                self.frame.env = dict(before)
+                self.frame.env[none_name] = Value(const=None)
             if node.orelse is not None:
                 if isinstance(node.orelse, cst.If):
                     self.stmt_If(node.orelse)
@@ -2140,6 +2147,8 @@ class ModuleInterp:
             v = self.eval(p.default) if p.default is not None else CLEAN
         finally:
             self.frame = saved
+        if isinstance(v.const, str):
+            return v  # private_key="~/.ssh/id_ed25519": a path (or a name), whatever the parameter is called
         guess = self._param_guess(p, entry)
         return v.with_taints(guess.taints) if guess.taints else v
 
@@ -2215,7 +2224,9 @@ _AUG_OPS = {
     cst.BitAndAssign: cst.BitAnd, cst.BitXorAssign: cst.BitXor, cst.LeftShiftAssign: cst.LeftShift,
 }
 _METADATA_ATTRS = frozenset({"size", "capacity", "nbytes", "itemsize", "closed", "address", "length", "mode",
-                             "key_size", "curve", "name", "shape", "ndim", "readonly", "format"})
+                             "key_size", "curve", "name", "shape", "ndim", "readonly", "format",
+                             # key.private_numbers().public_numbers.n, type(k).__name__: nothing secret
+                             "public_numbers", "__class__", "__name__", "__qualname__", "__module__"})
 _IDENTITY_CONVERSIONS = frozenset({"str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath",
                                    "os.path.expanduser", "os.fsencode", "os.fsdecode"})
 _CLEANUP_REGISTRARS = frozenset({"callback", "register", "finalize", "addCleanup", "add_cleanup", "push_callback"})
@@ -2262,6 +2273,18 @@ def _worth_importing_constant(project: "Project", path: str, name: str) -> bool:
     if not name.isupper():
         return False
     return bool(_KEY_PARAMETER_NAME.search(name)) or project.worth_loading(path, name)
+
+
+def _is_none_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
+    """``x is None`` -> ("x", True): x is None in the body; ``x is not None`` -> ("x", False)."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
+        comp = test.comparisons[0]
+        if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+            if isinstance(comp.operator, cst.Is):
+                return test.left.value, True
+            if isinstance(comp.operator, cst.IsNot):
+                return test.left.value, False
+    return None, False
 
 
 def _is_property(node: cst.FunctionDef) -> bool:

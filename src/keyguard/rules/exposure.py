@@ -18,7 +18,7 @@ from keyguard.analysis import labels as L
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.events import Event
 from keyguard.rules.report import Hit
-from keyguard.rules.support import confidence, data_of
+from keyguard.rules.support import confidence, data_of, named_guess_only
 
 
 class KeyLogged(Rule):
@@ -105,6 +105,8 @@ class KeyLogged(Rule):
         data = data_of(ev)
         if not data.is_key:
             return
+        if ev.values.get("sink") == "exception" and named_guess_only(data):
+            return  # raise ValueError(f"bad key type {kind}"): parsed from a parameter named like a key
         org = data.key_origin()
         where = "an exception message" if ev.values.get("sink") == "exception" else f"`{ev.describe}`"
         yield Hit(self.code, ev.node, ev.module, f"{{source}} is passed to {where}", org, confidence(ev, org))
@@ -201,6 +203,8 @@ class KeyInArgvOrEnv(Rule):
                       org, confidence(ev, org))
         else:
             data = data_of(ev)
+            if data.is_key and named_guess_only(data) and not data.has(L.PASSPHRASE):
+                return  # ssh -i private_key: a parameter named like a key is a path here as often as not
             org = data.key_origin() or data.origin(L.PASSPHRASE)
             where = ev.values.get("where", "command line")
             what = "{source}" if data.is_key else "a key passphrase ({source})"
