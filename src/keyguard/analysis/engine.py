@@ -1796,13 +1796,17 @@ class ModuleInterp:
                 if ko is not None:
                     org = Origin(ko.description, ko.node, ko.module, ko.confidence if confidence == "high" else confidence, ko.top)
             taints: Tuple = ((label, org),)
-            if label == L.KEY_MATERIAL and id(node) not in self._into_buffer:
-                self.emit("serialize", node, describe=desc, data=Value(taints=taints))
             spec = row.spec("unencrypted_unless")
+            encrypted = False
             if spec is not None:
                 enc = self.arg(spec, args, kwargs)
                 if enc is None or enc.const is None or enc.kind == L.ENCRYPTION_NONE:
                     taints = merge_taints(taints, ((L.UNENCRYPTED, self.origin(f"unencrypted serialization by {desc}", node, confidence)),))
+                else:
+                    encrypted = True
+            if label == L.KEY_MATERIAL and id(node) not in self._into_buffer and not encrypted:
+                # (an encrypted serialization is ciphertext: nothing to wipe - KG303)
+                self.emit("serialize", node, describe=desc, data=Value(taints=((label, org),)))
             v = Value(taints=taints, kind=row.opt("result_kind"))
             return v if result is None else join(result, v)
         v = Value(taints=((label, self.origin(f"{label} from {desc}", node, confidence)),))

@@ -395,7 +395,9 @@ class KeyInImmutableObject(Rule):
     Finds private key serializations stored straight into immutable objects,
     e.g. `pem = key.private_bytes(...)` or `export_key()`, when a wipeable
     alternative exists (`keyguard.reference.keygen.serialize_private_key`, or
-    reading into a `bytearray` with `readinto`).
+    reading into a `bytearray` with `readinto`). Serializations encrypted with a
+    passphrase (`BestAvailableEncryption`, `export_key(passphrase=...)`) are
+    ciphertext and are not reported.
 
     ## Why is this bad?
     A `bytes` or `str` object holding a key cannot be erased: it stays in the
