@@ -1383,6 +1383,9 @@ class ModuleInterp:
             return inst
         if fval.kind == "lambda":
             return Value(taints=_union(args, kwargs))
+        if fval.qname in _OBJECT_DUMPS and args and isinstance(args[0].func, ClassRef) and args[0].kind == "instance":
+            # asdict(peer) / vars(peer): every field of the instance, key fields included
+            return Value(taints=_union(list(args[0].func.attrs.values()), {}))
         if fval.qname is not None and fval.receiver is None:
             qname = fval.qname
             rows = self.kb.call_rows(qname)
@@ -2255,6 +2258,10 @@ def _secret_of(arg: object) -> Value:
             return ref
     return Value()
 
+
+#: functions returning all of an object's fields
+_OBJECT_DUMPS = frozenset({"dataclasses.asdict", "dataclasses.astuple", "attr.asdict", "attr.astuple",
+                           "attrs.asdict", "attrs.astuple", "vars"})
 
 #: pytest fixtures that are folders under the system temporary directory
 _PYTEST_TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tmpdir_factory"})
