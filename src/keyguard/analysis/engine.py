@@ -19,6 +19,7 @@ rules can tell a cleanup in ``finally`` from one on the success path only.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
@@ -514,10 +515,8 @@ class ModuleInterp:
             try:
                 if taken:
                     self.exec_suite(node.body)
-                elif isinstance(node.orelse, cst.If):
-                    self.stmt_If(node.orelse)
-                elif node.orelse is not None:
-                    self.exec_suite(node.orelse.body)
+                else:
+                    self._exec_orelse(node)
             finally:
                 self.context.pop()
             return
@@ -533,19 +532,22 @@ class ModuleInterp:
             if none_name is not None and not none_in_body and none_name in self.frame.env:
                 self.frame.env = dict(before)
                 self.frame.env[none_name] = Value(const=None)
-            if node.orelse is not None:
-                if isinstance(node.orelse, cst.If):
-                    self.stmt_If(node.orelse)
-                else:
-                    self.exec_suite(node.orelse.body)
+            self._exec_orelse(node)
         finally:
             self.context.pop()
         self.frame.env = _join_env(after_body, self.frame.env)
         self._past_guard(node)
 
-    _COMPARE = {cst.LessThan: lambda a, b: a < b, cst.LessThanEqual: lambda a, b: a <= b,
-                cst.GreaterThan: lambda a, b: a > b, cst.GreaterThanEqual: lambda a, b: a >= b,
-                cst.Equal: lambda a, b: a == b, cst.NotEqual: lambda a, b: a != b}
+    def _exec_orelse(self, node: cst.If) -> None:
+        """The ``elif`` (another if) or ``else`` branch of ``node``, if any."""
+        if isinstance(node.orelse, cst.If):
+            self.stmt_If(node.orelse)
+        elif node.orelse is not None:
+            self.exec_suite(node.orelse.body)
+
+    #: comparisons of an int parameter with an int literal (``_past_guard``)
+    _COMPARE = {cst.LessThan: operator.lt, cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt,
+                cst.GreaterThanEqual: operator.ge, cst.Equal: operator.eq, cst.NotEqual: operator.ne}
 
     def _past_guard(self, node: cst.If) -> None:
         """``if bits < 2048: raise ValueError(...)``: past the guard, ``bits`` cannot be a value
@@ -963,19 +965,17 @@ class ModuleInterp:
             return Value(qname=qname)
         if isinstance(base.func, ClassRef):
             cls = base.func
-            if name in cls.methods or (base.kind == "instance" and name not in cls.attrs):
-                fn = cls.methods.get(name) or self._inherited_method(cls, name)
-                if fn is not None and base.kind == "instance" and _is_property(fn.node):
+            # the class's own method, else an attribute, else an inherited method
+            fn = cls.methods.get(name)
+            if fn is None and name not in cls.attrs:
+                fn = self._inherited_method(cls, name)
+            if fn is not None:
+                if base.kind == "instance" and _is_property(fn.node):
                     # self.private_pem where private_pem is a @property: reading it runs the getter
                     return self.call_user_function(fn, [], {}, self_value=base, call_node=node)
-            if name in cls.methods:
-                fn = cls.methods[name]
                 return Value(func=fn, receiver=base if base.kind == "instance" else None, attr=name)
             if name in cls.attrs:
                 return cls.attrs[name]
-            inherited = self._inherited_method(cls, name)
-            if inherited is not None:
-                return Value(func=inherited, receiver=base if base.kind == "instance" else None, attr=name)
             return Value(receiver=base, attr=name)
         # attribute rows (raw private values)
         for row in self.kb.attributes.get(name, ()):
@@ -994,10 +994,8 @@ class ModuleInterp:
             return p.with_taints(tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)))
         if base.kind == L.PATH and name == "parent":
             # path.parent.mkdir(mode=0o755): the key file's folder (linked for KG202)
-            ident = ("parent", base.ident) if base.ident is not None else None
-            if ident is not None:
-                self.path_parents.setdefault(base.ident, set()).add(ident)
-            return Value(taints=tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)), kind=L.PATH, ident=ident)
+            return Value(taints=tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)), kind=L.PATH,
+                         ident=self._folder_of(base.ident))
         if base.kind == L.PATH and name in ("name", "stem", "suffix"):
             return Value(taints=tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)))
         if base.kind == L.SHARED_MEMORY and name == "buf":
@@ -1021,6 +1019,15 @@ class ModuleInterp:
         if not field_origins:
             return Value(taints=base.taints)
         return Value(taints=tuple(t for t in base.taints if id(t[1]) not in field_origins))
+
+    def _folder_of(self, ident: object) -> Optional[object]:
+        """The identity of the folder holding the path ``ident`` (``path.parent``,
+        ``os.path.dirname(path)``), linked so that the rules see the path inside it."""
+        if ident is None:
+            return None
+        folder = ("parent", ident)
+        self.path_parents.setdefault(ident, set()).add(folder)
+        return folder
 
     def _inherited_method(self, cls: ClassRef, name: str) -> Optional[FunctionRef]:
         """``name`` from the project classes ``cls`` derives from (nearest bases first, each class once)."""
@@ -1598,8 +1605,7 @@ class ModuleInterp:
                                   for x in src)
                     if qname.endswith("dirname") and len(src) == 1 and src[0].ident is not None:
                         # os.makedirs(os.path.dirname(path), 0o755): the key file's folder
-                        v = v.evolve(ident=("parent", src[0].ident), kind=None)
-                        self.path_parents.setdefault(src[0].ident, set()).add(v.ident)
+                        v = v.evolve(ident=self._folder_of(src[0].ident), kind=None)
                         result = v if result is None else join(result, v)
                         continue
                     # os.path.join(d, "tls.key") spelled twice names one file when its parts are the same
@@ -2177,19 +2183,19 @@ class ModuleInterp:
             if inst is not None:
                 return inst  # acct: AccountKey - a project class: its methods are followed
             if KEY_ANNOT_RE.search(ann) and "Public" not in ann:
-                return Value(taints=((L.PRIVATE_KEY, self.origin(f"private key parameter `{name}: {ann}`", p, "medium")),), ident=ident)
+                return Value(taints=((L.PRIVATE_KEY, self.origin(f"{L.PARAM_GUESS} `{name}: {ann}`", p, "medium")),), ident=ident)
             if "Path" in ann:
                 return Value(kind=L.PATH, ident=ident)
         if KEY_NAME_RE.search(name) and "public" not in name.lower() and "path" not in name.lower() \
                 and "file" not in name.lower() and "name" not in name.lower() and "dir" not in name.lower():
             label = L.KEY_MATERIAL if re.search(r"pem|bytes|data|der|material|str|text", name, re.I) else L.PRIVATE_KEY
-            return Value(taints=((label, self.origin(f"private key parameter `{name}`", p, "medium")),), ident=ident)
+            return Value(taints=((label, self.origin(f"{L.PARAM_GUESS} `{name}`", p, "medium")),), ident=ident)
         if PASS_NAME_RE.search(name) and "file" not in name.lower() and "fd" not in name.lower():
             return Value(taints=((L.PASSPHRASE, self.origin(f"passphrase parameter `{name}`", p, "medium")),), ident=ident)
         fname = self._guess_func_name
         if fname and KEY_FUNC_RE.search(fname) and "public" not in fname.lower() and "cert" not in fname.lower():
             if name in _DATA_PARAMS:
-                return Value(taints=((L.KEY_MATERIAL, self.origin(f"private key parameter `{name}` of `{fname}`", p, "medium")),), ident=ident)
+                return Value(taints=((L.KEY_MATERIAL, self.origin(f"{L.PARAM_GUESS} `{name}` of `{fname}`", p, "medium")),), ident=ident)
         return Value(ident=ident)
 
     _guess_func_name: str = ""
@@ -2199,9 +2205,7 @@ class ModuleInterp:
         if isinstance(ann, cst.Subscript) and len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index) \
                 and (dotted(ann.value) or "").rsplit(".", 1)[-1] == "Optional":
             ann = ann.slice[0].slice.value
-        if isinstance(ann, cst.SimpleString):
-            return None
-        if not isinstance(ann, (cst.Name, cst.Attribute)):
+        if not isinstance(ann, (cst.Name, cst.Attribute)):  # (not "C" strings: forward references)
             return None
         saved = self.frame
         try:

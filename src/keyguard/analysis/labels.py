@@ -16,6 +16,8 @@ UNENCRYPTED = "unencrypted"  # key material serialized without encryption
 KEY_PATH = "key-path"  # a path whose name says it holds a private key
 
 KEY_LABELS = frozenset({PRIVATE_KEY, KEY_MATERIAL})
+#: how the origin of key material guessed from a parameter's name begins (rules tell guesses apart by it)
+PARAM_GUESS = "private key parameter"
 ALL_LABELS = frozenset({PRIVATE_KEY, KEY_MATERIAL, PASSPHRASE, WEAK_RANDOM, TEMP, SHARED_TEMP, UNENCRYPTED, KEY_PATH})
 
 # --- kinds: what an object is -------------------------------------------------

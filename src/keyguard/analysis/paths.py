@@ -187,10 +187,11 @@ def wiped_on_every_path(
             idx = next((i for i, s in enumerate(body) if s is cur), None)
             if idx is not None:
                 risky = False
-                for nxt in body[idx + 1:]:
+                for j in range(idx + 1, len(body)):
+                    nxt = body[j]
                     if _wipes_before_leaving(nxt, is_wipe):
                         continue  # `if dry_run: wipe(buf); return` covers the path it takes
-                    if isinstance(nxt, cst.Try) and nxt.finalbody is None and _try_wipes_all(nxt, is_wipe, body[body.index(nxt) + 1:]):
+                    if isinstance(nxt, cst.Try) and nxt.finalbody is None and _try_wipes_all(nxt, is_wipe, body[j + 1:]):
                         return Coverage(not risky, "finally" if not risky else "success-path-only")
                     if isinstance(nxt, cst.Try) and nxt.finalbody is not None and contains_wipe(nxt.finalbody, is_wipe):
                         if not risky:

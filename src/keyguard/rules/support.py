@@ -21,7 +21,7 @@ def named_guess_only(data: Value) -> bool:
     Such a parameter holds a key file's path about as often as the key: on a command line
     (``ssh -i private_key``) or in an exception message, a guess alone is not reported."""
     origins = [org for lbl, org in data.taints if lbl in L.KEY_LABELS]
-    return bool(origins) and all(org.description.startswith("private key parameter") for org in origins)
+    return bool(origins) and all(org.description.startswith(L.PARAM_GUESS) for org in origins)
 
 
 def origin_of(v: Value) -> Optional[Origin]:
