@@ -8,9 +8,11 @@ modules that have something to report.
 from __future__ import annotations
 
 import ast
+import gc
 import hashlib
 import sys
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -27,6 +29,29 @@ from keyguard.registry import RULES
 from keyguard.rules.report import Hit
 from keyguard.source import SourceFile, parse, read_source
 from keyguard.suppression import filter_findings
+
+#: collector thresholds while a batch is analysed (see :func:`young_collections_only`)
+BATCH_GC_THRESHOLDS = (10_000, 10, 100)
+
+
+@contextmanager
+def young_collections_only():
+    """Make full garbage collections rare while a batch is analysed.
+
+    A parsed module is hundreds of thousands of small objects that all outlive the young
+    generations, so with CPython's default thresholds a full collection (which walks every live
+    object, the cached trees included) ran about every 1.5 s of analysis: 26 s of a 116 s
+    single-process scan of the benchmark corpus went to the collector.  The trees hold no
+    reference cycles and :meth:`Project.close` breaks the engine's, so nearly everything is freed
+    by reference counting and the full collections found next to nothing.  The previous
+    thresholds are restored afterwards (library users keep theirs).
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(*BATCH_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 @dataclass
@@ -144,6 +169,16 @@ def analyze_batch(
     project = Project(kb, loader, module_files)
     if worth_loading is not None:
         project.worth_loading = worth_loading
+    try:
+        with young_collections_only():
+            return _analyze_targets(project, loader, targets, kb, enabled, reportable, wipe_helpers)
+    finally:
+        project.close()
+
+
+def _analyze_targets(project: Project, loader: Loader, targets: Sequence[str], kb: KnowledgeBase,
+                     enabled: FrozenSet[str], reportable: Callable[[str], bool],
+                     wipe_helpers: Tuple[str, ...]) -> List[TargetResult]:
     results: List[TargetResult] = []
     trace_owner: Dict[int, TargetResult] = {}
     for path in targets:
