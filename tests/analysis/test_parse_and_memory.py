@@ -1,0 +1,85 @@
+"""Parsing without per-node validation, and batches freed without the garbage collector."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from keyguard.analysis import run
+from keyguard.api import _module_map, knowledge_base
+from keyguard.config import Config
+from keyguard.source import parse, parse_module
+
+PROJECT = Path(__file__).parent.parent / "fixtures" / "projects" / "wrapchain"
+
+SOURCE = '''\
+import os
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+def make(path):  # a comment
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with open(path, "wb") as fh:
+        fh.write(b"x")
+'''
+
+
+def test_parse_round_trips_and_leaves_validation_on() -> None:
+    tree = parse_module(SOURCE)
+    assert tree.code == SOURCE
+    assert tree.deep_equals(cst.parse_module(SOURCE))
+    # nodes built by hand after a parse are still validated
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not an identifier")
+
+
+def test_validation_is_back_after_a_syntax_error() -> None:
+    err = parse("def f(:\n", "broken.py")
+    assert not isinstance(err, cst.Module)
+    assert err.line == 1
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("1x")
+
+
+def _live_modules() -> int:
+    return sum(1 for o in gc.get_objects() if isinstance(o, cst.Module))
+
+
+def test_a_finished_batch_is_freed_without_a_collection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's modules, functions and classes refer to each other; ``Project.close`` breaks
+    those cycles so the parsed trees go as soon as the batch is done, with the collector off."""
+    monkeypatch.setattr(run, "TREES", run._TreeCache(0))  # nothing kept between batches
+    parsed = []
+    real = run.parse
+
+    def counting(text: str, path: str):
+        parsed.append(path)
+        return real(text, path)
+
+    monkeypatch.setattr(run, "parse", counting)
+    files = sorted(str(p) for p in PROJECT.rglob("*.py"))
+    cfg = Config()
+    modules = _module_map(files, str(PROJECT.parent))
+    target = str(PROJECT / "vault" / "deploy.py")
+    kb = knowledge_base(cfg)
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        before = _live_modules()
+        results = run.analyze_batch([target], modules, kb, cfg.enabled, lambda p: True)
+        assert [f.code for f in results[0].findings] == ["KG101", "KG401"]
+        assert len(parsed) >= 3  # the target and the modules it calls into
+        assert _live_modules() == before
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def test_collector_thresholds_are_restored() -> None:
+    before = gc.get_threshold()
+    with run.young_collections_only():
+        assert gc.get_threshold() == run.BATCH_GC_THRESHOLDS
+    assert gc.get_threshold() == before
