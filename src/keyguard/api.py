@@ -323,6 +323,8 @@ def scan_paths(
     findings: List[Finding] = []
 
     all_exports: Dict[str, FrozenSet[str]] = {}
+    #: one pool for every round: its workers keep the dependency trees they parsed (run.TREES)
+    pools: List[ProcessPoolExecutor] = []
 
     def analyse(batch: List[str]) -> Dict[str, FrozenSet[str]]:
         """Analyse ``batch`` (cache first); return each file's exported names."""
@@ -344,11 +346,12 @@ def scan_paths(
             shared = {p: e for p, e in all_exports.items() if e}
             work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, shared)
                     for c in chunks]
-            with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-                for chunk, res in zip(chunks, pool.map(_worker, work)):
-                    results.extend(res)
-                    if progress:
-                        progress(len(chunk))
+            if not pools:
+                pools.append(ProcessPoolExecutor(max_workers=n_jobs))
+            for chunk, res in zip(chunks, pools[0].map(_worker, work)):
+                results.extend(res)
+                if progress:
+                    progress(len(chunk))
         else:
             for i in range(0, len(todo), CHUNK):
                 chunk = todo[i:i + CHUNK]
@@ -367,16 +370,20 @@ def scan_paths(
     # ---- analysis, in rounds: a file the prefilter rejected is analysed when it imports a name
     # through which an analysed module hands out key material (cross-module flows)
     batch = targets
-    for _round in range(MAX_IMPORT_ROUNDS):
-        exports = analyse(batch)
-        all_exports.update(exports)
-        if not rest:
-            break
-        batch = _importers(rest, raw_of, imports_of, exports)
-        if not batch:
-            break
-        taken = set(batch)
-        rest = [p for p in rest if p not in taken]
+    try:
+        for _round in range(MAX_IMPORT_ROUNDS):
+            exports = analyse(batch)
+            all_exports.update(exports)
+            if not rest:
+                break
+            batch = _importers(rest, raw_of, imports_of, exports)
+            if not batch:
+                break
+            taken = set(batch)
+            rest = [p for p in rest if p not in taken]
+    finally:
+        for pool in pools:
+            pool.shutdown()
     if progress and rest:
         progress(len(rest))
     if other_job is not None:
