@@ -141,11 +141,11 @@ def scan_source(source, path: str = "<stdin>", config: Optional[Config] = None, 
 
 
 def _worker(args) -> List[TargetResult]:
-    targets, modules, knowledge, enabled, reportable, wipe_helpers, exports = args
+    targets, modules, knowledge, enabled, reportable, wipe_helpers, exports, imported = args
     kb = kb_with_extra(knowledge)
     rset = frozenset(reportable)
     return analyze_batch(targets, modules, kb, frozenset(enabled), rset.__contains__, wipe_helpers,
-                         worth_loading=_WorthLoading(_key_names_for(knowledge), exports))
+                         worth_loading=_WorthLoading(_key_names_for(knowledge), exports), imported=imported)
 
 
 class _WorthLoading:
@@ -187,7 +187,7 @@ def _module_word(path: str) -> Optional[str]:
     return base if base.isidentifier() else None
 
 
-def _importers(candidates: Sequence[str], raw_of: Mapping[str, bytes], imports_of: Mapping[str, FrozenSet[str]],
+def _importers(candidates: Sequence[str], imports_of: Mapping[str, FrozenSet[str]],
                exports: Mapping[str, FrozenSet[str]]) -> List[str]:
     """The candidates that import a module of ``exports`` and mention one of its exported names.
 
@@ -212,7 +212,8 @@ def _importers(candidates: Sequence[str], raw_of: Mapping[str, bytes], imports_o
         rx = rx_of.get(names)
         if rx is None:
             rx = rx_of[names] = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\b")
-        if rx.search(raw_of[p]):
+        raw = read_bytes(p)  # read again rather than kept: workers inherit the scan's memory
+        if isinstance(raw, bytes) and rx.search(raw):
             out.append(p)
     return out
 
@@ -256,7 +257,8 @@ def scan_paths(
         index = FileIndex(config.cache_directory, salt)
     # ---- prefilter: which files can hold a finding by themselves
     passes = prefilter_for(kb)
-    raw_of: Dict[str, bytes] = {}
+    #: the readable files (their bytes are not kept: the pool's workers would inherit them)
+    read_ok: Set[str] = set()
     hashes: Dict[str, str] = {}
     imports_of: Dict[str, FrozenSet[str]] = {}
     targets: List[str] = []
@@ -270,7 +272,7 @@ def scan_paths(
         if isinstance(text, FileError):
             errors.append(text)
             continue
-        raw_of[p] = raw
+        read_ok.add(p)
         known = None
         if index is not None:
             digest = hashes[p] = hashlib.sha256(raw).hexdigest()
@@ -288,19 +290,16 @@ def scan_paths(
             rest.append(p)
     if index is not None:
         index.save()
-    key_names_of = KeyNames(source_filter_for(kb), raw_of)
-    readable = [p for p in python_files if p in raw_of]
+    key_names_of = KeyNames(source_filter_for(kb))
+    readable = [p for p in python_files if p in read_ok]
     modules = _module_map(readable, config.root)
 
     def hash_of(p: str) -> Optional[str]:
         h = hashes.get(p)
         if h is None:
-            raw = raw_of.get(p)
-            if raw is None:
-                r = read_bytes(p)
-                if isinstance(r, FileError):
-                    return None
-                raw = r
+            raw = read_bytes(p)
+            if isinstance(raw, FileError):
+                return None
             h = hashes[p] = hashlib.sha256(raw).hexdigest()
         return h
 
@@ -316,9 +315,13 @@ def scan_paths(
                 continue
             seen_dirs.add(d)
             for name, path in _sibling_modules(p).items():
-                if path in raw_of or os.path.abspath(path) in readable_abs:
+                if path in read_ok or os.path.abspath(path) in readable_abs:
                     continue
                 modules.setdefault(name, path)
+    # files whose module word some file imports: a target among them may be a later batch's
+    # dependency, so its parsed tree is kept (generous: a word match, not a resolved import)
+    imported_words_all: Set[str] = set().union(*imports_of.values()) if imports_of else set()
+    imported = {p for p in readable if _module_word(p) in imported_words_all}
     n_jobs = jobs if jobs is not None else (config.jobs if config.jobs is not None else (os.cpu_count() or 1))
     findings: List[Finding] = []
 
@@ -344,7 +347,8 @@ def scan_paths(
         if n_jobs > 1 and len(todo) >= POOL_THRESHOLD:
             chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
             shared = {p: e for p, e in all_exports.items() if e}
-            work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, shared)
+            work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, shared,
+                     [p for p in c if p in imported])
                     for c in chunks]
             if not pools:
                 pools.append(ProcessPoolExecutor(max_workers=n_jobs))
@@ -356,7 +360,8 @@ def scan_paths(
             for i in range(0, len(todo), CHUNK):
                 chunk = todo[i:i + CHUNK]
                 results.extend(analyze_batch(chunk, modules, kb, enabled, reportable.__contains__, config.wipe_helpers,
-                                             worth_loading=_WorthLoading(key_names_of, all_exports)))
+                                             worth_loading=_WorthLoading(key_names_of, all_exports),
+                                             imported=[p for p in chunk if p in imported]))
                 if progress:
                     progress(len(chunk))
         for r in results:
@@ -376,7 +381,7 @@ def scan_paths(
             all_exports.update(exports)
             if not rest:
                 break
-            batch = _importers(rest, raw_of, imports_of, exports)
+            batch = _importers(rest, imports_of, exports)
             if not batch:
                 break
             taken = set(batch)

@@ -73,3 +73,15 @@ def test_the_cache_is_bounded_by_lines() -> None:
     assert cache.lines <= 100
     cache.put(("big", "h"), object(), 90)  # type: ignore[arg-type]  # over a quarter: not kept
     assert cache.get(("big", "h")) is None
+
+
+def test_a_target_that_others_import_is_kept(project) -> None:
+    vault, files, cfg, parsed = project
+    kb = knowledge_base(cfg)
+    modules = _module_map(files, str(vault.parent.parent))
+    target = str(vault / "deploy.py")
+    first = run.analyze_batch([target], modules, kb, cfg.enabled, lambda p: True, imported=[target])
+    parsed.clear()
+    again = run.analyze_batch([target], modules, kb, cfg.enabled, lambda p: True, imported=[target])
+    assert parsed == []  # the target's tree came from the cache this time
+    assert [f.line for f in again[0].findings] == [f.line for f in first[0].findings]

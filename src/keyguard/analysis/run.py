@@ -14,7 +14,7 @@ import sys
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Callable, Collection, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -98,8 +98,8 @@ class _TreeCache:
             self.lines -= n
 
 
-#: about 40 MB of trees per process
-TREES = _TreeCache(40_000)
+#: about 95 MB of trees per process (the scan keeps no file contents, so workers have room for them)
+TREES = _TreeCache(100_000)
 
 
 class Loader:
@@ -158,14 +158,19 @@ def analyze_batch(
     wipe_helpers: Tuple[str, ...] = (),
     overrides: Optional[Mapping[str, str]] = None,
     worth_loading: Optional[Callable[[str, str], bool]] = None,
+    imported: Collection[str] = (),
 ) -> List[TargetResult]:
-    """Analyse ``targets`` (paths); findings are attributed to the target whose analysis found them."""
+    """Analyse ``targets`` (paths); findings are attributed to the target whose analysis found them.
+
+    ``imported``: targets that other files of the scan may import; their trees are kept for later
+    batches like those of dependencies (other targets are analysed once and not kept).
+    """
     # the interpreter recurses with the code's nesting (and across modules); CPython 3.11 frames are
     # cheap, so a higher limit trades a few rare per-file errors for a little stack
     if sys.getrecursionlimit() < 6000:
         sys.setrecursionlimit(6000)
     loader = Loader(overrides)
-    loader.targets = frozenset(targets)
+    loader.targets = frozenset(targets).difference(imported)
     project = Project(kb, loader, module_files)
     if worth_loading is not None:
         project.worth_loading = worth_loading
