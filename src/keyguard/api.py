@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from keyguard.analysis.engine import module_name_for
-from keyguard.analysis.run import TargetResult, analyze_batch
+from keyguard.analysis.run import TargetResult, analyze_batch, own_process_collections
 from keyguard.cache import FileIndex, ResultCache, cache_salt
 from keyguard.config import Config
 from keyguard.discovery import KeyNames, discover, imported_words, prefilter_for, source_filter_for
@@ -142,6 +142,7 @@ def scan_source(source, path: str = "<stdin>", config: Optional[Config] = None, 
 
 def _worker(args) -> List[TargetResult]:
     targets, modules, knowledge, enabled, reportable, wipe_helpers, exports, imported = args
+    own_process_collections()  # a pool worker is keyguard's own process
     kb = kb_with_extra(knowledge)
     rset = frozenset(reportable)
     return analyze_batch(targets, modules, kb, frozenset(enabled), rset.__contains__, wipe_helpers,

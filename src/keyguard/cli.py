@@ -148,6 +148,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from keyguard.report import progress as make_progress
     from keyguard.report import render
 
+    from keyguard.analysis.run import own_process_collections
+
+    own_process_collections()
     paths: List[str] = list(args.paths) or ["."]
     stdin = paths == ["-"]
     if "-" in paths and not stdin:

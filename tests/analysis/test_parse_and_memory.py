@@ -83,3 +83,18 @@ def test_collector_thresholds_are_restored() -> None:
     with run.young_collections_only():
         assert gc.get_threshold() == run.BATCH_GC_THRESHOLDS
     assert gc.get_threshold() == before
+
+
+def test_keyguard_processes_keep_the_lenient_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command, pool workers and the language server own their process: no full collection
+    over the cached trees after every batch."""
+    before = gc.get_threshold()
+    monkeypatch.setattr(run, "_OWN_PROCESS", [True])  # this test process is not frozen
+    try:
+        run.own_process_collections()
+        assert gc.get_threshold() == run.BATCH_GC_THRESHOLDS
+        with run.young_collections_only():
+            pass
+        assert gc.get_threshold() == run.BATCH_GC_THRESHOLDS
+    finally:
+        gc.set_threshold(*before)
