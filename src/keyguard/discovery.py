@@ -29,13 +29,38 @@ class Discovered:
 
 
 def _excluded(rel: str, name: str, patterns: Sequence[str]) -> bool:
-    for pat in patterns:
-        pat = pat.rstrip("/")
-        if fnmatch.fnmatch(name, pat) or fnmatch.fnmatch(rel, pat) or rel.startswith(pat.rstrip("*") + "/") and "*" not in pat:
+    """Whether a folder entry matches an ``exclude`` glob: by its name, by its path relative to
+    the scanned folder, or (a glob without ``*``) as a folder prefix of that path."""
+    return _Excludes.of(tuple(patterns)).match(rel, name)
+
+
+class _Excludes:
+    """The exclude globs compiled once into one regular expression (a scan tests every folder
+    entry: 17,000 entries and 16 globs cost 540,000 ``fnmatch`` calls, about 2 s)."""
+
+    _compiled: Dict[Tuple[str, ...], "_Excludes"] = {}
+
+    def __init__(self, patterns: Tuple[str, ...]) -> None:
+        pats = [p.rstrip("/") for p in patterns]
+        glob = "|".join(f"(?:{fnmatch.translate(p)})" for p in pats)
+        # fnmatch.fnmatch compares normcase'd strings: case-insensitively where paths are (Windows)
+        self.rx = re.compile(glob, re.I if os.path.normcase("A") == "a" else 0) if pats else None
+        #: plain globs (no ``*``) also exclude everything under them
+        self.prefixes = tuple(p.rstrip("*") + "/" for p in pats if "*" not in p)
+
+    @classmethod
+    def of(cls, patterns: Tuple[str, ...]) -> "_Excludes":
+        found = cls._compiled.get(patterns)
+        if found is None:
+            found = cls._compiled[patterns] = cls(patterns)
+        return found
+
+    def match(self, rel: str, name: str) -> bool:
+        if self.rx is None:
+            return False
+        if self.rx.match(name) or self.rx.match(rel):
             return True
-        if rel == pat:
-            return True
-    return False
+        return rel.startswith(self.prefixes)
 
 
 def _gitignore_spec(d: str) -> Optional[pathspec.PathSpec]:
@@ -79,10 +104,11 @@ def discover(
 
 def _walk(top: str, out: Discovered, exclude: Sequence[str], respect_gitignore: bool, is_other_target, root: Optional[str]) -> None:
     seen_real = set()
-    # stack of (dir, [(base_dir, spec), ...])
-    stack: List[Tuple[str, Tuple[Tuple[str, pathspec.PathSpec], ...]]] = [(top, ())]
+    excludes = _Excludes.of(tuple(exclude))
+    # stack of (dir, its path relative to top ("" for top), [(base_dir, spec), ...])
+    stack: List[Tuple[str, str, Tuple[Tuple[str, pathspec.PathSpec], ...]]] = [(top, "", ())]
     while stack:
-        d, specs = stack.pop()
+        d, d_rel, specs = stack.pop()
         try:
             real = os.path.realpath(d)
         except OSError:
@@ -103,8 +129,8 @@ def _walk(top: str, out: Discovered, exclude: Sequence[str], respect_gitignore: 
         subdirs = []
         for e in entries:
             path = e.path
-            rel = os.path.relpath(path, top).replace(os.sep, "/")
-            if _excluded(rel, e.name, exclude):
+            rel = d_rel + e.name
+            if excludes.match(rel, e.name):
                 continue
             try:
                 is_dir = e.is_dir()
@@ -115,7 +141,7 @@ def _walk(top: str, out: Discovered, exclude: Sequence[str], respect_gitignore: 
             if is_dir:
                 if e.name == ".git":
                     continue
-                subdirs.append((path, specs))
+                subdirs.append((path, rel + "/", specs))
                 continue
             try:
                 is_file = e.is_file()
@@ -134,7 +160,11 @@ def _walk(top: str, out: Discovered, exclude: Sequence[str], respect_gitignore: 
 
 def _ignored(path: str, is_dir: bool, specs: Iterable[Tuple[str, pathspec.PathSpec]]) -> bool:
     for base, spec in specs:
-        rel = os.path.relpath(path, base).replace(os.sep, "/")
+        prefix = base + os.sep
+        if path.startswith(prefix):  # base is a folder above path: no need for relpath's work
+            rel = path[len(prefix):].replace(os.sep, "/")
+        else:
+            rel = os.path.relpath(path, base).replace(os.sep, "/")
         if is_dir:
             rel += "/"
         if spec.match_file(rel):
@@ -222,7 +252,7 @@ class Prefilter:
         calls: set = set()
         tool_strings = False
         hinted = False
-        for node in ast.walk(tree):
+        for node in _nodes(tree):
             if isinstance(node, ast.Name):
                 names.add(node.id)
             elif isinstance(node, ast.Attribute):
@@ -262,6 +292,28 @@ class Prefilter:
                 out.extend(m.start() for m in rx.finditer(raw))
         out.sort()
         return out
+
+
+#: leaves that carry no names: expression contexts and operators
+_NAMELESS = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+
+
+def _nodes(tree: ast.AST) -> List[ast.AST]:
+    """Every node of ``tree`` except contexts and operators, in no particular order: an explicit
+    stack over ``_fields`` (``ast.walk`` runs a generator per node; this is about twice as fast)."""
+    out: List[ast.AST] = []
+    stack = [tree]
+    node_type = ast.AST
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        for name in node._fields:
+            v = getattr(node, name, None)
+            if v.__class__ is list:
+                stack.extend(x for x in v if isinstance(x, node_type) and not isinstance(x, _NAMELESS))
+            elif isinstance(v, node_type) and not isinstance(v, _NAMELESS):
+                stack.append(v)
+    return out
 
 
 def prefilter_for(kb) -> Prefilter:
