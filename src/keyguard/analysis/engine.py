@@ -276,6 +276,7 @@ class ModuleInterp:
         self._body_done = False
         self._code_cache: Dict[int, str] = {}
         self._bases_of: Dict[int, List[ClassRef]] = {}
+        self._library_bases_of: Dict[int, Tuple[str, ...]] = {}
         # state of the current evaluation
         self.trace = 0
         self.depth = 0
@@ -1012,6 +1013,11 @@ class ModuleInterp:
                 return Value(func=fn, receiver=base if base.kind == "instance" else None, attr=name)
             if name in cls.attrs:
                 return cls.attrs[name]
+            for qname in cls.module._library_bases(cls):
+                for row in self.kb.call_rows(f"{qname}.{name}"):
+                    if row.effect == "kind" and row.opt("attribute"):
+                        # self.stdout of a Django command: what the library class's attribute is
+                        return Value(kind=row.kind, qname=f"{qname}.{name}")
             return Value(receiver=base, attr=name)
         # attribute rows (raw private values)
         for row in self.kb.attributes.get(name, ()):
@@ -1093,6 +1099,23 @@ class ModuleInterp:
                 out.append(v.func)
         self._bases_of[id(cls)] = out
         return out
+
+    def _library_bases(self, cls: ClassRef) -> Tuple[str, ...]:
+        """Qualified names of the library classes ``cls`` derives from, directly or through
+        project classes (``Command(BaseCommand)`` -> ``django.core.management.base.BaseCommand``)."""
+        found = self._library_bases_of.get(id(cls))
+        if found is not None:
+            return found
+        self._library_bases_of[id(cls)] = ()  # guard while resolving
+        out: List[str] = []
+        for b in cls.bases:
+            v = self.lookup(b) if "." not in b else self.eval_dotted(b)
+            if v.func is None and v.qname is not None and v.qname not in out:
+                out.append(v.qname)
+        for base in self._base_classes(cls):
+            out.extend(q for q in base.module._library_bases(base) if q not in out)
+        found = self._library_bases_of[id(cls)] = tuple(out)
+        return found
 
     def eval_dotted(self, d: str) -> Value:
         parts = d.split(".")
