@@ -1894,6 +1894,11 @@ class ModuleInterp:
             if len(src) > 1:
                 self.path_parents[ident] = {x.ident for x in src if x.ident is not None}
             return Value(kind=L.PATH, taints=taints, const=const, ident=ident)
+        if row.spec("host") is not None:
+            host = self.arg(row.spec("host"), args, kwargs)
+            head = strings.known_head(host) if host is not None else None
+            if head is not None and self.kb.is_loopback(strings.url_host(head[0])):
+                return CLEAN  # http.client.HTTPConnection("localhost"): only this machine sees the traffic
         if kind == L.SOCKET and "ssl" in kwargs and kwargs["ssl"].const not in (None, False):
             kind = L.TLS_SOCKET  # asyncio.open_connection(..., ssl=ctx)
         if kind == "mp-queue":
@@ -1960,13 +1965,33 @@ class ModuleInterp:
             data = Value(taints=_union(args, {}))
             self.emit("write", node, target=kwargs["file"], data=data, describe=desc)
             return None
+        describe = row.describe or desc
+        if row.spec("url") is not None:
+            url = self._insecure_url(row, self.arg(row.spec("url"), args, kwargs))
+            if url is None:
+                return None  # https://, a loopback host, or a URL whose scheme is not known
+            describe = f"{describe} to {url}"
         values = self.args_for(row.spec("args"), args, kwargs, None)
         for v in values:
             if v.is_key or (kind in ("env",) and v.has(L.PASSPHRASE)):
-                describe = row.describe or desc
                 self.emit("sink", node, sink=kind, data=v, describe=describe, confidence=confidence)
                 break
         return None
+
+    def _insecure_url(self, row: Row, url: Optional[Value]) -> Optional[str]:
+        """The URL (its known beginning, for messages) when a row's ``url`` argument is known to use
+        one of the row's ``insecure_schemes`` and does not name a loopback host, else None."""
+        head = strings.known_head(url) if url is not None else None
+        if head is None:
+            return None
+        text, complete = head
+        if not text.lower().startswith(tuple(s.lower() for s in row.opt("insecure_schemes", ()))):
+            return None
+        if self.kb.is_loopback(strings.url_host(text)):
+            # (also "http://localhost" + rest: a loopback name followed by an unknown part is taken as one)
+            return None
+        shown = strings.url_for_message(text) + ("" if complete else "...")
+        return shown if len(shown) <= 60 else shown[:57] + "..."
 
     def _open(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         returns = row.opt("returns")

@@ -144,3 +144,44 @@ def joined_words(items: Sequence[Value]) -> Tuple[object, ...]:
 
 def kwargs_of(values: Mapping[str, Value]) -> Dict[str, Value]:
     return {k: v for k, v in values.items() if isinstance(v, Value)}
+
+
+def known_head(v: Value) -> Optional[Tuple[str, bool]]:
+    """The text a string value is known to begin with and whether that is all of it: ``("http://",
+    False)`` for ``f"http://{host}/k"``, ``("https://x/k", True)`` for a constant; None when not even
+    its first character is known (a parameter, a config value, ``f"{scheme}://..."``)."""
+    const = v.const
+    if isinstance(const, bytes):
+        const = const.decode("latin-1")
+    if isinstance(const, str):
+        return const, True
+    if v.pieces:
+        first = merge(v.pieces)[0]
+        if isinstance(first, str) and first:
+            return first, False
+    return None
+
+
+def url_host(text: str) -> str:
+    """The host named by a URL or ``host[:port]`` text (its known beginning is enough): what follows
+    ``scheme://`` up to the path, without user info and port; ``[::1]`` keeps its brackets.  A host
+    cut short by an unknown part is returned as far as it is known."""
+    rest = text.split("://", 1)[1] if "://" in text else text
+    ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
+    authority = rest[:min(ends)] if ends else rest
+    authority = authority.rsplit("@", 1)[-1]  # user:password@host
+    if authority.startswith("["):  # [::1]:8080
+        close = authority.find("]")
+        return authority[:close + 1] if close >= 0 else authority
+    return authority.partition(":")[0]
+
+
+def url_for_message(text: str) -> str:
+    """A URL as findings may show it: without user info (``user:password@``), query and fragment."""
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text.split("?", 1)[0].split("#", 1)[0]
+    ends = [i for i in (rest.find(c) for c in "/?#") if i >= 0]
+    cut = min(ends) if ends else len(rest)
+    authority, tail = rest[:cut], rest[cut:]
+    return f"{scheme}://{authority.rsplit('@', 1)[-1]}{tail.split('?', 1)[0].split('#', 1)[0]}"

@@ -31,7 +31,8 @@ EFFECTS = frozenset(
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
-EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key"})
+EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key", "http-client",
+                         "plain-http-connection"})
 
 
 class KnowledgeError(ValueError):
@@ -103,12 +104,21 @@ class Row:
 SPEC_KEYS = frozenset(
     {"args", "from", "path", "mode", "flags", "fd", "delete", "src", "dst", "target", "data",
      "opener", "shell", "env", "size", "exponent", "curve", "type", "randfunc", "password",
-     "unencrypted_unless", "key"}
+     "unencrypted_unless", "key", "url", "host"}
 )
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
-     "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size"}
+     "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
+     "insecure_schemes"}
 )
+# Conditions on where a row's data goes (network sinks and the connections they use):
+# - `url = "0,url"` with `insecure_schemes = ["http://"]` on a sink row: the row applies only when
+#   that argument is a string statically known to start with one of the schemes (compared without
+#   case; a constant, or the known head of an f-string, `+`, `%` or `str.format`) whose host is not
+#   a loopback host of the `[loopback]` table.  An unknown URL (a parameter, a config value,
+#   `f"{scheme}://..."`) does not apply the row.
+# - `host = "0,host"` on a `kind` row: the object gets no kind when that argument is a loopback
+#   host (`http.client.HTTPConnection("localhost")`); an unknown host keeps the kind.
 
 
 def _row(table: str, raw: Mapping[str, Any], file: str, index: int) -> Row:
@@ -140,6 +150,15 @@ def _row(table: str, raw: Mapping[str, Any], file: str, index: int) -> Row:
         raise KnowledgeError(f"{where}: unknown sink kind {kind!r}")
     if effect == "source" and label is None:
         raise KnowledgeError(f"{where}: a source needs a label")
+    if "url" in raw:
+        schemes = raw.get("insecure_schemes")
+        if effect != "sink" or not isinstance(schemes, list) or not schemes \
+                or not all(isinstance(x, str) and x.endswith("://") for x in schemes):
+            raise KnowledgeError(f"{where}: `url` belongs on a sink row with `insecure_schemes` such as [\"http://\"]")
+    elif "insecure_schemes" in raw:
+        raise KnowledgeError(f"{where}: `insecure_schemes` needs a `url` argument")
+    if "host" in raw and effect != "kind":
+        raise KnowledgeError(f"{where}: `host` belongs on a kind row")
     specs = []
     opts = []
     for key, value in raw.items():
@@ -181,6 +200,13 @@ class KnowledgeBase:
     wipe_functions: FrozenSet[str] = frozenset()
     wipe_methods: FrozenSet[str] = frozenset()
     wiping_managers: FrozenSet[str] = frozenset()
+    #: hosts only this machine reaches (``[loopback]``: exact names, and prefixes such as ``127.``)
+    loopback_hosts: FrozenSet[str] = frozenset()
+    loopback_prefixes: Tuple[str, ...] = ()
+
+    def is_loopback(self, host: str) -> bool:
+        host = host.lower().rstrip(".")
+        return host in self.loopback_hosts or host.startswith(self.loopback_prefixes)
 
     def call_rows(self, qname: str) -> Tuple[Row, ...]:
         return self.calls.get(qname, ())
@@ -212,7 +238,13 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
     wipe_f: FrozenSet[str] = frozenset()
     wipe_m: FrozenSet[str] = frozenset()
     wipe_cm: FrozenSet[str] = frozenset()
+    loop_hosts: FrozenSet[str] = frozenset()
+    loop_prefixes: Tuple[str, ...] = ()
     for file, data in tables:
+        if "loopback" in data:
+            lb = data["loopback"]
+            loop_hosts |= frozenset(h.lower() for h in lb.get("hosts", ()))
+            loop_prefixes += tuple(p.lower() for p in lb.get("prefixes", ()))
         if "wipe" in data:
             w = data["wipe"]
             wipe_f |= frozenset(w.get("functions", ()))
@@ -267,6 +299,8 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
         wipe_functions=wipe_f,
         wipe_methods=wipe_m,
         wiping_managers=wipe_cm,
+        loopback_hosts=loop_hosts,
+        loopback_prefixes=loop_prefixes,
     )
 
 
