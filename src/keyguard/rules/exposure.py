@@ -213,22 +213,33 @@ class KeyInArgvOrEnv(Rule):
 
 
 class KeyOverInsecureIpc(Rule):
-    r"""Key material is sent through shared memory, a plain socket, a pickle or a shared FIFO.
+    r"""Key material is sent over plain HTTP, a plain socket, shared memory, a pickle or a shared FIFO.
 
     ## What it does
     Finds key material sent through `multiprocessing.shared_memory`, a shared
-    `mmap`, a socket that is not wrapped in TLS, `pickle`/`marshal` files, or
-    named pipes (FIFOs) in shared directories.
+    `mmap`, a socket that is not wrapped in TLS, an HTTP request to an `http://`
+    URL (`requests`, `httpx`, `aiohttp`, `urllib`, `urllib3`, and
+    `http.client.HTTPConnection`), `pickle`/`marshal` files, or named pipes
+    (FIFOs) in shared directories.
+
+    A request is reported only when its URL is known to start with `http://`:
+    a constant, a module constant, or an f-string, `+`, `%` or `str.format`
+    whose text starts with the scheme (`f"http://{host}/keys"`). A URL whose
+    scheme is not known (a parameter, a configuration value,
+    `f"{scheme}://..."`) is not reported, and neither is a request to a
+    loopback host (`localhost`, `127.0.0.0/8`, `[::1]`): other users of the
+    machine cannot capture loopback traffic without root.
 
     ## Why is this bad?
     These channels are readable by more than the two intended endpoints:
     shared-memory segments live under `/dev/shm` with a predictable name and
-    survive a crash, plain TCP can be captured on the host or the network,
-    pickle files are ordinary files that persist, and a FIFO in a shared
-    directory can be opened by anyone allowed to open it first. The threat
-    analysis names this scenario explicitly (4.1, "Insecure Inter-Process
-    Communication": "shared memory without proper access control, unencrypted
-    sockets").
+    survive a crash, plain TCP (and plain HTTP on top of it) can be captured
+    on the host or anywhere on the network path, including by proxies and
+    load balancers that log request bodies, pickle files are ordinary files
+    that persist, and a FIFO in a shared directory can be opened by anyone
+    allowed to open it first. The threat analysis names this scenario
+    explicitly (4.1, "Insecure Inter-Process Communication": "shared memory
+    without proper access control, unencrypted sockets").
 
     ## Example
     ```python
@@ -245,6 +256,21 @@ class KeyOverInsecureIpc(Rule):
     )
     with socket.create_connection(("keystore.internal", 9000)) as sock:
         sock.sendall(pem)
+    ```
+
+    ```python
+    import requests
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    requests.post("http://keystore.internal/keys", data=pem, timeout=10)
     ```
 
     ## Use instead
@@ -266,6 +292,22 @@ class KeyOverInsecureIpc(Rule):
         with context.wrap_socket(raw, server_hostname="keystore.internal") as sock:
             sock.sendall(pem)
     ```
+
+    ```python
+    import requests
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        encoding=serialization.Encoding.PEM,
+        format=serialization.PrivateFormat.PKCS8,
+        encryption_algorithm=serialization.NoEncryption(),
+    )
+    # https:// with certificate verification (requests verifies by default; never verify=False)
+    requests.post("https://keystore.internal/keys", data=pem, timeout=10)
+    ```
     Better still, generate the key where it is used (or inside an HSM) so it
     never has to travel.
 
@@ -279,6 +321,7 @@ class KeyOverInsecureIpc(Rule):
     - [CWE-319: Cleartext Transmission of Sensitive Information](https://cwe.mitre.org/data/definitions/319.html)
     - [CWE-668: Exposure of Resource to Wrong Sphere](https://cwe.mitre.org/data/definitions/668.html)
     - [Python `ssl` security considerations](https://docs.python.org/3/library/ssl.html#security-considerations)
+    - [Requests: SSL certificate verification](https://requests.readthedocs.io/en/latest/user/advanced/#ssl-cert-verification)
     - Threat analysis "Insecure Key Storage during Generation", 4.1 (Insecure Inter-Process Communication), 4.2
     """
 
