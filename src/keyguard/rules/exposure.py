@@ -222,13 +222,14 @@ class KeyOverInsecureIpc(Rule):
     `http.client.HTTPConnection`), `pickle`/`marshal` files, or named pipes
     (FIFOs) in shared directories.
 
-    A request is reported only when its URL is known to start with `http://`:
-    a constant, a module constant, or an f-string, `+`, `%` or `str.format`
-    whose text starts with the scheme (`f"http://{host}/keys"`). A URL whose
-    scheme is not known (a parameter, a configuration value,
-    `f"{scheme}://..."`) is not reported, and neither is a request to a
-    loopback host (`localhost`, `127.0.0.0/8`, `[::1]`): other users of the
-    machine cannot capture loopback traffic without root.
+    A request given a URL is reported only when the URL is known to start with
+    `http://`: a constant, a module constant, or an f-string, `+`, `%` or
+    `str.format` whose text starts with the scheme (`f"http://{host}/keys"`).
+    A URL whose scheme is not known (a parameter, a configuration value,
+    `f"{scheme}://..."`) is not reported. An `HTTPConnection` is plain
+    whatever its host. Requests to a loopback host (`localhost`,
+    `127.0.0.0/8`, `[::1]`) are not reported: other users of the machine
+    cannot capture loopback traffic without root.
 
     ## Why is this bad?
     These channels are readable by more than the two intended endpoints:
