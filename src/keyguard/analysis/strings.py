@@ -4,6 +4,8 @@ Command lines are often built as text (``"openssl genrsa -out %s 2048" % path``,
 ``"ssh-keygen -f {}".format(path)``, ``shlex.split(f"...")``).  These helpers turn a known
 template and the abstract values filling it into *pieces* (known text and values), the same
 shape f-strings and ``+`` produce, so :mod:`keyguard.analysis.process` can rebuild the argv.
+The known beginning of such text also decides where a request goes (``known_head``, ``url_host``:
+``f"http://{host}/keys"`` is plain HTTP whatever ``host`` is).
 Nothing here evaluates the analysed program: templates are parsed as text.
 """
 
