@@ -1,5 +1,5 @@
 """URL conditions of knowledge-base rows: the known head of a URL, its host, loopback hosts, and
-the validation of `url` / `insecure_schemes` / `host` row options."""
+the validation of `url` / `insecure_schemes` / `host` / `base_url` row options."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def test_loopback_hosts() -> None:
         {"effect": "sink", "kind": "ipc", "args": "*", "insecure_schemes": ["http://"], "targets": ["x.post"]},
         {"effect": "kind", "kind": "socket", "url": "0,url", "insecure_schemes": ["http://"], "targets": ["x.Conn"]},
         {"effect": "sink", "kind": "ipc", "args": "*", "host": "0,host", "targets": ["x.post"]},
+        {"effect": "sink", "kind": "ipc", "args": "*", "base_url": "base_url", "targets": ["x.post"]},
     ],
 )
 def test_bad_url_rows_are_rejected(row) -> None:

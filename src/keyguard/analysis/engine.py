@@ -1905,6 +1905,10 @@ class ModuleInterp:
             return Value(kind="mp-queue")
         if kind == "memfile":
             return Value(kind="memfile", ident=("obj", id(node)), taints=_union(args, kwargs))
+        base_url = self.arg(row.spec("base_url"), args, kwargs)
+        if base_url is not None:
+            # httpx.Client(base_url="http://..."): relative request URLs are resolved against it
+            return Value(kind=kind, ident=("obj", id(node)), attrs=((_BASE_URL, base_url),))
         return Value(kind=kind, ident=("obj", id(node)))
 
     def _mark_passphrase(self, expr: cst.BaseExpression, node: cst.CSTNode) -> None:
@@ -1967,7 +1971,7 @@ class ModuleInterp:
             return None
         describe = row.describe or desc
         if row.spec("url") is not None:
-            url = self._insecure_url(row, self.arg(row.spec("url"), args, kwargs))
+            url = self._insecure_url(row, self.arg(row.spec("url"), args, kwargs), recv)
             if url is None:
                 return None  # https://, a loopback host, or a URL whose scheme is not known
             describe = f"{describe} to {url}"
@@ -1978,13 +1982,21 @@ class ModuleInterp:
                 break
         return None
 
-    def _insecure_url(self, row: Row, url: Optional[Value]) -> Optional[str]:
+    def _insecure_url(self, row: Row, url: Optional[Value], recv: Optional[Value]) -> Optional[str]:
         """The URL (its known beginning, for messages) when a row's ``url`` argument is known to use
-        one of the row's ``insecure_schemes`` and does not name a loopback host, else None."""
+        one of the row's ``insecure_schemes`` and does not name a loopback host, else None.  A
+        relative URL (``"/keys"``) is resolved against the base URL of a client made with one."""
         head = strings.known_head(url) if url is not None else None
         if head is None:
             return None
         text, complete = head
+        base = recv.get_attr(_BASE_URL) if recv is not None else None
+        if base is not None and "://" not in text and (complete or text.startswith("/")):
+            base_head = strings.known_head(base)
+            if base_head is None:
+                return None
+            text = base_head[0].rstrip("/") + "/" + text.lstrip("/") if base_head[1] else base_head[0]
+            complete = complete and base_head[1]
         if not text.lower().startswith(tuple(s.lower() for s in row.opt("insecure_schemes", ()))):
             return None
         if self.kb.is_loopback(strings.url_host(text)):
@@ -2346,6 +2358,9 @@ def _secret_of(arg: object) -> Value:
             return ref
     return Value()
 
+
+#: the attribute under which a client object keeps the base URL it was made with (not a Python name)
+_BASE_URL = "<base-url>"
 
 #: functions returning all of an object's fields
 _OBJECT_DUMPS = frozenset({"dataclasses.asdict", "dataclasses.astuple", "attr.asdict", "attr.astuple",

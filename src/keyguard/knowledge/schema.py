@@ -104,7 +104,7 @@ class Row:
 SPEC_KEYS = frozenset(
     {"args", "from", "path", "mode", "flags", "fd", "delete", "src", "dst", "target", "data",
      "opener", "shell", "env", "size", "exponent", "curve", "type", "randfunc", "password",
-     "unencrypted_unless", "key", "url", "host"}
+     "unencrypted_unless", "key", "url", "host", "base_url"}
 )
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
@@ -119,6 +119,8 @@ OPT_KEYS = frozenset(
 #   `f"{scheme}://..."`) does not apply the row.
 # - `host = "0,host"` on a `kind` row: the object gets no kind when that argument is a loopback
 #   host (`http.client.HTTPConnection("localhost")`); an unknown host keeps the kind.
+# - `base_url = "base_url"` on a `kind` row: the object keeps that argument, and a relative URL
+#   given to a `url` row of its methods (`client.post("/keys")`) is resolved against it.
 
 
 def _row(table: str, raw: Mapping[str, Any], file: str, index: int) -> Row:
@@ -157,8 +159,9 @@ def _row(table: str, raw: Mapping[str, Any], file: str, index: int) -> Row:
             raise KnowledgeError(f"{where}: `url` belongs on a sink row with `insecure_schemes` such as [\"http://\"]")
     elif "insecure_schemes" in raw:
         raise KnowledgeError(f"{where}: `insecure_schemes` needs a `url` argument")
-    if "host" in raw and effect != "kind":
-        raise KnowledgeError(f"{where}: `host` belongs on a kind row")
+    for key in ("host", "base_url"):
+        if key in raw and effect != "kind":
+            raise KnowledgeError(f"{where}: `{key}` belongs on a kind row")
     specs = []
     opts = []
     for key, value in raw.items():
