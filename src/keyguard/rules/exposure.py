@@ -26,7 +26,8 @@ class KeyLogged(Rule):
 
     ## What it does
     Finds key material that reaches `logging` calls, `print`, `warnings.warn`,
-    `sys.stdout`/`sys.stderr` writes, `pprint`, exception messages, or code
+    `sys.stdout`/`sys.stderr` writes (and a Django management command's
+    `self.stdout`/`self.stderr`), `pprint`, exception messages, or code
     that renders the local variables of a traceback.
 
     ## Why is this bad?
