@@ -32,7 +32,7 @@ EFFECTS = frozenset(
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
 EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key", "http-client",
-                         "plain-http-connection"})
+                         "plain-http-connection", "event-loop"})
 
 
 class KnowledgeError(ValueError):
