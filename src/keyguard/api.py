@@ -328,10 +328,11 @@ def scan_paths(
 
     all_exports: Dict[str, FrozenSet[str]] = {}
     #: one pool for every round: its workers keep the dependency trees they parsed (run.TREES)
-    pools: List[ProcessPoolExecutor] = []
+    pool: Optional[ProcessPoolExecutor] = None
 
     def analyse(batch: List[str]) -> Dict[str, FrozenSet[str]]:
         """Analyse ``batch`` (cache first); return each file's exported names."""
+        nonlocal pool
         exports: Dict[str, FrozenSet[str]] = {}
         todo: List[str] = []
         for p in batch:
@@ -351,9 +352,9 @@ def scan_paths(
             work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, shared,
                      [p for p in c if p in imported])
                     for c in chunks]
-            if not pools:
-                pools.append(ProcessPoolExecutor(max_workers=n_jobs))
-            for chunk, res in zip(chunks, pools[0].map(_worker, work)):
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=n_jobs)
+            for chunk, res in zip(chunks, pool.map(_worker, work)):
                 results.extend(res)
                 if progress:
                     progress(len(chunk))
@@ -388,7 +389,7 @@ def scan_paths(
             taken = set(batch)
             rest = [p for p in rest if p not in taken]
     finally:
-        for pool in pools:
+        if pool is not None:
             pool.shutdown()
     if progress and rest:
         progress(len(rest))

@@ -89,7 +89,7 @@ def test_keyguard_processes_keep_the_lenient_thresholds(monkeypatch: pytest.Monk
     """The command, pool workers and the language server own their process: no full collection
     over the cached trees after every batch."""
     before = gc.get_threshold()
-    monkeypatch.setattr(run, "_OWN_PROCESS", [True])  # this test process is not frozen
+    monkeypatch.setattr(run, "_OWN_PROCESS", True)  # this test process is not frozen
     try:
         run.own_process_collections()
         assert gc.get_threshold() == run.BATCH_GC_THRESHOLDS

@@ -151,11 +151,6 @@ class Frame:
 # ----------------------------------------------------------------------------- the project
 
 
-@functools.lru_cache(maxsize=8)
-def _last_parts(qnames: FrozenSet[str]) -> FrozenSet[str]:
-    return frozenset(n.rsplit(".", 1)[-1] for n in qnames)
-
-
 _ModuleIndex = Tuple[Dict[str, str], Dict[str, str], Dict[str, Optional[str]]]
 _LAST_INDEX: List[Tuple[Tuple[Tuple[str, str], ...], _ModuleIndex]] = []
 
@@ -275,7 +270,8 @@ class ModuleInterp:
         self._active: Set[Tuple[int, tuple]] = set()
         self._body_done = False
         self._code_cache: Dict[int, str] = {}
-        self._bases_of: Dict[int, List[ClassRef]] = {}
+        #: each class's bases, resolved once: (project classes, qualified names of library classes)
+        self._bases_of: Dict[int, Tuple[List[ClassRef], List[str]]] = {}
         self._library_bases_of: Dict[int, Tuple[str, ...]] = {}
         # state of the current evaluation
         self.trace = 0
@@ -1085,20 +1081,29 @@ class ModuleInterp:
             todo.extend(base.module._base_classes(base))
         return None
 
-    def _base_classes(self, cls: ClassRef) -> List[ClassRef]:
-        """The project classes among ``cls``'s bases, resolved once; a base expression that leads
-        back to the class being resolved (a module rebinding the base's name) resolves to nothing."""
+    def _resolved_bases(self, cls: ClassRef) -> Tuple[List[ClassRef], List[str]]:
+        """``cls``'s bases resolved once: the project classes, and the qualified names of the
+        library classes; a base expression that leads back to the class being resolved (a module
+        rebinding the base's name) resolves to nothing."""
         found = self._bases_of.get(id(cls))
         if found is not None:
             return found
-        self._bases_of[id(cls)] = []  # guard while resolving
-        out: List[ClassRef] = []
+        self._bases_of[id(cls)] = ([], [])  # guard while resolving
+        project: List[ClassRef] = []
+        library: List[str] = []
         for b in cls.bases:
             v = self.lookup(b) if "." not in b else self.eval_dotted(b)
-            if isinstance(v.func, ClassRef) and v.func is not cls:
-                out.append(v.func)
-        self._bases_of[id(cls)] = out
-        return out
+            if isinstance(v.func, ClassRef):
+                if v.func is not cls:
+                    project.append(v.func)
+            elif v.func is None and v.qname is not None and v.qname not in library:
+                library.append(v.qname)
+        found = self._bases_of[id(cls)] = (project, library)
+        return found
+
+    def _base_classes(self, cls: ClassRef) -> List[ClassRef]:
+        """The project classes among ``cls``'s bases."""
+        return self._resolved_bases(cls)[0]
 
     def _library_bases(self, cls: ClassRef) -> Tuple[str, ...]:
         """Qualified names of the library classes ``cls`` derives from, directly or through
@@ -1107,11 +1112,7 @@ class ModuleInterp:
         if found is not None:
             return found
         self._library_bases_of[id(cls)] = ()  # guard while resolving
-        out: List[str] = []
-        for b in cls.bases:
-            v = self.lookup(b) if "." not in b else self.eval_dotted(b)
-            if v.func is None and v.qname is not None and v.qname not in out:
-                out.append(v.qname)
+        out = list(self._resolved_bases(cls)[1])
         for base in self._base_classes(cls):
             out.extend(q for q in base.module._library_bases(base) if q not in out)
         found = self._library_bases_of[id(cls)] = tuple(out)
@@ -1430,7 +1431,7 @@ class ModuleInterp:
 
     @property
     def _wipe_names(self) -> FrozenSet[str]:
-        return _last_parts(self.kb.wipe_functions)
+        return self.kb.wipe_function_names
 
     def call(self, fval: Value, args: List[Value], kwargs: Dict[str, Value], node: cst.Call, star: bool = False) -> Value:
         # user functions and classes

@@ -63,13 +63,15 @@ def own_process_collections() -> None:
     the benchmark corpus.  The objects alive so far (libcst's classes, the knowledge base) live as
     long as the process and are moved out of the collector's sight (``gc.freeze``).
     """
+    global _OWN_PROCESS
     if not _OWN_PROCESS:
-        _OWN_PROCESS.append(True)
+        _OWN_PROCESS = True
         gc.freeze()
     gc.set_threshold(*BATCH_GC_THRESHOLDS)
 
 
-_OWN_PROCESS: List[bool] = []
+#: whether :func:`own_process_collections` has frozen this process's objects already
+_OWN_PROCESS = False
 
 
 @dataclass
@@ -129,7 +131,8 @@ class Loader:
         self.errors: Dict[str, FileError] = {}
         self.hashes: Dict[str, str] = {}
         self.accessed: Set[str] = set()
-        self.targets: FrozenSet[str] = frozenset()
+        #: files analysed once in this scan (targets nothing imports): their trees are not kept
+        self.not_kept: FrozenSet[str] = frozenset()
 
     def source(self, path: str) -> Optional[SourceFile]:
         if path in self.sources:
@@ -162,7 +165,7 @@ class Loader:
         if isinstance(tree, FileError):
             self.errors[path] = tree
             return None
-        if path not in self.targets:  # targets are analysed once; dependencies recur
+        if path not in self.not_kept:  # dependencies (and imported targets) recur in later batches
             TREES.put(key, tree, src.text.count("\n") + 1)
         return tree
 
@@ -188,7 +191,7 @@ def analyze_batch(
     if sys.getrecursionlimit() < 6000:
         sys.setrecursionlimit(6000)
     loader = Loader(overrides)
-    loader.targets = frozenset(targets).difference(imported)
+    loader.not_kept = frozenset(targets).difference(imported)
     project = Project(kb, loader, module_files)
     if worth_loading is not None:
         project.worth_loading = worth_loading

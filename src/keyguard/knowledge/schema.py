@@ -201,6 +201,8 @@ class KnowledgeBase:
     source_words: Tuple[bytes, ...] = field(default=())
     weak_random_words: Tuple[bytes, ...] = field(default=())
     wipe_functions: FrozenSet[str] = frozenset()
+    #: the last part of each wipe function's name (``memzero`` of ``nacl.bindings.memzero``)
+    wipe_function_names: FrozenSet[str] = frozenset()
     wipe_methods: FrozenSet[str] = frozenset()
     wiping_managers: FrozenSet[str] = frozenset()
     #: hosts only this machine reaches (``[loopback]``: exact names, and prefixes such as ``127.``)
@@ -300,6 +302,7 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
         source_words=source_words,
         weak_random_words=weak_words,
         wipe_functions=wipe_f,
+        wipe_function_names=frozenset(n.rsplit(".", 1)[-1] for n in wipe_f),
         wipe_methods=wipe_m,
         wiping_managers=wipe_cm,
         loopback_hosts=loop_hosts,

@@ -71,7 +71,7 @@ class WipeOracle:
         self.ctx = ctx
         self.tree = ctx.trees[module]
         kb = ctx.kb
-        self.functions = {n.rsplit(".", 1)[-1] for n in kb.wipe_functions} | {n.rsplit(".", 1)[-1] for n in ctx.wipe_helpers}
+        self.functions = set(kb.wipe_function_names) | {n.rsplit(".", 1)[-1] for n in ctx.wipe_helpers}
         self.methods = set(kb.wipe_methods)
         self.managers = {n.rsplit(".", 1)[-1] for n in kb.wiping_managers}
         self.functions |= self._module_wipers()
