@@ -746,12 +746,17 @@ class ModuleInterp:
                 local = alias.asname.name.value
             full = f"{base}.{name}" if base else name
             value = Value(qname=full)
+            for row in self.kb.call_rows(full):
+                if row.effect == "kind" and row.opt("attribute"):  # from loguru import logger
+                    value = Value(kind=row.kind, qname=full)
+                    break
             mod_path = self.project.resolve_module(base) if base else None
             # bind the real value only from modules already parsed: parsing every imported module
             # eagerly costs more than it finds (functions are resolved lazily at call time anyway),
             # except for constants worth it (SCRATCH = Path(gettempdir()) / "pki", KEY_SIZE = 1024)
-            if mod_path is not None and mod_path != self.path and (
-                    mod_path in self.project.modules or _worth_importing_constant(self.project, mod_path, name)):
+            # (whether a module happens to be parsed already depends on which files share the batch:
+            # it must not change what is found, so only the criterion decides)
+            if mod_path is not None and mod_path != self.path and _worth_binding(self, mod_path, name, full):
                 other = self.project.interp_for_path(mod_path)
                 if other is not None and name in other.globals:
                     found = other.globals[name]
@@ -764,8 +769,9 @@ class ModuleInterp:
     def resolve_project_symbol(self, qname: str, load: bool = True) -> Optional[Value]:
         """A function/class/global defined in another module of the project.
 
-        With ``load=False`` only modules already parsed are consulted (cross-module flows
-        parse a module only when a call needs its summaries).
+        With ``load=False`` nothing is consulted: cross-module flows parse a module only when a
+        call needs its summaries, and a module parsed already for another file of the batch is
+        treated the same way (results must not depend on how files are batched).
         """
         if "." not in qname:
             return None
@@ -775,7 +781,7 @@ class ModuleInterp:
             if path == self.path:
                 return self.globals.get(sym)
             return None
-        if not load and path not in self.project.modules:
+        if not load:
             return None
         other = self.project.interp_for_path(path)
         if other is None:
@@ -990,8 +996,9 @@ class ModuleInterp:
             if const is not None:
                 return Value(const=const, qname=qname)
             # config.RSA_KEY_BITS after `from . import config`: constants worth it load their module
-            mod_path = self.project.resolve_module(base.qname) if name.isupper() else None
-            load = mod_path is not None and mod_path != self.path and _worth_importing_constant(self.project, mod_path, name)
+            # (keydata.privateRSA_openssh: a module-level key; the same test as imports)
+            mod_path = self.project.resolve_module(base.qname)
+            load = mod_path is not None and mod_path != self.path and _worth_binding(self, mod_path, name, qname)
             project_sym = self.resolve_project_symbol(qname, load=load)
             if project_sym is not None:
                 return project_sym
@@ -2388,6 +2395,16 @@ def _worth_importing_constant(project: "Project", path: str, name: str) -> bool:
     if not name.isupper():
         return False
     return bool(_KEY_PARAMETER_NAME.search(name)) or project.worth_loading(path, name)
+
+
+def _worth_binding(interp: "ModuleInterp", path: str, name: str, qname: str) -> bool:
+    """Whether ``from m import name`` / ``m.name`` binds what module ``m`` (at ``path``) defines
+    rather than a lazy reference resolved when called: constants worth importing, and names whose
+    definition (or module-level code) mentions a key source.  Names the knowledge base knows keep
+    their library meaning (``OpenSSL.crypto.PKey`` inside pyOpenSSL's own tests)."""
+    if _worth_importing_constant(interp.project, path, name):
+        return True
+    return interp.project.worth_loading(path, name) and not interp.kb.call_rows(qname)
 
 
 def _is_none_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
