@@ -188,13 +188,29 @@ def _module_word(path: str) -> Optional[str]:
     return base if base.isidentifier() else None
 
 
+def _add_reexports(all_exports: Dict[str, FrozenSet[str]], packages: Sequence[str],
+                   imports_of: Mapping[str, FrozenSet[str]]) -> None:
+    """A package's ``__init__.py`` that imports an exported name hands it out too: calls of
+    ``pkg.generate_material`` are then worth following into the package (and on to the module
+    that defines it), whatever the ``__init__``'s own text mentions."""
+    exported = set().union(*all_exports.values()) if all_exports else set()
+    if not exported:
+        return
+    for p in packages:
+        names = imports_of.get(p, frozenset()) & exported
+        if names and not names <= all_exports.get(p, frozenset()):
+            all_exports[p] = all_exports.get(p, frozenset()) | names
+
+
 def _importers(candidates: Sequence[str], imports_of: Mapping[str, FrozenSet[str]],
-               exports: Mapping[str, FrozenSet[str]]) -> List[str]:
+               exports: Mapping[str, FrozenSet[str]], packages: Sequence[str] = ()) -> List[str]:
     """The candidates that import a module of ``exports`` and mention one of its exported names.
 
     Generous by design (module words, not resolved imports): ``from pkg.keys import make_key``,
     ``from .keys import x``, ``import pkg.keys`` or ``from pkg import keys``, with the name
-    anywhere in the file.
+    anywhere in the file.  A package's ``__init__.py`` (``packages``) that imports and mentions
+    an exported name re-exports it: ``from .crypto import generate_material`` where
+    ``crypto/__init__.py`` says ``from .material import generate_material``.
     """
     names_of: Dict[str, Set[str]] = {}
     for path, exported in exports.items():
@@ -204,19 +220,34 @@ def _importers(candidates: Sequence[str], imports_of: Mapping[str, FrozenSet[str
     if not names_of:
         return []
     rx_of: Dict[FrozenSet[str], "re.Pattern[bytes]"] = {}
-    out: List[str] = []
-    for p in candidates:
+
+    def mentioned(p: str) -> FrozenSet[str]:
+        """The exported names of modules ``p`` imports that ``p``'s text mentions."""
         shared = imports_of.get(p, frozenset()) & names_of.keys()
         if not shared:
-            continue
+            return frozenset()
         names = frozenset(n for w in shared for n in names_of[w])
         rx = rx_of.get(names)
         if rx is None:
             rx = rx_of[names] = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(names)) + rb")\b")
         raw = read_bytes(p)  # read again rather than kept: workers inherit the scan's memory
-        if isinstance(raw, bytes) and rx.search(raw):
-            out.append(p)
-    return out
+        if not isinstance(raw, bytes):
+            return frozenset()
+        return frozenset(m.group(0).decode() for m in rx.finditer(raw))
+
+    for _level in range(3):  # re-exports of re-exports (pkg/__init__ <- pkg/sub/__init__ <- module)
+        grown = False
+        for p in packages:
+            word = _module_word(p)
+            if word is None:
+                continue
+            new = mentioned(p) - names_of.get(word, set())
+            if new:
+                names_of.setdefault(word, set()).update(new)
+                grown = True
+        if not grown:
+            break
+    return [p for p in candidates if mentioned(p)]
 
 
 def scan_paths(
@@ -374,6 +405,7 @@ def scan_paths(
                 cache.put(r.path, r.findings, r.errors, r.deps, r.exports)
         return exports
 
+    packages = [p for p in readable if os.path.basename(p) == "__init__.py"]
     # ---- analysis, in rounds: a file the prefilter rejected is analysed when it imports a name
     # through which an analysed module hands out key material (cross-module flows)
     batch = targets
@@ -381,9 +413,10 @@ def scan_paths(
         for _round in range(MAX_IMPORT_ROUNDS):
             exports = analyse(batch)
             all_exports.update(exports)
+            _add_reexports(all_exports, packages, imports_of)
             if not rest:
                 break
-            batch = _importers(rest, imports_of, exports)
+            batch = _importers(rest, imports_of, exports, packages)
             if not batch:
                 break
             taken = set(batch)

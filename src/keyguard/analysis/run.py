@@ -19,7 +19,7 @@ from typing import Callable, Collection, Dict, FrozenSet, List, Mapping, Optiona
 import libcst as cst
 
 from keyguard.analysis.context import AnalysisContext
-from keyguard.analysis.engine import ModuleInterp, Project
+from keyguard.analysis.engine import ClassRef, ModuleInterp, Project
 from keyguard.analysis.events import Event
 from keyguard.analysis.labels import KEY_LABELS, PASSPHRASE
 from keyguard.analysis.values import Origin, Value, deep_taints
@@ -452,7 +452,14 @@ _RETURN_LABELS = frozenset(KEY_LABELS | {PASSPHRASE})
 
 
 def _carries(v: object, labels: FrozenSet[str] = KEY_LABELS) -> bool:
-    return isinstance(v, Value) and any(lbl in labels for lbl, _ in deep_taints(v))
+    if not isinstance(v, Value):
+        return False
+    if any(lbl in labels for lbl, _ in deep_taints(v)):
+        return True
+    # an instance of a project class whose fields hold key material (return KeyHolder(seed))
+    cls = v.func
+    return v.kind == "instance" and isinstance(cls, ClassRef) and any(
+        any(lbl in labels for lbl, _ in deep_taints(a)) for a in cls.attrs.values() if isinstance(a, Value))
 
 
 def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
