@@ -1160,7 +1160,8 @@ class ModuleInterp:
             if isinstance(item, Value):
                 return item
             known = {id(org) for v in base.const.values() if isinstance(v, Value) for _, org in deep_taints(v)}
-            return Value(taints=tuple(t for t in base.taints if id(t[1]) not in known))
+            return Value(taints=tuple(t for t in base.taints if id(t[1]) not in known),
+                         ident=("item", base.ident, idx.const) if base.ident is not None else None)
         if base.qname and not base.taints:
             return Value(qname=None)
         if idx is not None and isinstance(idx.const, (str, int)) and base.attrs:
@@ -1176,6 +1177,9 @@ class ModuleInterp:
             return CLEAN
         if base.kind == L.BUFFER:
             out = out.evolve(kind=None)
+        elif base.ident is not None and idx is not None and isinstance(idx.const, (str, int)) and out.ident is None:
+            # options["out"] written and then chmod-ed: one file, spelled the same way twice
+            out = out.evolve(ident=("item", base.ident, idx.const))
         return out
 
     def ev_List(self, node: cst.List) -> Value:
@@ -1861,8 +1865,10 @@ class ModuleInterp:
             if data is None or not data.is_key:
                 if data is not None and isinstance(data.const, (str, bytes)):
                     return result or CLEAN
-                # unknown data: a loaded key of unknown kind; keep it quiet unless the name says private
-                return result or CLEAN
+                # unknown data: a loaded key of unknown kind, kept quiet, unless it comes with a
+                # passphrase: only private keys are stored encrypted (RSA.import_key(data, passphrase=pw))
+                if not _passphrase_given(node):
+                    return result or CLEAN
         if label in L.KEY_LABELS:
             what = "private key" if label == L.PRIVATE_KEY else "private key material"
             org = self.origin(f"{what} from {desc}", node, confidence)
@@ -2496,6 +2502,15 @@ def _is_static(node: cst.FunctionDef) -> bool:
 
 def _is_classmethod(node: cst.FunctionDef) -> bool:
     return any(dotted(d.decorator) == "classmethod" for d in node.decorators)
+
+
+def _passphrase_given(call: cst.Call) -> bool:
+    """``import_key(data, pw)`` / ``(data, passphrase=pw)``: a passphrase argument that is not ``None``."""
+    for i, a in enumerate(call.args):
+        named = a.keyword is not None and a.keyword.value in ("passphrase", "password")
+        if named or (a.keyword is None and i == 1 and not a.star):
+            return not (isinstance(a.value, cst.Name) and a.value.value == "None")
+    return False
 
 
 def _is_tuple_source(v: Value) -> bool:
