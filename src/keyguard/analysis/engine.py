@@ -1656,6 +1656,10 @@ class ModuleInterp:
         desc = dotted(node.func) or self.code(node.func)
         for row in rows:
             eff = row.effect
+            if row.spec("applies_if") is not None:
+                flag = self.arg(row.spec("applies_if"), args, kwargs)
+                if flag is None or (flag.const in (False, None, 0) and not flag.taints):
+                    continue
             if eff == "source":
                 result = self._source(row, desc, recv, args, kwargs, node, confidence, result)
             elif eff == "propagate":

@@ -104,13 +104,16 @@ class Row:
 SPEC_KEYS = frozenset(
     {"args", "from", "path", "mode", "flags", "fd", "delete", "src", "dst", "target", "data",
      "opener", "shell", "env", "size", "exponent", "curve", "type", "randfunc", "password",
-     "unencrypted_unless", "key", "url", "host", "base_url"}
+     "unencrypted_unless", "key", "url", "host", "base_url", "applies_if"}
 )
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes"}
 )
+# `applies_if = "0,private_key"` on any row: the row applies only when that argument is given and is
+#   not statically False/None/0 (jwcrypto `export_to_pem()` exports the public key unless
+#   `private_key=True`); an argument whose value is unknown applies the row.
 # Conditions on where a row's data goes (network sinks and the connections they use):
 # - `url = "0,url"` with `insecure_schemes = ["http://"]` on a sink row: the row applies only when
 #   that argument is a string statically known to start with one of the schemes (compared without
