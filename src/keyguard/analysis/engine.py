@@ -1894,6 +1894,11 @@ class ModuleInterp:
                 # (an encrypted serialization is ciphertext: nothing to wipe - KG303)
                 self.emit("serialize", node, describe=desc, data=Value(taints=((label, org),)))
             v = Value(taints=taints, kind=row.opt("result_kind"))
+            if row.opt("items"):
+                # a tuple of parts, each with its own label: unpacking or indexing separates them
+                v = v.evolve(const=tuple(Value(taints=taints) if lbl == label
+                                         else (Value(taints=((lbl, org),)) if lbl else CLEAN)
+                                         for lbl in row.opt("items")))
             return v if result is None else join(result, v)
         v = Value(taints=((label, self.origin(f"{label} from {desc}", node, confidence)),))
         return v if result is None else join(result, v)

@@ -109,8 +109,11 @@ SPEC_KEYS = frozenset(
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
-     "insecure_schemes"}
+     "insecure_schemes", "items"}
 )
+# `items = ["", "private-key"]` on a source row: the result is a tuple whose element i carries the
+#   label items[i] ("" for none), so unpacking it separates the parts (python-rsa
+#   `pub, priv = rsa.newkeys(2048)`: only `priv` is private); the tuple as a whole keeps the labels.
 # `applies_if = "0,private_key"` on any row: the row applies only when that argument is given and is
 #   not statically False/None/0 (jwcrypto `export_to_pem()` exports the public key unless
 #   `private_key=True`); an argument whose value is unknown applies the row.
@@ -162,6 +165,11 @@ def _row(table: str, raw: Mapping[str, Any], file: str, index: int) -> Row:
             raise KnowledgeError(f"{where}: `url` belongs on a sink row with `insecure_schemes` such as [\"http://\"]")
     elif "insecure_schemes" in raw:
         raise KnowledgeError(f"{where}: `insecure_schemes` needs a `url` argument")
+    if "items" in raw:
+        items = raw["items"]
+        if effect != "source" or not isinstance(items, list) or not items \
+                or not all(isinstance(x, str) and (x == "" or x in ALL_LABELS) for x in items):
+            raise KnowledgeError(f"{where}: `items` belongs on a source row, a list of labels or \"\"")
     for key in ("host", "base_url"):
         if key in raw and effect != "kind":
             raise KnowledgeError(f"{where}: `{key}` belongs on a kind row")
