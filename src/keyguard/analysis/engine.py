@@ -1728,6 +1728,10 @@ class ModuleInterp:
                     result = result or CLEAN
             elif eff == "open":
                 result = self._open(row, desc, recv, args, kwargs, node)
+            elif eff == "enter":
+                # ExitStack.enter_context(cm): what `with cm as x` would bind
+                cm = self.arg(row.spec("args"), args, kwargs)
+                result = self.enter_value(cm, node) if cm is not None else (result or CLEAN)
             elif eff == "temp":
                 result = self._temp(row, qname, desc, args, kwargs, node)
             elif eff == "write":
