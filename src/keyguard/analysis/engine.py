@@ -2041,6 +2041,11 @@ class ModuleInterp:
         path = recv if (pspec is not None and pspec.receiver) else self.arg(pspec, args, kwargs)
         path = path or CLEAN
         mode = self.arg(row.spec("mode"), args, kwargs)
+        if row.opt("dash_is_stdio") and path.const in ("-", b"-"):
+            # click.open_file("-", "wb"): standard output, not a file
+            m = mode.const if mode is not None else "r"
+            writes = not isinstance(m, str) or any(c in m for c in "wax+")
+            return Value(qname="sys.stdout" if writes else "sys.stdin")
         flags = self.arg(row.spec("flags"), args, kwargs)
         opener = self.arg(row.spec("opener"), args, kwargs) if row.spec("opener") else None
         creation = "existing"

@@ -109,8 +109,10 @@ SPEC_KEYS = frozenset(
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
-     "insecure_schemes", "items"}
+     "insecure_schemes", "items", "dash_is_stdio"}
 )
+# `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
+#   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
 # `items = ["", "private-key"]` on a source row: the result is a tuple whose element i carries the
 #   label items[i] ("" for none), so unpacking it separates the parts (python-rsa
 #   `pub, priv = rsa.newkeys(2048)`: only `priv` is private); the tuple as a whole keeps the labels.
