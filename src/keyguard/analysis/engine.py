@@ -1664,6 +1664,11 @@ class ModuleInterp:
                 result = self._source(row, desc, recv, args, kwargs, node, confidence, result)
             elif eff == "propagate":
                 src = self.args_for(row.spec("from"), args, kwargs, recv)
+                if row.opt("fallback"):
+                    # os.getenv("OPENSSL", "openssl"): only the value by default is known statically
+                    v = src[0] if len(src) == 1 else CLEAN
+                    result = v if result is None else join(result, v)
+                    continue
                 taints: Tuple = ()
                 for v in src:
                     taints = merge_taints(taints, deep_taints(v))

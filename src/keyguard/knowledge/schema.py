@@ -109,7 +109,7 @@ SPEC_KEYS = frozenset(
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
-     "insecure_schemes", "items", "dash_is_stdio"}
+     "insecure_schemes", "items", "dash_is_stdio", "fallback"}
 )
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
@@ -119,6 +119,8 @@ OPT_KEYS = frozenset(
 # `applies_if = "0,private_key"` on any row: the row applies only when that argument is given and is
 #   not statically False/None/0 (jwcrypto `export_to_pem()` exports the public key unless
 #   `private_key=True`); an argument whose value is unknown applies the row.
+# `fallback = true` on a propagate row: the call's result is its `from` argument itself, constant
+# included, when nothing else sets it (`os.environ.get("OPENSSL", "openssl")`: the value by default).
 # Conditions on where a row's data goes (network sinks and the connections they use):
 # - `url = "0,url"` with `insecure_schemes = ["http://"]` on a sink row: the row applies only when
 #   that argument is a string statically known to start with one of the schemes (compared without
