@@ -103,6 +103,8 @@ class FunctionRef:
     cls: Optional["ClassRef"] = None
     closure: Optional[Dict[str, Value]] = None
     top: Optional[cst.CSTNode] = None  # the module-level statement holding the definition
+    #: parameter -> its value by default from a command-line option decorator (@click.option)
+    cli_defaults: Dict[str, Value] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -200,6 +202,9 @@ class Project:
         self.worth_loading: Callable[[str, str], bool] = lambda path, symbol: True
         self._trace_counter = 0
         self.seq = 0
+        #: options of command-line parsers (argparse): parser ident -> dest -> {option node id: default};
+        #: and the parser's set_defaults(...) overrides, under ``dest`` keys of ("<set>", ident)
+        self.cli_options: Dict[object, Dict[str, Dict[int, Value]]] = {}
 
     def close(self) -> None:
         """Break the reference cycles between modules, their functions, classes and summaries.
@@ -518,7 +523,11 @@ class ModuleInterp:
         if ref not in self.functions:
             self.functions.append(ref)
         for deco in node.decorators:
-            self.eval(deco.decorator)
+            dv = self.eval(deco.decorator)
+            if dv.kind == _CLI_OPTION:
+                # @click.option("--bits", default=1024): what click passes when the option is absent
+                for dest, default in dv.attrs:
+                    ref.cli_defaults[dest] = default
         self.bind(node.name.value, Value(func=ref))
 
     def stmt_ClassDef(self, node: cst.ClassDef) -> None:
@@ -1052,6 +1061,9 @@ class ModuleInterp:
             return self.frame.env["<attr>" + d]
         if d is not None and ("<attr>" + d) in self.globals:
             return self.globals["<attr>" + d]
+        if base.kind == _CLI_NAMESPACE:
+            field_v = base.get_attr(name)
+            return field_v if field_v is not None else CLEAN
         # a bound method of an object: dispatched when called; sizes and flags are not material
         if name in _METADATA_ATTRS:
             return Value(receiver=base, attr=name, taints=tuple(t for t in base.taints if t[0] not in L.KEY_LABELS))
@@ -1461,6 +1473,9 @@ class ModuleInterp:
             return inst
         if fval.kind == "lambda":
             return Value(taints=_union(args, kwargs))
+        if fval.qname == "vars" and len(args) == 1 and args[0].kind == _CLI_NAMESPACE:
+            # vars(parser.parse_args()): the options' values by default under their names
+            return Value(const=_FrozenDict(args[0].attrs))
         if fval.qname in _OBJECT_DUMPS and args and isinstance(args[0].func, ClassRef) and args[0].kind == "instance":
             # asdict(peer) / vars(peer): every field of the instance, key fields included
             return Value(taints=_union(list(args[0].func.attrs.values()), {}))
@@ -1799,6 +1814,8 @@ class ModuleInterp:
                         # with the process umask (creation = "default" on its row)
                         self.emit("write", node, target=path, data=data, creation=row.opt("creation", "safe"), describe=desc)
                 result = result or CLEAN
+            elif eff == "cli":
+                result = self._cli(row, recv, args, kwargs, node)
             elif eff == "key-params":
                 self.emit("key-params", node, row=row, args=tuple(args), kwargs=_FrozenDict(kwargs), recv=recv, describe=desc, confidence=confidence)
                 result = result if result is not None else None
@@ -1942,6 +1959,79 @@ class ModuleInterp:
             # httpx.Client(base_url="http://..."): relative request URLs are resolved against it
             return Value(kind=kind, ident=("obj", id(node)), attrs=((_BASE_URL, base_url),))
         return Value(kind=kind, ident=("obj", id(node)))
+
+    def _cli(self, row: Row, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        """Command-line parsers: only an option's value by default is known statically.
+
+        ``role`` on the row: ``option`` (argparse ``add_argument`` records it on its parser, a
+        ``@click.option`` decorator carries it to the command's parameter), ``part`` (subparsers and
+        groups share the parser's options), ``defaults`` (``set_defaults`` overrides them) and
+        ``parse`` (``parse_args()`` with no command line given: a namespace of the defaults)."""
+        role = row.opt("role")
+        parser = recv.ident if recv is not None and recv.kind == _CLI_PARSER else None
+        if role == "part":
+            return Value(kind=_CLI_PARSER, ident=parser) if parser is not None else CLEAN
+        if role == "defaults":
+            if parser is not None:
+                table = self.project.cli_options.setdefault(("<set>", parser), {})
+                for k, v in kwargs.items():
+                    table[k] = {0: v}
+            return CLEAN
+        if role == "parse":
+            if parser is None:
+                return CLEAN
+            given = self.arg(row.spec("args"), args, kwargs)
+            if given is not None and given.const is not None:
+                return Value(kind=_CLI_NAMESPACE)  # parse_args(["--bits", "4096"]): an explicit command line
+            overrides = self.project.cli_options.get(("<set>", parser), {})
+            fields = []
+            for dest, by_node in self.project.cli_options.get(parser, {}).items():
+                vals = list((overrides.get(dest) or by_node).values())
+                v = vals[0]
+                for other in vals[1:]:
+                    v = join(v, other)
+                fields.append((dest, v))
+            for dest, by_node in overrides.items():
+                if dest not in self.project.cli_options.get(parser, {}):
+                    fields.append((dest, next(iter(by_node.values()))))
+            ns = Value(kind=_CLI_NAMESPACE, attrs=tuple(fields))
+            return Value(const=(ns, CLEAN)) if row.opt("returns") == "pair" else ns
+        if role != "option":
+            return CLEAN
+        names = [a.const for a in args if isinstance(a.const, str)]
+        dest_v = self.arg(row.spec("dest"), args, kwargs)
+        dest = _cli_dest(names, dest_v.const if dest_v is not None else None, row.opt("naming", "argparse"))
+        if dest is None:
+            return CLEAN
+        default = self._cli_default(row, names, args, kwargs)
+        if parser is not None:
+            self.project.cli_options.setdefault(parser, {}).setdefault(dest, {})[id(node)] = default
+            return CLEAN
+        return Value(kind=_CLI_OPTION, attrs=((dest, default),))
+
+    def _cli_default(self, row: Row, names: List[str], args: List[Value], kwargs: Dict[str, Value]) -> Value:
+        """The value an option takes when the command line leaves it out (CLEAN when not known)."""
+        default = self.arg(row.spec("default"), args, kwargs)
+        if default is None:
+            return CLEAN  # no default: None, or the library's own; nothing to say about a key size
+        for key in ("required", "multiple", "count", "is_flag"):
+            flag = kwargs.get(key)
+            if flag is not None and flag.const is not False:
+                return CLEAN  # required=True: the default never applies; lists and counters are not it
+        action = kwargs.get("action")
+        if action is not None and action.const not in ("store", None):
+            return CLEAN
+        if row.opt("naming", "argparse") == "argparse" and names and not names[0].startswith("-"):
+            nargs = kwargs.get("nargs")
+            if nargs is None or nargs.const not in ("?", "*"):
+                return CLEAN  # a required positional argument
+        conv = self.arg(row.spec("type"), args, kwargs)
+        if conv is not None and conv.qname == "int" and isinstance(default.const, str):
+            try:
+                return Value(const=int(default.const, 10))  # type=int, default="1024": the parser converts it
+            except ValueError:
+                return CLEAN
+        return default
 
     def _mark_passphrase(self, expr: cst.BaseExpression, node: cst.CSTNode) -> None:
         """The variable under ``expr`` (``pw``, ``pw.encode()``, ``bytes(pw)``) holds a key passphrase."""
@@ -2263,6 +2353,8 @@ class ModuleInterp:
                 env[name] = args[i]
             elif name in kwargs:
                 env[name] = kwargs[name]
+            elif name in fn.cli_defaults:
+                env[name] = fn.cli_defaults[name]  # a click command run without the option
             elif p.default is not None:
                 env[name] = self._param_default(p, entry)
             else:
@@ -2274,6 +2366,8 @@ class ModuleInterp:
             name = p.name.value
             if name in kwargs:
                 env[name] = kwargs[name]
+            elif name in fn.cli_defaults:
+                env[name] = fn.cli_defaults[name]
             elif p.default is not None:
                 env[name] = self._param_default(p, entry)
             else:
@@ -2375,6 +2469,29 @@ _IDENTITY_CONVERSIONS = frozenset({"str", "os.fspath", "os.path.abspath", "os.pa
                                    "os.path.expanduser", "os.fsencode", "os.fsdecode"})
 _CLEANUP_REGISTRARS = frozenset({"callback", "register", "finalize", "addCleanup", "add_cleanup", "push_callback"})
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "fatal"})
+
+
+_CLI_PARSER = "cli-parser"
+_CLI_NAMESPACE = "cli-namespace"
+_CLI_OPTION = "cli-option"
+
+
+def _cli_dest(names: List[str], dest: Any, naming: str) -> Optional[str]:
+    """The attribute (argparse) or parameter (click) an option's value is stored under."""
+    if isinstance(dest, str) and dest.isidentifier():
+        return dest
+    if not names:
+        return None
+    if naming == "click":
+        plain = [n for n in names if n.isidentifier()]
+        if plain:
+            return plain[0]  # @click.option("--key-size", "bits"): the parameter is `bits`
+        longest = max(names, key=lambda n: len(n) - len(n.lstrip("-")))
+        name = longest.split("/")[0].lstrip("-").replace("-", "_").lower()
+    else:
+        longs = [n for n in names if n.startswith("--")]
+        name = (longs[0] if longs else names[0]).lstrip("-").replace("-", "_")
+    return name if name.isidentifier() else None
 
 
 class _FrozenDict(dict):

@@ -28,11 +28,12 @@ EFFECTS = frozenset(
         "source", "propagate", "neutral", "sink", "open", "temp", "chmod", "umask", "remove",
         "mkdir", "copy", "write", "kind", "taint-receiver", "key-to-file", "key-params",
         "key-construct", "touch", "buffer", "buffer-fill", "immutable-copy", "enter",
+        "cli",
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
 EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key", "http-client",
-                         "plain-http-connection", "event-loop"})
+                         "plain-http-connection", "event-loop", "cli-parser"})
 
 
 class KnowledgeError(ValueError):
@@ -104,12 +105,12 @@ class Row:
 SPEC_KEYS = frozenset(
     {"args", "from", "path", "mode", "flags", "fd", "delete", "src", "dst", "target", "data",
      "opener", "shell", "env", "size", "exponent", "curve", "type", "randfunc", "password",
-     "unencrypted_unless", "key", "url", "host", "base_url", "applies_if"}
+     "unencrypted_unless", "key", "url", "host", "base_url", "applies_if", "default", "dest"}
 )
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
-     "insecure_schemes", "items", "dash_is_stdio", "fallback"}
+     "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming"}
 )
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
