@@ -599,14 +599,22 @@ class ModuleInterp:
             return
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         last = body[-1] if body else None
-        if not (isinstance(last, cst.SimpleStatementLine) and any(isinstance(x, (cst.Raise, cst.Return)) for x in last.body)):
+        if not (isinstance(last, cst.SimpleStatementLine) and any(isinstance(x, (cst.Raise, cst.Return)) or self._exits(x)
+                                                                  for x in last.body)):
             return
         target = test.comparisons[0]
         op = self._COMPARE.get(type(target.operator))
-        if op is None or not isinstance(test.left, cst.Name) or not isinstance(target.comparator, cst.Integer):
+        if op is None or not isinstance(target.comparator, cst.Integer):
             return
-        name = test.left.value
-        cur = self.frame.env.get(name)
+        if isinstance(test.left, cst.Attribute) and dotted(test.left) is not None:
+            # if args.bits < 2048: sys.exit(...) - an option's value by default, rejected
+            name = "<attr>" + dotted(test.left)
+            cur = self.eval(test.left)
+        elif isinstance(test.left, cst.Name):
+            name = test.left.value
+            cur = self.frame.env.get(name)
+        else:
+            return
         if cur is None or not isinstance(cur.const, int) or isinstance(cur.const, bool):
             return
         try:
@@ -615,6 +623,15 @@ class ModuleInterp:
             return
         if rejected:
             self.frame.env[name] = cur.evolve(const=UNKNOWN)
+
+    def _exits(self, stmt: cst.BaseSmallStatement) -> bool:
+        """``sys.exit(...)``, or ``parser.error(...)`` of an argparse parser (it exits too)."""
+        if not (isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call)):
+            return False
+        func = stmt.value.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "error":
+            return self.eval(func.value).kind == _CLI_PARSER
+        return self.eval(func).qname in ("sys.exit", "os._exit", "exit", "quit")
 
     def _static_test(self, test: cst.BaseExpression) -> Optional[bool]:
         """The truth of ``flag`` / ``not flag`` for a pinned parameter holding a known constant."""
