@@ -2115,6 +2115,11 @@ class ModuleInterp:
                 return None  # https://, a loopback host, or a URL whose scheme is not known
             describe = f"{describe} to {url}"
         values = self.args_for(row.spec("args"), args, kwargs, None)
+        if row.opt("locals"):
+            # TracebackException.from_exception(e, capture_locals=True): the repr of every local
+            # variable of the frame goes into the formatted traceback
+            named = sorted((k, v) for k, v in self.frame.env.items() if k.isidentifier() and k != "self")
+            values = values + [v for _, v in named]
         for v in values:
             if v.is_key or (kind in ("env",) and v.has(L.PASSPHRASE)):
                 self.emit("sink", node, sink=kind, data=v, describe=describe, confidence=confidence)
