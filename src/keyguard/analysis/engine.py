@@ -2102,7 +2102,13 @@ class ModuleInterp:
             for v in launch.env_secrets:
                 self.emit("exec-secret", node, data=v, where="environment", describe=desc, confidence=confidence)
             if any(c.key_to_stdout for c in launch.report.commands):
-                return Value(taints=((L.KEY_MATERIAL, self.origin(f"private key printed by `{self.code(node)}`", node, confidence)),))
+                key = Value(taints=((L.KEY_MATERIAL, self.origin(f"private key printed by `{self.code(node)}`", node, confidence)),))
+                out = kwargs.get("stdout")
+                if out is not None and out.kind in (L.FILE_HANDLE, L.FD):
+                    # run(["openssl", "genpkey", ...], stdout=fh): the key is written to that file
+                    self.emit("write", node, target=out, data=key, describe=desc)
+                    return None
+                return key
             return None
         if kind == "log" and "file" in kwargs and kwargs["file"].kind in (L.FILE_HANDLE, L.FD):
             data = Value(taints=_union(args, {}))
