@@ -1285,7 +1285,9 @@ class ModuleInterp:
         if isinstance(op, cst.Divide) and (a.kind == L.PATH or b.kind == L.PATH):
             # pathlib: Path(tmp) / "key.pem" keeps temp-ness; the key-path label comes from the tail
             t = tuple(x for x in a.taints if x[0] in (L.TEMP,)) + tuple(x for x in b.taints if x[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH))
-            v = Value(taints=t, kind=L.PATH, ident=("path", id(node)))
+            # Path(d) / "tls.key" spelled twice names one file when its parts are the same
+            parts = (_ident_part(a), _ident_part(b))
+            v = Value(taints=t, kind=L.PATH, ident=("join", "/", parts) if None not in parts else ("path", id(node)))
             if isinstance(ac, str) and isinstance(bc, str):
                 v = v.evolve(const=ac.rstrip("/") + "/" + bc)
             self.path_parents[v.ident] = {x for x in (a.ident, b.ident) if x is not None}
@@ -1307,7 +1309,10 @@ class ModuleInterp:
             pieces = tuple(pa) + tuple(pb)
         if a.kind == L.BUFFER and isinstance(op, cst.Add):
             return a.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in taints))
-        return Value(taints=taints, const=const, pieces=pieces, kind=a.kind if a.kind == L.PATH else None)
+        ident = None
+        if isinstance(op, cst.Add) and a.ident is not None and isinstance(bc, str):
+            ident = ("concat", a.ident, bc)  # key_path + ".new" spelled twice names one file
+        return Value(taints=taints, const=const, pieces=pieces, kind=a.kind if a.kind == L.PATH else None, ident=ident)
 
     def ev_UnaryOperation(self, node: cst.UnaryOperation) -> Value:
         v = self.eval(node.expression)
@@ -2670,6 +2675,13 @@ def _is_static(node: cst.FunctionDef) -> bool:
 
 def _is_classmethod(node: cst.FunctionDef) -> bool:
     return any(dotted(d.decorator) == "classmethod" for d in node.decorators)
+
+
+def _ident_part(v: Value) -> object:
+    """A path's part for a structural identity: its own identity, or its text; None if neither."""
+    if v.ident is not None:
+        return v.ident
+    return ("const", v.const) if isinstance(v.const, str) else None
 
 
 def _passphrase_given(call: cst.Call) -> bool:
