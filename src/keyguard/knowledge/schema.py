@@ -223,6 +223,10 @@ class KnowledgeBase:
     wipe_function_names: FrozenSet[str] = frozenset()
     wipe_methods: FrozenSet[str] = frozenset()
     wiping_managers: FrozenSet[str] = frozenset()
+    #: stream-style wipes: a ``rewind`` method (``seek(0)``) followed by an ``overwrite`` method
+    #: (``write``) of zeros that cover the whole buffer (``[wipe] rewind_methods / overwrite_methods``)
+    wipe_rewind_methods: FrozenSet[str] = frozenset()
+    wipe_overwrite_methods: FrozenSet[str] = frozenset()
     #: hosts only this machine reaches (``[loopback]``: exact names, and prefixes such as ``127.``)
     loopback_hosts: FrozenSet[str] = frozenset()
     loopback_prefixes: Tuple[str, ...] = ()
@@ -261,6 +265,8 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
     wipe_f: FrozenSet[str] = frozenset()
     wipe_m: FrozenSet[str] = frozenset()
     wipe_cm: FrozenSet[str] = frozenset()
+    wipe_rw: FrozenSet[str] = frozenset()
+    wipe_ow: FrozenSet[str] = frozenset()
     loop_hosts: FrozenSet[str] = frozenset()
     loop_prefixes: Tuple[str, ...] = ()
     for file, data in tables:
@@ -273,6 +279,8 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
             wipe_f |= frozenset(w.get("functions", ()))
             wipe_m |= frozenset(w.get("methods", ()))
             wipe_cm |= frozenset(w.get("context_managers", ()))
+            wipe_rw |= frozenset(w.get("rewind_methods", ()))
+            wipe_ow |= frozenset(w.get("overwrite_methods", ()))
         for table, index_ in (("call", calls), ("method", methods), ("attribute", attrs)):
             for i, raw in enumerate(data.get(table, ())):
                 row = _row(table, raw, file, i)
@@ -323,6 +331,8 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
         wipe_function_names=frozenset(n.rsplit(".", 1)[-1] for n in wipe_f),
         wipe_methods=wipe_m,
         wiping_managers=wipe_cm,
+        wipe_rewind_methods=wipe_rw,
+        wipe_overwrite_methods=wipe_ow,
         loopback_hosts=loop_hosts,
         loopback_prefixes=loop_prefixes,
     )

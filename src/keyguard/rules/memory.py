@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
-from typing import Callable, Dict, FrozenSet, Iterable, Optional, Set, Tuple
+import ast
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
@@ -64,15 +65,65 @@ def _last(func: cst.BaseExpression) -> Optional[str]:
     return None
 
 
+def _dotted(e: cst.BaseExpression) -> Optional[str]:
+    parts = []
+    while isinstance(e, cst.Attribute):
+        parts.append(e.attr.value)
+        e = e.value
+    if isinstance(e, cst.Name):
+        parts.append(e.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _zero_bytes_literal(e: cst.BaseExpression) -> Optional[int]:
+    """The length of a bytes literal made only of NUL bytes (``b"\\0"``, ``b"\\x00\\x00"``)."""
+    if not isinstance(e, cst.SimpleString) or "b" not in e.prefix.lower():
+        return None
+    try:
+        val = ast.literal_eval(e.value)
+    except (ValueError, SyntaxError):  # pragma: no cover
+        return None
+    if isinstance(val, bytes) and val and not val.strip(b"\0"):
+        return len(val)
+    return None
+
+
+def _zero_fill(e: cst.BaseExpression) -> Optional[Union[int, cst.BaseExpression]]:
+    """How many zero bytes ``e`` is: an int, or the size expression (``bytes(n)``, ``b"\\0" * n``)."""
+    if isinstance(e, cst.Call) and _last(e.func) in ("bytes", "bytearray") and isinstance(e.func, cst.Name) \
+            and len(e.args) == 1 and e.args[0].keyword is None and not e.args[0].star:
+        arg = e.args[0].value
+        return _zero_bytes_literal(arg) if isinstance(arg, cst.SimpleString) else arg
+    lit = _zero_bytes_literal(e)
+    if lit is not None:
+        return lit
+    if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Multiply):
+        for unit, times in ((e.left, e.right), (e.right, e.left)):
+            n = _zero_bytes_literal(unit)
+            if n == 1:
+                return times
+            if n is not None and isinstance(times, cst.Integer):
+                return n * int(times.evaluated_value)
+    return None
+
+
+_SEEK_SET = ("SEEK_SET", "0")
+
+
 class WipeOracle:
     """Recognises wipes of a named buffer (knowledge base + config + the module's own helpers)."""
 
-    def __init__(self, ctx: AnalysisContext, module: str) -> None:
+    def __init__(self, ctx: AnalysisContext, module: str, parents: Optional[ParentMap] = None) -> None:
         self.ctx = ctx
         self.tree = ctx.trees[module]
         kb = ctx.kb
+        self.kb = kb
+        self._parents = parents
         self.functions = set(kb.wipe_function_names) | {n.rsplit(".", 1)[-1] for n in ctx.wipe_helpers}
         self.methods = set(kb.wipe_methods)
+        self.rewinds = set(kb.wipe_rewind_methods)
+        self.overwrites = set(kb.wipe_overwrite_methods)
         self.managers = {n.rsplit(".", 1)[-1] for n in kb.wiping_managers}
         self.functions |= self._module_wipers()
         self.module_managers()
@@ -88,7 +139,7 @@ class WipeOracle:
         for stmt in self.tree.body:
             if isinstance(stmt, cst.FunctionDef):
                 params = list(stmt.params.params)
-                if params and contains_wipe(stmt.body, self.predicate(params[0].name.value, helpers=False)):
+                if params and contains_wipe(stmt.body, self.predicate(params[0].name.value, helpers=False, scope=stmt)):
                     out.add(stmt.name.value)
         return out
 
@@ -103,12 +154,144 @@ class WipeOracle:
                 if isinstance(node, cst.Try) and node.finalbody is not None:
                     yielded = {n for y in _walk(node.body) if isinstance(y, cst.Yield) and y.value is not None
                                for n in names_in(y.value)}
-                    if any(contains_wipe(node.finalbody, self.predicate(n)) for n in yielded):
+                    if any(contains_wipe(node.finalbody, self.predicate(n, scope=stmt)) for n in yielded):
                         self.managers.add(stmt.name.value)
 
-    def predicate(self, name: str, helpers: bool = True, views: FrozenSet[str] = frozenset()) -> Callable[[cst.CSTNode], bool]:
+    @property
+    def parents(self) -> ParentMap:
+        if self._parents is None:
+            self._parents = ParentMap(self.tree)
+        return self._parents
+
+    # -- stream-style wipes: buf.seek(0); buf.write(zeros covering the buffer) ----------------
+    def _sizes(self, scope: Optional[cst.CSTNode], name: str) -> Optional[List[cst.BaseExpression]]:
+        """The size arguments of the buffer-creating calls bound to ``name`` in ``scope`` (from the
+        ``size`` spec of the knowledge base's ``buffer`` rows); None when some binding's size is unknown."""
+        if scope is None:
+            return None
+        out: List[cst.BaseExpression] = []
+        for n in _walk(scope):
+            calls: List[cst.BaseExpression] = []
+            if isinstance(n, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in n.targets):
+                calls.append(n.value)
+            elif isinstance(n, cst.WithItem) and n.asname is not None and isinstance(n.asname.name, cst.Name) \
+                    and n.asname.name.value == name:
+                calls.append(n.item)
+            for c in calls:
+                size = self._size_arg(c)
+                if size is None:
+                    return None
+                out.append(size)
+        return out or None
+
+    def _size_arg(self, call: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        if not isinstance(call, cst.Call):
+            return None
+        q = _dotted(call.func)
+        if q is None:
+            return None
+        rows = [r for r in self.kb.call_rows(q) + self.kb.short_rows(q) if r.effect == "buffer" and r.spec("size") is not None]
+        for r in rows:
+            spec = r.spec("size")
+            for i, a in enumerate(x for x in call.args if x.keyword is None and not x.star):
+                if i == spec.pos:
+                    return a.value
+            for a in call.args:
+                if a.keyword is not None and a.keyword.value == spec.kw:
+                    return a.value
+        return None
+
+    def _int(self, e: cst.BaseExpression, scope: Optional[cst.CSTNode]) -> Optional[int]:
+        """An int literal, or a name bound once (in ``scope`` or the module) to one."""
+        if isinstance(e, cst.Integer):
+            return int(e.evaluated_value)
+        if isinstance(e, cst.Name):
+            found: List[cst.BaseExpression] = []
+            module_level = [x for line in self.tree.body if isinstance(line, cst.SimpleStatementLine) for x in line.body]
+            for nodes in ((_walk(scope) if scope is not None else ()), module_level):
+                found = [n.value for n in nodes if isinstance(n, cst.Assign)
+                         and any(isinstance(t.target, cst.Name) and t.target.value == e.value for t in n.targets)]
+                if found:
+                    break
+            if len(found) == 1 and isinstance(found[0], cst.Integer):
+                return int(found[0].evaluated_value)
+        return None
+
+    def _covers(self, fill: Union[int, cst.BaseExpression], name: str, scope: Optional[cst.CSTNode]) -> bool:
+        """Whether ``fill`` zero bytes cover the whole buffer ``name``."""
+        if isinstance(fill, cst.BaseExpression):
+            if isinstance(fill, cst.Call) and not fill.args:
+                f = fill.func
+                if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name \
+                        and f.attr.value == "size":
+                    return True  # buf.size()
+            if isinstance(fill, cst.Call) and isinstance(fill.func, cst.Name) and fill.func.value == "len" \
+                    and len(fill.args) == 1 and isinstance(fill.args[0].value, cst.Name) and fill.args[0].value.value == name:
+                return True  # len(buf)
+        sizes = self._sizes(scope, name)
+        if not sizes:
+            return False
+        want = fill if isinstance(fill, int) else self._int(fill, scope)
+        for size in sizes:
+            have = self._int(size, scope)
+            if have == 0:
+                return False  # mmap(fd, 0): the whole file, of unknown length
+            if want is not None and have is not None:
+                if want != have:
+                    return False
+            elif isinstance(fill, int) or self._code(fill).strip() != self._code(size).strip():
+                return False
+        return True
+
+    def _rewound_before(self, call: cst.Call, name: str) -> bool:
+        """The statement holding ``call`` directly follows ``name.seek(0)`` (no other use of ``name`` between)."""
+        expr = self.parents.get(call)
+        line = self.parents.get(expr) if isinstance(expr, cst.Expr) else None
+        if not isinstance(line, cst.SimpleStatementLine):
+            return False
+        before: List[cst.CSTNode] = list(line.body[:next(i for i, x in enumerate(line.body) if x is expr)])
+        block = self.parents.get(line)
+        body = getattr(block, "body", None)
+        if isinstance(body, (list, tuple)):
+            idx = next((i for i, x in enumerate(body) if x is line), None)
+            if idx is not None:
+                earlier: List[cst.CSTNode] = []
+                for st in body[:idx]:
+                    earlier.extend(st.body if isinstance(st, cst.SimpleStatementLine) else [st])
+                before = earlier + before
+        for st in reversed(before):
+            if isinstance(st, cst.Expr) and isinstance(st.value, cst.Call) and self._is_rewind(st.value, name):
+                return True
+            if not isinstance(st, cst.BaseSmallStatement) or name in names_in(st):
+                return False
+        return False
+
+    def _is_rewind(self, c: cst.Call, name: str) -> bool:
+        f = c.func
+        if not (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name
+                and f.attr.value in self.rewinds):
+            return False
+        args = list(c.args)
+        if not args or not isinstance(args[0].value, cst.Integer) or args[0].value.evaluated_value != 0 or args[0].keyword:
+            return False
+        if len(args) == 1:
+            return True
+        whence = args[1].value
+        return len(args) == 2 and (_last(whence) in _SEEK_SET or (isinstance(whence, cst.Integer) and whence.value == "0"))
+
+    def _stream_wipe(self, n: cst.Call, name: str, scope: Optional[cst.CSTNode]) -> bool:
+        f = n.func
+        if not (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name
+                and f.attr.value in self.overwrites and len(n.args) == 1 and n.args[0].keyword is None):
+            return False
+        fill = _zero_fill(n.args[0].value)
+        return fill is not None and self._covers(fill, name, scope) and self._rewound_before(n, name)
+
+    def predicate(self, name: str, helpers: bool = True, views: FrozenSet[str] = frozenset(),
+                  scope: Optional[cst.CSTNode] = None) -> Callable[[cst.CSTNode], bool]:
         """Whether a node wipes the buffer ``name`` (or one of its memoryviews ``views``, which
-        share its memory: ``view[:] = bytes(len(view))``, ``memoryview(buf)[:] = b"\\0" * n``)."""
+        share its memory: ``view[:] = bytes(len(view))``, ``memoryview(buf)[:] = b"\\0" * n``).
+        ``scope`` (the function binding ``name``) tells the buffer's size, for stream-style wipes."""
         writable = {name} | set(views)
 
         def is_wipe(n: cst.CSTNode) -> bool:
@@ -117,6 +300,8 @@ class WipeOracle:
                 last = _last(f)
                 if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name \
                         and last in self.methods:
+                    return True
+                if last in self.overwrites and self._stream_wipe(n, name, scope):
                     return True
                 if helpers and last in self.functions and any(name in names_in(a.value) for a in n.args):
                     return True
@@ -263,7 +448,7 @@ class KeyBufferNotZeroized(Rule):
                 continue
             if ev.module not in parent_maps:
                 parent_maps[ev.module] = ParentMap(ctx.trees[ev.module])
-                oracles[ev.module] = WipeOracle(ctx, ev.module)
+                oracles[ev.module] = WipeOracle(ctx, ev.module, parent_maps[ev.module])
             parents, oracle = parent_maps[ev.module], oracles[ev.module]
             name = str(ev.values.get("name"))
             value = ev.value("value")
@@ -285,7 +470,8 @@ class KeyBufferNotZeroized(Rule):
             if hands_over(func, name):
                 done.add(key)
                 continue
-            cov = wiped_on_every_path(stmt, parents, oracle.predicate(name, views=views_of(func, name)), wiping_with)
+            cov = wiped_on_every_path(stmt, parents, oracle.predicate(name, views=views_of(func, name), scope=func),
+                                       wiping_with)
             done.add(key)
             if cov.covered:
                 continue
