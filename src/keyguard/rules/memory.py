@@ -38,10 +38,32 @@ def _walk(node: cst.CSTNode):
         stack.extend(cur.children)
 
 
-def _names_memory_of(e: cst.BaseExpression, names: Set[str]) -> bool:
-    """``buf`` or ``view`` (a name in ``names``), or ``memoryview(buf)``."""
+def _dotted(e: cst.BaseExpression) -> Optional[str]:
+    parts = []
+    while isinstance(e, cst.Attribute):
+        parts.append(e.attr.value)
+        e = e.value
     if isinstance(e, cst.Name):
-        return e.value in names
+        parts.append(e.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _is_ref(e: cst.BaseExpression, name: str) -> bool:
+    """``e`` is the buffer ``name``: a plain name, or an attribute chain such as ``self.buf``."""
+    return isinstance(e, (cst.Name, cst.Attribute)) and _dotted(e) == name
+
+
+def _mentions(node: cst.CSTNode, name: str) -> bool:
+    if "." in name:
+        return any(isinstance(n, cst.Attribute) and _dotted(n) == name for n in _walk(node))
+    return name in names_in(node)
+
+
+def _names_memory_of(e: cst.BaseExpression, names: Set[str]) -> bool:
+    """``buf`` or ``view`` (a name in ``names``; ``self.buf`` for a dotted name), or ``memoryview(buf)``."""
+    if isinstance(e, (cst.Name, cst.Attribute)):
+        return _dotted(e) in names
     if isinstance(e, cst.Call) and _last(e.func) == "memoryview" and len(e.args) == 1:
         return _names_memory_of(e.args[0].value, names)
     return False
@@ -62,17 +84,6 @@ def _last(func: cst.BaseExpression) -> Optional[str]:
         return func.attr.value
     if isinstance(func, cst.Name):
         return func.value
-    return None
-
-
-def _dotted(e: cst.BaseExpression) -> Optional[str]:
-    parts = []
-    while isinstance(e, cst.Attribute):
-        parts.append(e.attr.value)
-        e = e.value
-    if isinstance(e, cst.Name):
-        parts.append(e.value)
-        return ".".join(reversed(parts))
     return None
 
 
@@ -144,7 +155,11 @@ class WipeOracle:
         return out
 
     def module_managers(self) -> None:
-        """``@contextmanager`` generators of this module that wipe what they yield in ``finally``."""
+        """``@contextmanager`` generators of this module that wipe what they yield in ``finally``,
+        and classes whose ``__exit__`` wipes the buffer their ``__enter__`` hands out."""
+        for node in _walk(self.tree):
+            if isinstance(node, cst.ClassDef) and self._class_wipes_on_exit(node):
+                self.managers.add(node.name.value)
         for stmt in self.tree.body:
             if not isinstance(stmt, cst.FunctionDef):
                 continue
@@ -156,6 +171,46 @@ class WipeOracle:
                                for n in names_in(y.value)}
                     if any(contains_wipe(node.finalbody, self.predicate(n, scope=stmt)) for n in yielded):
                         self.managers.add(stmt.name.value)
+
+    def _class_wipes_on_exit(self, cls: cst.ClassDef) -> bool:
+        """``__enter__`` returns ``self.<attr>`` (on every return) and ``__exit__`` wipes that
+        attribute in a statement that always runs (not under an ``if``/``except``/``while``)."""
+        methods = {m.name.value: m for m in getattr(cls.body, "body", ()) if isinstance(m, cst.FunctionDef)}
+        for enter, exit_ in (("__enter__", "__exit__"), ("__aenter__", "__aexit__")):
+            if enter not in methods or exit_ not in methods:
+                continue
+            handed = self._returned_attribute(methods[enter])
+            ex = methods[exit_]
+            if handed is None or not ex.params.params:
+                continue
+            attr = ex.params.params[0].name.value + "." + handed
+            is_wipe = self.predicate(attr, scope=ex)
+            if isinstance(ex.body, cst.SimpleStatementSuite):  # def __exit__(self, *exc): wipe(self.buf)
+                if contains_wipe(ex.body, is_wipe):
+                    return True
+                continue
+            for st in ex.body.body:
+                if isinstance(st, (cst.SimpleStatementLine, cst.For, cst.With)) and contains_wipe(st, is_wipe):
+                    return True
+                if isinstance(st, cst.Try) and st.finalbody is not None and contains_wipe(st.finalbody, is_wipe):
+                    return True
+        return False
+
+    @staticmethod
+    def _returned_attribute(func: cst.FunctionDef) -> Optional[str]:
+        """``attr`` when every ``return`` of ``func`` is ``return self.attr`` (``self`` its first parameter)."""
+        if not func.params.params:
+            return None
+        me = func.params.params[0].name.value
+        attrs: Set[Optional[str]] = set()
+        for n in _walk(func.body):
+            if isinstance(n, cst.Return):
+                v = n.value
+                ok = isinstance(v, cst.Attribute) and isinstance(v.value, cst.Name) and v.value.value == me
+                attrs.add(v.attr.value if ok else None)  # type: ignore[union-attr]
+        if len(attrs) == 1:
+            return next(iter(attrs))
+        return None
 
     @property
     def parents(self) -> ParentMap:
@@ -222,11 +277,11 @@ class WipeOracle:
         if isinstance(fill, cst.BaseExpression):
             if isinstance(fill, cst.Call) and not fill.args:
                 f = fill.func
-                if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name \
+                if isinstance(f, cst.Attribute) and _is_ref(f.value, name) \
                         and f.attr.value == "size":
                     return True  # buf.size()
             if isinstance(fill, cst.Call) and isinstance(fill.func, cst.Name) and fill.func.value == "len" \
-                    and len(fill.args) == 1 and isinstance(fill.args[0].value, cst.Name) and fill.args[0].value.value == name:
+                    and len(fill.args) == 1 and _is_ref(fill.args[0].value, name):
                 return True  # len(buf)
         sizes = self._sizes(scope, name)
         if not sizes:
@@ -262,13 +317,13 @@ class WipeOracle:
         for st in reversed(before):
             if isinstance(st, cst.Expr) and isinstance(st.value, cst.Call) and self._is_rewind(st.value, name):
                 return True
-            if not isinstance(st, cst.BaseSmallStatement) or name in names_in(st):
+            if not isinstance(st, cst.BaseSmallStatement) or _mentions(st, name):
                 return False
         return False
 
     def _is_rewind(self, c: cst.Call, name: str) -> bool:
         f = c.func
-        if not (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name
+        if not (isinstance(f, cst.Attribute) and _is_ref(f.value, name)
                 and f.attr.value in self.rewinds):
             return False
         args = list(c.args)
@@ -281,7 +336,7 @@ class WipeOracle:
 
     def _stream_wipe(self, n: cst.Call, name: str, scope: Optional[cst.CSTNode]) -> bool:
         f = n.func
-        if not (isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name
+        if not (isinstance(f, cst.Attribute) and _is_ref(f.value, name)
                 and f.attr.value in self.overwrites and len(n.args) == 1 and n.args[0].keyword is None):
             return False
         fill = _zero_fill(n.args[0].value)
@@ -298,14 +353,14 @@ class WipeOracle:
             if isinstance(n, cst.Call):
                 f = n.func
                 last = _last(f)
-                if isinstance(f, cst.Attribute) and isinstance(f.value, cst.Name) and f.value.value == name \
+                if isinstance(f, cst.Attribute) and _is_ref(f.value, name) \
                         and last in self.methods:
                     return True
                 if last in self.overwrites and self._stream_wipe(n, name, scope):
                     return True
-                if helpers and last in self.functions and any(name in names_in(a.value) for a in n.args):
+                if helpers and last in self.functions and any(_mentions(a.value, name) for a in n.args):
                     return True
-                if last == "memset" and any(name in names_in(a.value) for a in n.args):
+                if last == "memset" and any(_mentions(a.value, name) for a in n.args):
                     return True
                 return False
             if isinstance(n, (cst.Assign, cst.AugAssign)):
