@@ -1542,7 +1542,7 @@ class ModuleInterp:
         (``pem.splitlines()``, ``carries_material``).  Temporary locations and weak randomness do
         flow through (paths are built and numbers derived by helpers everywhere)."""
         taints: Tuple = ()
-        keep = (L.TEMP, L.SHARED_TEMP, L.WEAK_RANDOM) + ((L.KEY_MATERIAL, L.PASSPHRASE, L.UNENCRYPTED) if carries_material else ())
+        keep = (L.TEMP, L.SHARED_TEMP, L.WEAK_RANDOM) + ((L.KEY_MATERIAL, L.PASSPHRASE, L.UNENCRYPTED, L.PICKLED) if carries_material else ())
         for v in list(args) + list(kwargs.values()):
             for lbl, org in deep_taints(v):
                 if lbl in keep:
@@ -1714,6 +1714,9 @@ class ModuleInterp:
                     a, _, b = mapping.partition(":")
                     taints = tuple((b if lbl == a else lbl, org) for lbl, org in taints)
                     taints = merge_taints((), taints)
+                mark = row.opt("marks")
+                if mark and any(lbl in L.KEY_LABELS for lbl, _ in taints):
+                    taints = merge_taints(taints, ((mark, self.origin(desc, node)),))
                 v = Value(taints=taints)
                 if len(src) == 1 and src[0].ident is not None and qname in _IDENTITY_CONVERSIONS:
                     v = v.evolve(ident=src[0].ident, const=src[0].const if isinstance(src[0].const, str) else UNKNOWN)

@@ -14,11 +14,12 @@ TEMP = "temp-location"  # a path, handle or fd in a temporary location
 SHARED_TEMP = "shared-temp"  # ... directly in a directory every user can write to (/tmp, gettempdir())
 UNENCRYPTED = "unencrypted"  # key material serialized without encryption
 KEY_PATH = "key-path"  # a path whose name says it holds a private key
+PICKLED = "pickled"  # key material inside a pickle/marshal serialization (pickle.dumps(key))
 
 KEY_LABELS = frozenset({PRIVATE_KEY, KEY_MATERIAL})
 #: how the origin of key material guessed from a parameter's name begins (rules tell guesses apart by it)
 PARAM_GUESS = "private key parameter"
-ALL_LABELS = frozenset({PRIVATE_KEY, KEY_MATERIAL, PASSPHRASE, WEAK_RANDOM, TEMP, SHARED_TEMP, UNENCRYPTED, KEY_PATH})
+ALL_LABELS = frozenset({PRIVATE_KEY, KEY_MATERIAL, PASSPHRASE, WEAK_RANDOM, TEMP, SHARED_TEMP, UNENCRYPTED, KEY_PATH, PICKLED})
 
 # --- kinds: what an object is -------------------------------------------------
 FILE_HANDLE = "file-handle"

@@ -110,7 +110,7 @@ SPEC_KEYS = frozenset(
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
-     "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals"}
+     "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks"}
 )
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
@@ -124,6 +124,8 @@ OPT_KEYS = frozenset(
 #   (tracebacks formatted with capture_locals=True / show_locals=True).
 # `fallback = true` on a propagate row: the call's result is its `from` argument itself, constant
 # included, when nothing else sets it (`os.environ.get("OPENSSL", "openssl")`: the value by default).
+# `marks = "<label>"` on a propagate row: the result also gets that label (its origin the call)
+# when it carries key material (`pickle.dumps(key)` is a pickled key, whatever writes it later).
 # Conditions on where a row's data goes (network sinks and the connections they use):
 # - `url = "0,url"` with `insecure_schemes = ["http://"]` on a sink row: the row applies only when
 #   that argument is a string statically known to start with one of the schemes (compared without
@@ -177,6 +179,8 @@ def _row(table: str, raw: Mapping[str, Any], file: str, index: int) -> Row:
         if effect != "source" or not isinstance(items, list) or not items \
                 or not all(isinstance(x, str) and (x == "" or x in ALL_LABELS) for x in items):
             raise KnowledgeError(f"{where}: `items` belongs on a source row, a list of labels or \"\"")
+    if "marks" in raw and (effect != "propagate" or raw["marks"] not in ALL_LABELS):
+        raise KnowledgeError(f"{where}: `marks` names a label and belongs on a propagate row")
     for key in ("host", "base_url"):
         if key in raw and effect != "kind":
             raise KnowledgeError(f"{where}: `{key}` belongs on a kind row")

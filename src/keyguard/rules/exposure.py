@@ -221,7 +221,9 @@ class KeyOverInsecureIpc(Rule):
     `mmap`, a socket that is not wrapped in TLS, an HTTP request to an `http://`
     URL (`requests`, `httpx`, `aiohttp`, `urllib`, `urllib3`, and
     `http.client.HTTPConnection`), `pickle`/`marshal` files, or named pipes
-    (FIFOs) in shared directories.
+    (FIFOs) in shared directories. A pickle file is written either by
+    `pickle.dump(key, f)` or by writing the bytes of `pickle.dumps(key)` (or
+    `marshal.dumps`) to a file later (`f.write(data)`, `Path.write_bytes`).
 
     A request given a URL is reported only when the URL is known to start with
     `http://`: a constant, a module constant, or an f-string, `+`, `%` or
@@ -335,9 +337,18 @@ class KeyOverInsecureIpc(Rule):
     fix_title = "Send the key only over an authenticated, encrypted channel such as TLS"
     autofix = False
 
-    kinds = ("sink",)
+    kinds = ("sink", "write")
 
     def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        if ev.kind == "write":
+            # data = pickle.dumps(key); fh.write(data): the same pickle/marshal file as pickle.dump(key, fh)
+            data = data_of(ev)
+            org = data.key_origin()
+            if data.has(L.PICKLED) and org is not None:
+                yield Hit(self.code, ev.node, ev.module,
+                          f"{{source}} is sent through a pickle/marshal file (pickled by {data.origin(L.PICKLED).description}, "  # type: ignore[union-attr]
+                          f"written by `{ev.describe}`)", org, confidence(ev, org))
+            return
         if ev.values.get("sink") not in ("ipc", "ipc-queue"):
             return
         data = data_of(ev)
