@@ -201,6 +201,8 @@ class Project:
         #: them secrets
         self.worth_loading: Callable[[str, str], bool] = lambda path, symbol: True
         self._trace_counter = 0
+        #: trace -> path of the module whose body or entry point started it
+        self.trace_root: Dict[int, str] = {}
         self.seq = 0
         #: options of command-line parsers (argparse): parser ident -> dest -> {option node id: default};
         #: and the parser's set_defaults(...) overrides, under ``dest`` keys of ("<set>", ident)
@@ -219,8 +221,10 @@ class Project:
             interp.__dict__.clear()
         self.modules.clear()
 
-    def next_trace(self) -> int:
+    def next_trace(self, root: str) -> int:
+        """A new activation, started by the module at ``root`` (its body or one of its entries)."""
         self._trace_counter += 1
+        self.trace_root[self._trace_counter] = root
         return self._trace_counter
 
     def next_seq(self) -> int:
@@ -291,7 +295,7 @@ class ModuleInterp:
         if self._body_done:
             return
         self._body_done = True
-        self.trace = self.project.next_trace()
+        self.trace = self.project.next_trace(self.path)
         self.frame = Frame(env=self.globals, func=None)
         self._predeclare(self.tree.body, self.globals, None)
         for stmt in self.tree.body:
@@ -336,7 +340,7 @@ class ModuleInterp:
         if fn.cls is not None and not _is_static(fn.node):
             self_value = self._instance_value(fn.cls, None)
         saved = (self.trace, self.depth, self.context, self.frame)
-        self.trace = self.project.next_trace()
+        self.trace = self.project.next_trace(self.path)
         self.depth = 0
         self.context = []
         try:

@@ -244,7 +244,8 @@ def _analyze_targets(project: Project, loader: Loader, targets: Sequence[str], k
         wipe_helpers=wipe_helpers,
         trees=trees,
     )
-    hits = run_rules(ctx, enabled)
+    roots = project.trace_root
+    hits = run_rules(ctx, enabled, lambda h, trace: is_test_module(h.module) or not _from_tests(h, trace, roots))
     # owner of each hit: the trace of the events it came from (module-level hits go to their module)
     by_target: Dict[str, TargetResult] = {r.path: r for r in results}
     event_trace: Dict[int, int] = {}
@@ -279,12 +280,6 @@ def _analyze_targets(project: Project, loader: Loader, targets: Sequence[str], k
     seen: Set[Tuple[str, str, int, int]] = set()
     for h in hits:
         if not reportable(h.module):
-            continue
-        if h.source is not None and h.source.module != h.module and is_test_module(h.source.module) \
-                and not is_test_module(h.module):
-            # a test's fixture key run through the library under test (keys.fromString(keydata.PEM)
-            # -> the library's error message): the library handles keys by design; its own sources
-            # and real callers' flows are what report it
             continue
         finding = to_finding(h, positions)
         if finding is None:
@@ -321,7 +316,24 @@ def is_test_module(path: str) -> bool:
     return any(p in _TEST_DIRS for p in parts[:-1])
 
 
-def run_rules(ctx: AnalysisContext, enabled: FrozenSet[str]) -> List[Hit]:
+def _from_tests(h: Hit, trace: Optional[int], trace_root: Mapping[int, str]) -> bool:
+    """Whether a hit in library code exists only because a test drove it there: its source is a
+    test's fixture key (``keys.fromString(keydata.PEM)`` -> the library's error message), or the
+    event it came from belongs to an activation a test module started (a test calling
+    ``gen_keys("/keydir", "keyname", 2048)`` with an outdated signature, writing into a temporary
+    folder it set up).  Test code exercising a library is not a finding in the library: the
+    library's own entry points and real callers are what report it."""
+    if h.source is not None and h.source.module != h.module and is_test_module(h.source.module):
+        return True
+    root = trace_root.get(trace) if trace is not None else None
+    return root is not None and root != h.module and is_test_module(root)
+
+
+def run_rules(ctx: AnalysisContext, enabled: FrozenSet[str],
+              keep: Optional[Callable[[Hit, Optional[int]], bool]] = None) -> List[Hit]:
+    """The rules' hits on the context's events, one per (code, module, node).  ``keep(hit,
+    trace)`` filters them first (``trace``: the trace of the event a hit came from, None for hits
+    a rule's ``finish`` made from several events)."""
     hits: List[Hit] = []
     rules = [RULES[c]() for c in sorted(enabled) if c in RULES]
     by_kind: Dict[str, List[object]] = {}
@@ -330,9 +342,11 @@ def run_rules(ctx: AnalysisContext, enabled: FrozenSet[str]) -> List[Hit]:
             by_kind.setdefault(k, []).append(r)
     for ev in ctx.events:
         for r in by_kind.get(ev.kind, ()):
-            hits.extend(r.check(ev, ctx))  # type: ignore[attr-defined]
+            for h in r.check(ev, ctx):  # type: ignore[attr-defined]
+                if keep is None or keep(h, ev.trace):
+                    hits.append(h)
     for r in rules:
-        hits.extend(r.finish(ctx))  # type: ignore[arg-type]
+        hits.extend(h for h in r.finish(ctx) if keep is None or keep(h, None))  # type: ignore[arg-type]
     out: List[Hit] = []
     seen: Set[Tuple[str, str, int]] = set()
     for h in hits:
