@@ -203,6 +203,9 @@ class Project:
         self._trace_counter = 0
         #: trace -> path of the module whose body or entry point started it
         self.trace_root: Dict[int, str] = {}
+        #: functions called from their own module (ids of their nodes), and their parameters' nodes
+        self.called_in_module: Set[int] = set()
+        self.called_params: Set[int] = set()
         self.seq = 0
         #: options of command-line parsers (argparse): parser ident -> dest -> {option node id: default};
         #: and the parser's set_defaults(...) overrides, under ``dest`` keys of ("<set>", ident)
@@ -2280,6 +2283,12 @@ class ModuleInterp:
         entry: bool = False,
     ) -> Value:
         interp = fn.module
+        if call_node is not None and interp is self and id(fn.node) not in self.project.called_in_module:
+            # a helper its own module calls: what its parameters hold comes from those calls
+            self.project.called_in_module.add(id(fn.node))
+            params = fn.node.params
+            for p in (*params.posonly_params, *params.params, *params.kwonly_params):
+                self.project.called_params.add(id(p))
         if interp is not self:
             return interp._call_foreign(fn, args, kwargs, self_value, self)
         if self.depth >= MAX_DEPTH:

@@ -21,7 +21,7 @@ import libcst as cst
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.engine import ClassRef, ModuleInterp, Project
 from keyguard.analysis.events import Event
-from keyguard.analysis.labels import KEY_LABELS, PASSPHRASE
+from keyguard.analysis.labels import KEY_LABELS, PARAM_GUESS, PASSPHRASE
 from keyguard.analysis.values import Origin, Value, deep_taints
 from keyguard.knowledge.schema import KnowledgeBase
 from keyguard.model import FileError, Finding, SourceRef, TraceStep
@@ -245,7 +245,14 @@ def _analyze_targets(project: Project, loader: Loader, targets: Sequence[str], k
         trees=trees,
     )
     roots = project.trace_root
-    hits = run_rules(ctx, enabled, lambda h, trace: is_test_module(h.module) or not _from_tests(h, trace, roots))
+    called = project.called_params
+
+    def keep(h: Hit, trace: Optional[int]) -> bool:
+        if _guess_of_called_helper(h, called):
+            return False
+        return is_test_module(h.module) or not _from_tests(h, trace, roots)
+
+    hits = run_rules(ctx, enabled, keep)
     # owner of each hit: the trace of the events it came from (module-level hits go to their module)
     by_target: Dict[str, TargetResult] = {r.path: r for r in results}
     event_trace: Dict[int, int] = {}
@@ -314,6 +321,17 @@ def is_test_module(path: str) -> bool:
     if name.startswith("test_") or name.endswith(("_test.py", "_tests.py")) or name == "conftest.py":
         return True
     return any(p in _TEST_DIRS for p in parts[:-1])
+
+
+def _guess_of_called_helper(h: Hit, called_params: Collection[int]) -> bool:
+    """A hit whose key material is only guessed from the name of a parameter's function
+    (``data`` of ``write_pem``), in a helper its own module calls: the calls say what the
+    parameter holds (``write_pem(path, cert.public_bytes(...))``), and a call that passes a key
+    reports the flow with its real source.  (A parameter named for a key, ``private_pem``, keeps
+    its guess: callers often pass values the analysis cannot see into.)"""
+    src = h.source
+    return src is not None and src.description.startswith(PARAM_GUESS) and " of `" in src.description \
+        and id(src.node) in called_params
 
 
 def _from_tests(h: Hit, trace: Optional[int], trace_root: Mapping[int, str]) -> bool:
