@@ -2254,14 +2254,14 @@ class ModuleInterp:
             info = FileInfo(creation="temp", path=Value(taints=t, ident=("temp", id(node))), node=node,
                             temp_delete=deleted, description=desc)
             v = Value(kind=L.FILE_HANDLE, taints=t, file=info, ident=("temp", id(node)))
-            self.emit("temp-create", node, handle=v, describe=desc)
+            self.emit("temp-create", node, handle=v, describe=desc, shared=directory is None or directory.has(L.TEMP))
             return v
         if returns == "fd-path":
             ident = ("temp", id(node))
             path = Value(taints=t, kind=None, ident=ident)
             info = FileInfo(creation="temp", path=path, node=node, temp_delete=False, description=desc)
             fd = Value(kind=L.FD, taints=t, file=info, ident=ident)
-            self.emit("temp-create", node, handle=fd, describe=desc)
+            self.emit("temp-create", node, handle=fd, describe=desc, shared=directory is None or directory.has(L.TEMP))
             return Value(taints=t, const=(fd, path))
         if returns == L.TEMP_DIR:
             v = Value(kind=L.TEMP_DIR, taints=t, ident=("temp", id(node)))

@@ -197,7 +197,11 @@ class TempfileCleanupNotGuaranteed(Rule):
     Finds temporary files that received key material and are not deleted on
     every path through the code, exceptions included: `NamedTemporaryFile(delete=False)`,
     `mkstemp()` whose file is unlinked outside a `finally:` block or a context
-    manager, or never unlinked at all.
+    manager, or never unlinked at all. A file staged in the shared temporary
+    directory and moved into place (`os.replace`, `shutil.move`) outside a
+    `finally:` block counts too: a failure before the move leaves it behind.
+    (Staging next to the destination, `mkstemp(dir=final_dir)`, is the
+    atomic-write idiom and is not reported.)
 
     ## Why is this bad?
     If the key-generation step fails (the tool exits non-zero, the network
@@ -300,19 +304,28 @@ class TempfileCleanupNotGuaranteed(Rule):
                                or any(ids & ctx.ancestors(i) for i in ctx.file_ids(w.value("target"))))]
                 if not writes:
                     continue
+                # renamed into place (atomic write): the temporary name no longer exists - on every
+                # path when the rename is in a finally: block, or when the file was staged next to
+                # its destination rather than in the shared temporary directory (an exception
+                # before the rename leaves it only where the key was going anyway)
+                shared = bool(ev.values.get("shared"))
                 removed = any(
                     (r.kind == "remove" and r.in_finally and (ctx.file_ids(r.value("path")) & ids))
-                    # renamed into place (atomic write): the temporary name no longer exists
                     or (r.kind == "copy" and r.describe.endswith(("replace", "rename", "move"))
+                        and (r.in_finally or not shared)
                         and ctx.file_ids(r.value("src")) & ids)
                     for r in after(trace, ev)
                 )
                 if removed:
                     continue
                 org = data_of(writes[0]).key_origin()
+                renamed = any(r.kind == "copy" and r.describe.endswith(("replace", "rename", "move"))
+                              and ctx.file_ids(r.value("src")) & ids for r in after(trace, ev))
+                why = ("it is moved into place outside a finally: block, so a failure before the move leaves it"
+                       if renamed else "no removal in a finally: block")
                 yield Hit(self.code, ev.node, ev.module,
                           f"temporary file from `{ev.describe}` holds {{source}} but is not removed on every "
-                          "path (no removal in a finally: block)", org, confidence(writes[0], org))
+                          f"path ({why})", org, confidence(writes[0], org))
 
 
 class KeyFileRemovedWithoutWipe(Rule):
