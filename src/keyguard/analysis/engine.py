@@ -1623,7 +1623,8 @@ class ModuleInterp:
             recv = recv.evolve(kind=L.PATH)
         rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
         if recv.kind is not None and any(r.on == recv.kind for r in rows):
-            rows = [r for r in rows if r.on == recv.kind]  # the library's own row beats a generic one
+            # the library's own row beats a generic one (a shared mapping keeps its buffer rows)
+            rows = [r for r in rows if r.on == recv.kind or (r.on == L.BUFFER and recv.kind == L.MMAP)]
         if rows:
             return self.apply_rows(tuple(rows), name, recv, args, kwargs, node, "high")
         # loggers by name when unresolved: log.info(...), self.logger.debug(...)
@@ -1655,8 +1656,8 @@ class ModuleInterp:
             return False
         if on == "*":
             return True
-        if recv.kind == on:
-            return True
+        if recv.kind == on or (on == L.BUFFER and recv.kind == L.MMAP):
+            return True  # (a shared mapping is a wipeable buffer too)
         return recv.has(on)
 
     # ------------------------------------------------------------------ knowledge-base effects
@@ -1765,7 +1766,8 @@ class ModuleInterp:
                     weak += tuple(t for t in recv.taints if t[0] == L.WEAK_RANDOM)
                 result = result or (Value(taints=merge_taints((), weak)) if weak else CLEAN)
             elif eff == "kind":
-                result = self._kind(row, recv, args, kwargs, node)
+                if not self._row_excluded(row, args, kwargs):
+                    result = self._kind(row, recv, args, kwargs, node)
             elif eff == "taint-receiver":
                 if recv is not None:
                     self._retaint_receiver(node, recv.with_taints(((row.label or L.PRIVATE_KEY, self.origin(f"private key from {desc}", node, confidence)),)))
@@ -1860,7 +1862,9 @@ class ModuleInterp:
                 if len(src) == 1 and src[0].kind == L.BUFFER and qname == "memoryview":
                     v = src[0]  # a view of the buffer: wiping either wipes both
                 else:
-                    v = Value(kind=L.BUFFER, taints=taints, ident=("buffer", id(node)),
+                    # (a file-backed mmap is a buffer and a shared mapping: its kind says the latter)
+                    kind = L.MMAP if result is not None and result.kind == L.MMAP else L.BUFFER
+                    v = Value(kind=kind, taints=taints, ident=("buffer", id(node)),
                               attr="wiping" if row.opt("wiping") else None)
                 result = v if result is None else join(v, result)
             elif eff == "buffer-fill":
@@ -1869,7 +1873,7 @@ class ModuleInterp:
                     filled = recv.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(data)))
                     self._retaint_receiver(node, filled)
                     func = node.func
-                    if recv.kind == L.BUFFER and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                    if recv.kind in (L.BUFFER, L.MMAP) and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
                         self.emit("buffer-bind", node, name=func.value.value, value=filled)
                 result = result or CLEAN
             elif eff == "immutable-copy":
@@ -1960,6 +1964,19 @@ class ModuleInterp:
             return v if result is None else join(result, v)
         v = Value(taints=((label, self.origin(f"{label} from {desc}", node, confidence)),))
         return v if result is None else join(result, v)
+
+    def _row_excluded(self, row: Row, args: List[Value], kwargs: Dict[str, Value]) -> bool:
+        """``unless = ["0,fileno=-1", "2,flags=mmap.MAP_PRIVATE"]`` on a row: it does not apply
+        when one of those arguments is that constant (an int, a string, or a module constant's name)."""
+        for cond in row.opt("unless") or ():
+            spec_text, _, want = cond.partition("=")
+            v = self.arg(ArgSpec.parse(spec_text), args, kwargs)
+            if v is None:
+                continue
+            if v.qname == want or (isinstance(v.const, (int, str)) and not isinstance(v.const, bool)
+                                   and str(v.const) == want):
+                return True
+        return False
 
     def _kind(self, row: Row, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         kind = row.kind

@@ -110,7 +110,7 @@ SPEC_KEYS = frozenset(
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
-     "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks"}
+     "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless"}
 )
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
@@ -120,6 +120,8 @@ OPT_KEYS = frozenset(
 # `applies_if = "0,private_key"` on any row: the row applies only when that argument is given and is
 #   not statically False/None/0 (jwcrypto `export_to_pem()` exports the public key unless
 #   `private_key=True`); an argument whose value is unknown applies the row.
+# `unless = ["0,fileno=-1", "2,flags=mmap.MAP_PRIVATE"]` on a row: the row does not apply when one of those
+#   arguments is that constant (an int, a string, or a module constant's dotted name).
 # `locals = true` on a sink row: every local variable of the calling frame reaches the sink too
 #   (tracebacks formatted with capture_locals=True / show_locals=True).
 # `fallback = true` on a propagate row: the call's result is its `from` argument itself, constant
