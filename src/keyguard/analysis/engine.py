@@ -1299,8 +1299,13 @@ class ModuleInterp:
                 v = v.evolve(const=ac.rstrip("/") + "/" + bc)
             self.path_parents[v.ident] = {x for x in (a.ident, b.ident) if x is not None}
             return v
-        if isinstance(op, cst.Modulo) and isinstance(ac, str):
-            return self._text_value(strings.percent_pieces(ac, b), taints, node, template=ac)
+        if isinstance(op, cst.Modulo) and isinstance(ac, (str, bytes)):
+            # "%s" % buf / "%s:%s" % (name, buf): the buffer's bytes copied into an immutable string
+            for item in (b.const if isinstance(b.const, tuple) else (b,)):
+                if isinstance(item, Value) and item.kind in (L.BUFFER, L.MMAP) and item.is_key:
+                    self.emit("immutable-copy", node, data=item, describe=self.code(node))
+            if isinstance(ac, str):
+                return self._text_value(strings.percent_pieces(ac, b), taints, node, template=ac)
         if const is not UNKNOWN and isinstance(const, (str, bytes)):
             v = self.string_value(const, node).with_taints(taints)
             return v
