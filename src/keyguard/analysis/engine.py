@@ -1383,6 +1383,19 @@ class ModuleInterp:
     def ev_Lambda(self, node: cst.Lambda) -> Value:
         return Value(kind="lambda", func=node)
 
+    def _lambda_result(self, node: cst.Lambda) -> Value:
+        """What a lambda returns for arguments the analysis does not know (its parameters bound to
+        nothing, the enclosing names visible): a callback handed to a library (``randfunc=``)."""
+        saved = self.frame.env
+        env = dict(saved)
+        for p in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+            env[p.name.value] = Value()
+        self.frame.env = env
+        try:
+            return self.eval(node.body)
+        finally:
+            self.frame.env = saved
+
     def ev_StarredElement(self, node: cst.StarredElement) -> Value:
         return self.eval(node.value)
 
@@ -1891,6 +1904,8 @@ class ModuleInterp:
                 result = result if result is not None else None
             elif eff == "key-construct":
                 for v in self.args_for(row.spec("args"), args, kwargs, None):
+                    if v.kind == "lambda" and isinstance(v.func, cst.Lambda):
+                        v = self._lambda_result(v.func)  # randfunc=lambda n: rng.getrandbits(8 * n).to_bytes(n, "big")
                     if v.qname and not v.taints and any(r.effect == "source" and r.label == L.WEAK_RANDOM
                                                         for r in self.kb.call_rows(v.qname)):
                         v = v.with_taints(((L.WEAK_RANDOM, self.origin(f"{v.qname} (a non-cryptographic generator)", node)),))
