@@ -14,9 +14,8 @@ import hashlib
 import os
 import re
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from functools import lru_cache
-from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from keyguard.analysis.engine import module_name_for
 from keyguard.analysis.run import TargetResult, analyze_batch, own_process_collections
@@ -27,6 +26,9 @@ from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
 from keyguard.model import FileError, Finding, ScanResult
 from keyguard.source import decode, read_bytes
+
+if TYPE_CHECKING:  # the pool is imported when one is started (not for a pre-commit's few files)
+    from concurrent.futures import ProcessPoolExecutor
 
 Progress = Callable[[int], None]
 
@@ -277,6 +279,8 @@ def scan_paths(
     if found.other:
         from keyguard.semgrep_bridge import scan_other
 
+        from concurrent.futures import ThreadPoolExecutor
+
         other_pool = ThreadPoolExecutor(max_workers=1)
         other_job = other_pool.submit(scan_other, found.other, enabled, config)
         other_pool.shutdown(wait=False)
@@ -384,6 +388,8 @@ def scan_paths(
                      [p for p in c if p in imported])
                     for c in chunks]
             if pool is None:
+                from concurrent.futures import ProcessPoolExecutor  # (not imported for a few files)
+
                 pool = ProcessPoolExecutor(max_workers=n_jobs)
             for chunk, res in zip(chunks, pool.map(_worker, work)):
                 results.extend(res)

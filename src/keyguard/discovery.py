@@ -13,9 +13,10 @@ import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
 
-import pathspec
+if TYPE_CHECKING:  # imported when a folder has a .gitignore (pre-commit passes files: not needed)
+    import pathspec
 
 from keyguard.model import FileError
 
@@ -57,6 +58,8 @@ def _gitignore_spec(d: str) -> Optional[pathspec.PathSpec]:
             lines = fh.read().splitlines()
     except OSError:
         return None
+    import pathspec
+
     try:
         return pathspec.PathSpec.from_lines("gitwildmatch", lines)
     except Exception:
@@ -372,7 +375,10 @@ class KeyNames:
         starts = [m.start() for m in marks]
         for pos in self.sources.positions(raw):
             i = bisect.bisect_right(starts, pos) - 1
-            out.add(marks[i].group(1).decode() if i >= 0 else "<module>")
+            if i >= 0:
+                out.add(marks[i].group(1).decode())
+            elif not raw[raw.rfind(b"\n", 0, pos) + 1:pos].lstrip().startswith((b"import ", b"from ")):
+                out.add("<module>")  # (an import line names a source; only code using it counts)
         result = frozenset(out)
         self._cache[path] = result
         return result

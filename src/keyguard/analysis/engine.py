@@ -292,6 +292,8 @@ class ModuleInterp:
         self.frame: Frame = Frame(env=self.globals, func=None)
         self.path_parents: Dict[object, Set[object]] = {}
         self.top: Optional[cst.CSTNode] = None
+        self._imports_resolved: Dict[str, Value] = {}
+        self._following: Set[str] = set()
 
     # ------------------------------------------------------------------ entry points
     def run_module_body(self) -> None:
@@ -784,12 +786,14 @@ class ModuleInterp:
                     value = Value(kind=row.kind, qname=full)
                     break
             mod_path = self.project.resolve_module(base) if base else None
-            # bind the real value only from modules already parsed: parsing every imported module
-            # eagerly costs more than it finds (functions are resolved lazily at call time anyway),
-            # except for constants worth it (SCRATCH = Path(gettempdir()) / "pki", KEY_SIZE = 1024)
-            # (whether a module happens to be parsed already depends on which files share the batch:
-            # it must not change what is found, so only the criterion decides)
-            if mod_path is not None and mod_path != self.path and _worth_binding(self, mod_path, name, full):
+            # a project module's names are resolved where they are used (_resolve_import): parsing
+            # every imported module eagerly costs more than it finds (a package's __init__ imports
+            # far more than is used), except for constants worth it (SCRATCH = Path(gettempdir())
+            # / "pki", KEY_SIZE = 1024).  Only that criterion decides, never whether the module
+            # happens to be parsed already (that depends on which files share the batch)
+            if mod_path is not None and mod_path != self.path and not _worth_importing_constant(self.project, mod_path, name):
+                value = Value(qname=full, attr=_LAZY_IMPORT)
+            elif mod_path is not None and mod_path != self.path:
                 other = self.project.interp_for_path(mod_path)
                 if other is not None and name in other.globals:
                     found = other.globals[name]
@@ -819,7 +823,10 @@ class ModuleInterp:
         other = self.project.interp_for_path(path)
         if other is None:
             return None
-        return other.globals.get(sym)
+        found = other.globals.get(sym)
+        if found is not None and found.attr == _LAZY_IMPORT and found.qname is not None:
+            return other._resolve_import(found.qname)  # re-exported: from .material import generate
+        return found
 
     # ------------------------------------------------------------------ assignment
     def assign(self, target: cst.BaseExpression, value: Value, value_node: Optional[cst.CSTNode]) -> None:
@@ -902,7 +909,37 @@ class ModuleInterp:
     def ev_Name(self, node: cst.Name) -> Value:
         if node.value in ("None", "True", "False"):
             return Value(const={"None": None, "True": True, "False": False}[node.value])
-        return self.lookup(node.value)
+        v = self.lookup(node.value)
+        if v.attr == _LAZY_IMPORT and v.qname is not None:
+            return self._resolve_import(v.qname)
+        return v
+
+    def _resolve_import(self, qname: str) -> Value:
+        """What ``from m import name`` binds, at the name's first use: what module ``m`` defines
+        when it is worth loading for that name (:func:`_worth_binding`), else a reference resolved
+        when called."""
+        found = self._imports_resolved.get(qname)
+        if found is not None:
+            return found
+        value = Value(qname=qname)
+        mod, _, name = qname.rpartition(".")
+        mod_path = self.project.resolve_module(mod)
+        # data defined at module level (keydata.py: bootstrap_pem = "-----BEGIN ...") is worth it;
+        # functions and classes are resolved when called (with the call's own criterion)
+        if mod_path is not None and mod_path != self.path and (
+                _worth_importing_constant(self.project, mod_path, name)
+                or (self.project.worth_loading(mod_path, "<module>") and not self.kb.call_rows(qname))):
+            other = self.project.interp_for_path(mod_path)
+            if other is not None and name in other.globals:
+                got = other.globals[name]
+                if got.attr == _LAZY_IMPORT and got.qname is not None and got.qname != qname:
+                    got = other._resolve_import(got.qname)  # re-exported by a package's __init__
+                if got.taints or got.func is not None:
+                    value = got if got.func is not None else got.evolve(qname=None)
+                elif isinstance(got.const, (int, str)) and not isinstance(got.const, bool):
+                    value = got.evolve(qname=None)
+        self._imports_resolved[qname] = value
+        return value
 
     def ev_Integer(self, node: cst.Integer) -> Value:
         try:
@@ -1136,6 +1173,12 @@ class ModuleInterp:
         library: List[str] = []
         for b in cls.bases:
             v = self.lookup(b) if "." not in b else self.eval_dotted(b)
+            if v.func is None and v.qname is not None and not v.taints and "." in v.qname:
+                # a project class of another module (from .base import KeyStore): its methods are
+                # inherited, whatever they mention
+                sym = self.resolve_project_symbol(v.qname, load=True)
+                if sym is not None and isinstance(sym.func, ClassRef):
+                    v = sym
             if isinstance(v.func, ClassRef):
                 if v.func is not cls:
                     project.append(v.func)
@@ -1538,6 +1581,14 @@ class ModuleInterp:
                 sym = self.resolve_project_symbol(qname, load=load)
                 if sym is not None and (isinstance(sym.func, (FunctionRef, ClassRef))):
                     return self.call(sym, args, kwargs, node, star)
+                if sym is not None and sym.func is None and sym.qname and sym.qname != qname \
+                        and not sym.taints and sym.qname not in self._following:
+                    # a package's __init__ re-exports it (from .material import generate_material)
+                    self._following.add(sym.qname)
+                    try:
+                        return self.call(Value(qname=sym.qname), args, kwargs, node, star)
+                    finally:
+                        self._following.discard(sym.qname)
                 short = ".".join(qname.split(".")[-2:])
                 if "." in qname:
                     rows = self.kb.short_rows(short)
@@ -2627,6 +2678,10 @@ def _worth_importing_constant(project: "Project", path: str, name: str) -> bool:
     if not name.isupper():
         return False
     return bool(_KEY_PARAMETER_NAME.search(name)) or project.worth_loading(path, name)
+
+
+#: a name bound by ``from m import name``, resolved where it is used (ModuleInterp._resolve_import)
+_LAZY_IMPORT = "lazy-import"
 
 
 def _worth_binding(interp: "ModuleInterp", path: str, name: str, qname: str) -> bool:
