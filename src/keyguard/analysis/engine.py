@@ -203,6 +203,8 @@ class Project:
         self._trace_counter = 0
         #: trace -> path of the module whose body or entry point started it
         self.trace_root: Dict[int, str] = {}
+        #: lazy instances' constructor calls: node id -> (class qname, args, kwargs)
+        self.lazy_ctors: Dict[int, Tuple[str, List[Value], Dict[str, Value]]] = {}
         #: functions called from their own module (ids of their nodes), and their parameters' nodes
         self.called_in_module: Set[int] = set()
         self.called_params: Set[int] = set()
@@ -914,6 +916,20 @@ class ModuleInterp:
             return self._resolve_import(v.qname)
         return v
 
+    def _materialize(self, recv: Value, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Optional[Value]:
+        """The project-class instance behind a lazy one, when a method call hands it something
+        worth following (its constructor runs then, with the arguments it was given)."""
+        if not (any(_worth_following(v) for v in args) or any(_worth_following(v) for v in kwargs.values())):
+            return None
+        made = self.project.lazy_ctors.get(recv.ident[1]) if isinstance(recv.ident, tuple) else None
+        if made is None:
+            return None
+        qname, ctor_args, ctor_kwargs = made
+        sym = self.resolve_project_symbol(qname, load=True)
+        if sym is None or not isinstance(sym.func, ClassRef):
+            return None
+        return self.call(sym, ctor_args, ctor_kwargs, node)
+
     def _resolve_import(self, qname: str) -> Value:
         """What ``from m import name`` binds, at the name's first use: what module ``m`` defines
         when it is worth loading for that name (:func:`_worth_binding`), else a reference resolved
@@ -1589,6 +1605,11 @@ class ModuleInterp:
                         return self.call(Value(qname=sym.qname), args, kwargs, node, star)
                     finally:
                         self._following.discard(sym.qname)
+                if sym is None and mod_path is not None and not load and symbol[:1].isupper() and "." not in symbol:
+                    # DeviceStore(root) of a module not worth parsing yet: an instance whose class is
+                    # resolved when one of its methods is handed key material (store.save(name, pem))
+                    self.project.lazy_ctors[id(node)] = (qname, list(args), dict(kwargs))
+                    return Value(kind=_LAZY_INSTANCE, ident=("lazy", id(node)))
                 short = ".".join(qname.split(".")[-2:])
                 if "." in qname:
                     rows = self.kb.short_rows(short)
@@ -1644,6 +1665,13 @@ class ModuleInterp:
         return False
 
     def call_method(self, recv: Value, name: str, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        if recv.kind == _LAZY_INSTANCE:
+            inst = self._materialize(recv, args, kwargs, node)
+            if inst is not None:
+                fn = inst.func.methods.get(name) or self._inherited_method(inst.func, name)  # type: ignore[union-attr]
+                if fn is not None:
+                    return self.call_user_function(fn, args, kwargs, self_value=inst, call_node=node)
+            recv = Value(taints=recv.taints)
         if self._cleanup_callback(name, args, node):
             return CLEAN
         if isinstance(recv.const, tuple) and name in ("append", "extend", "insert") and args \
@@ -2682,6 +2710,8 @@ def _worth_importing_constant(project: "Project", path: str, name: str) -> bool:
 
 #: a name bound by ``from m import name``, resolved where it is used (ModuleInterp._resolve_import)
 _LAZY_IMPORT = "lazy-import"
+#: an instance of a project class not parsed yet (ModuleInterp._materialize)
+_LAZY_INSTANCE = "lazy-instance"
 
 
 def _worth_binding(interp: "ModuleInterp", path: str, name: str, qname: str) -> bool:
