@@ -19,6 +19,7 @@ rules can tell a cleanup in ``finally`` from one on the success path only.
 from __future__ import annotations
 
 import functools
+import os
 import operator
 import re
 from dataclasses import dataclass, field
@@ -2566,8 +2567,12 @@ class ModuleInterp:
         name = p.name.value
         ident = ("param", id(p), name)
         if name in _PYTEST_TEMP_FIXTURES:
-            # pytest's tmp_path / tmpdir / tmp_path_factory: per-test folders under the system temp dir
-            org = self.origin(f"pytest's `{name}` folder", p)
+            # pytest's tmp_path / tmpdir / tmp_path_factory: per-test folders under the system temp
+            # dir (in a test or a fixture; elsewhere a parameter named so is a temporary folder too)
+            fname = self._guess_func_name or ""
+            in_test = fname.startswith("test") or self.path.endswith("conftest.py") \
+                or os.path.basename(self.path).startswith("test_")
+            org = self.origin(f"pytest's `{name}` folder" if in_test else f"parameter `{name}`, a temporary folder by its name", p)
             return Value(kind=L.TEMP_DIR if name.endswith("factory") else L.PATH, taints=((L.TEMP, org),), ident=ident)
         if p.annotation is not None:
             ann = self.code(p.annotation.annotation)
