@@ -2218,9 +2218,9 @@ class ModuleInterp:
             env = self.arg(row.spec("env"), args, kwargs)
             items = argv.const if isinstance(argv.const, tuple) else ()
             if len(items) == 3 and all(isinstance(x, Value) for x in items) and items[0].const in ("chmod", "/bin/chmod") \
-                    and isinstance(items[1].const, str) and re.fullmatch(r"0?[0-7]{3,4}", items[1].const):
-                # subprocess.run(["chmod", "600", path]) is a chmod too
-                self.emit("chmod", node, path=items[2], mode=Value(const=int(items[1].const, 8)), describe="chmod")
+                    and isinstance(items[1].const, str) and _chmod_mode(items[1].const) is not None:
+                # subprocess.run(["chmod", "600", path]) / ["chmod", "go-rwx", path] is a chmod too
+                self.emit("chmod", node, path=items[2], mode=Value(const=_chmod_mode(items[1].const)), describe="chmod")
             launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
             self.emit("exec", node, argv=argv, describe=desc, confidence=confidence)
             if launch is None:
@@ -2825,6 +2825,36 @@ def _ident_part(v: Value) -> object:
     if v.ident is not None:
         return v.ident
     return ("const", v.const) if isinstance(v.const, str) else None
+
+
+def _chmod_mode(text: str) -> Optional[int]:
+    """The mode a chmod(1) argument leaves, as far as group/other access goes: an octal mode, or
+    a symbolic one that clears group/other access (``go-rwx``, ``u=rw,go=``: taken as 0o600) or
+    grants some (``a+r``, ``o+r``: 0o644; ``g+rw``: 0o660); None when that is not known."""
+    if re.fullmatch(r"0?[0-7]{3,4}", text):
+        return int(text, 8)
+    cleared: Set[str] = set()
+    granted: Set[str] = set()
+    for clause in text.split(","):
+        m = re.fullmatch(r"([ugoa]*)([-+=])([rwxXst]*)", clause)
+        if m is None:
+            return None
+        who = set(m.group(1) or "a")
+        if "a" in who:
+            who = {"u", "g", "o"}
+        others = who & {"g", "o"}
+        op, perms = m.group(2), set(m.group(3)) & {"r", "w"}
+        if op == "+" and perms:
+            granted |= others
+        elif op == "-" and perms >= {"r", "w"} or (op == "=" and not perms):
+            cleared |= others
+        elif op == "=" and perms:
+            granted |= others
+    if granted:
+        return 0o644 if "o" in granted else 0o660
+    if cleared >= {"g", "o"}:
+        return 0o600
+    return None
 
 
 def _passphrase_given(call: cst.Call) -> bool:
