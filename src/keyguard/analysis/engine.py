@@ -917,6 +917,31 @@ class ModuleInterp:
             return self._resolve_import(v.qname)
         return v
 
+    def _invoke(self, row: Row, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        """Calls that run a callable with arguments they are given (``Thread(target=f, args=(a,))``,
+        ``executor.submit(f, a)``, ``asyncio.to_thread(f, a)``): ``f(a)`` runs, here.  ``callable``
+        names the callable; ``args``/``kwargs`` name a tuple/dict of its arguments, else the
+        positional arguments after the callable and the remaining keywords are passed on."""
+        spec = row.spec("callable")
+        fn = self.arg(spec, args, kwargs)
+        if fn is None or not (fn.func is not None or fn.qname or fn.attr or fn.kind == "lambda"):
+            return CLEAN
+        call_args: List[Value]
+        if row.spec("args") is not None:
+            packed = self.arg(row.spec("args"), args, kwargs)
+            call_args = [x for x in packed.const if isinstance(x, Value)] if packed is not None and isinstance(packed.const, tuple) else []
+            named = self.arg(row.spec("kwargs"), args, kwargs) if row.spec("kwargs") is not None else None
+            call_kwargs = {k: v for k, v in named.const.items() if isinstance(v, Value)} \
+                if named is not None and isinstance(named.const, dict) else {}
+        else:
+            start = (spec.pos + 1) if spec is not None and spec.pos is not None else 0
+            call_args = list(args[start:])
+            call_kwargs = {k: v for k, v in kwargs.items() if spec is None or k != spec.kw}
+        if fn.kind == "lambda":
+            return CLEAN
+        self.call(fn, call_args, call_kwargs, node)
+        return CLEAN
+
     def _materialize(self, recv: Value, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Optional[Value]:
         """The project-class instance behind a lazy one, when a method call hands it something
         worth following (its constructor runs then, with the arguments it was given)."""
@@ -1880,6 +1905,8 @@ class ModuleInterp:
                     result = result or CLEAN
             elif eff == "open":
                 result = self._open(row, desc, recv, args, kwargs, node)
+            elif eff == "invoke":
+                result = self._invoke(row, recv, args, kwargs, node)
             elif eff == "enter":
                 # ExitStack.enter_context(cm): what `with cm as x` would bind
                 cm = self.arg(row.spec("args"), args, kwargs)

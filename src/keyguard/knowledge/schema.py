@@ -28,7 +28,7 @@ EFFECTS = frozenset(
         "source", "propagate", "neutral", "sink", "open", "temp", "chmod", "umask", "remove",
         "mkdir", "copy", "write", "kind", "taint-receiver", "key-to-file", "key-params",
         "key-construct", "touch", "buffer", "buffer-fill", "immutable-copy", "enter",
-        "cli",
+        "cli", "invoke",
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
@@ -105,7 +105,7 @@ class Row:
 SPEC_KEYS = frozenset(
     {"args", "from", "path", "mode", "flags", "fd", "delete", "src", "dst", "target", "data",
      "opener", "shell", "env", "size", "exponent", "curve", "type", "randfunc", "password",
-     "unencrypted_unless", "key", "url", "host", "base_url", "applies_if", "default", "dest"}
+     "unencrypted_unless", "key", "url", "host", "base_url", "applies_if", "default", "dest", "callable", "kwargs"}
 )
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
