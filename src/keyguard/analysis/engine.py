@@ -1922,6 +1922,10 @@ class ModuleInterp:
                 elif target is not None and data is not None:
                     self.emit("write", node, target=target, data=data, creation=row.opt("creation"), describe=desc)
                 result = result or CLEAN
+            elif eff == "fifo":
+                path = self.arg(row.spec("path"), args, kwargs)
+                self.emit("fifo", node, path=path or CLEAN, mode=self.arg(row.spec("mode"), args, kwargs), describe=desc)
+                result = result or CLEAN
             elif eff == "chmod":
                 path = recv if (row.spec("path") and row.spec("path").receiver) else self.arg(row.spec("path"), args, kwargs)
                 mode = self.arg(row.spec("mode"), args, kwargs)

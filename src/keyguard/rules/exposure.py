@@ -15,10 +15,10 @@ from keyguard.rules.base import Rule
 from typing import Iterable
 
 from keyguard.analysis import labels as L
-from keyguard.analysis.context import AnalysisContext
+from keyguard.analysis.context import AnalysisContext, mode_of
 from keyguard.analysis.events import Event
 from keyguard.rules.report import Hit
-from keyguard.rules.support import confidence, data_of, named_guess_only
+from keyguard.rules.support import after, confidence, data_of, named_guess_only
 
 
 class KeyLogged(Rule):
@@ -357,6 +357,30 @@ class KeyOverInsecureIpc(Rule):
         org = data.key_origin()
         yield Hit(self.code, ev.node, ev.module, f"{{source}} is sent through {ev.describe}",
                   org, confidence(ev, org))
+
+    def finish(self, ctx: AnalysisContext) -> Iterable[Hit]:
+        """Named pipes (``os.mkfifo``) in a shared directory or open to group/other: a key
+        written into one can be read by whoever opens the pipe first."""
+        for trace in ctx.traces.values():
+            for ev in trace:
+                if ev.kind != "fifo":
+                    continue
+                path = ev.value("path")
+                ids = ctx.file_ids(path)
+                if not ids or path is None:
+                    continue
+                mode = mode_of(ev.value("mode"))
+                mode = 0o666 if mode is None and ev.value("mode") is None else mode
+                shared = path.has(L.SHARED_TEMP)  # (directly in /tmp: mkdtemp() folders are private)
+                if not (shared or (mode is not None and mode & 0o066)):
+                    continue
+                where = "in a shared temporary directory" if shared else f"with mode {oct(mode or 0)}"
+                for w in after(trace, ev):
+                    if w.kind == "write" and data_of(w).is_key and ctx.file_ids(w.value("target")) & ids:
+                        org = data_of(w).key_origin()
+                        yield Hit(self.code, w.node, w.module,
+                                  f"{{source}} is sent through a named pipe (`{ev.describe}`) {where}",
+                                  org, confidence(w, org))
 
 
 class UnencryptedKeyAtRest(Rule):
