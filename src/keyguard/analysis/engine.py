@@ -522,6 +522,10 @@ class ModuleInterp:
                 self.eval(node.target)
         elif isinstance(node, cst.Assert):
             self.eval(node.test)
+            if node.msg is not None:
+                msg = self.eval(node.msg)
+                if msg.is_key:  # assert ok, pem: the AssertionError's message (tracebacks, test reports)
+                    self.emit("sink", node.msg, sink="exception", data=msg, describe="an assertion message")
 
     # --- compound statements
     def stmt_FunctionDef(self, node: cst.FunctionDef) -> None:
