@@ -109,7 +109,8 @@ class KeyLogged(Rule):
         if ev.values.get("sink") == "exception" and named_guess_only(data):
             return  # raise ValueError(f"bad key type {kind}"): parsed from a parameter named like a key
         org = data.key_origin()
-        where = "an exception message" if ev.values.get("sink") == "exception" else f"`{ev.describe}`"
+        where = ("an exception message" if ev.values.get("sink") == "exception"
+                 else ev.describe if ev.describe.startswith(("a ", "an ")) else f"`{ev.describe}`")
         yield Hit(self.code, ev.node, ev.module, f"{{source}} is passed to {where}", org, confidence(ev, org))
 
 
