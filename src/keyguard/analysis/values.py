@@ -159,7 +159,7 @@ def join(a: Value, b: Value) -> Value:
     if a is CLEAN:
         return b
     taints = merge_taints(a.taints, b.taints)
-    const = a.const if _same_const(a.const, b.const) else UNKNOWN
+    const = a.const if _same_const(a.const, b.const) else _join_items(a, b)
     return Value(
         taints=taints,
         const=const,
@@ -173,6 +173,17 @@ def join(a: Value, b: Value) -> Value:
         func=a.func if a.func is b.func else (a.func or b.func),
         pieces=a.pieces if a.pieces == b.pieces else None,
     )
+
+
+def _join_items(a: Value, b: Value) -> Any:
+    """Two tuples of the same length join item by item (``x, y = p if c else q``: each name keeps
+    only the labels of its own position); any other pair of differing constants is unknown."""
+    x, y = a.const, b.const
+    if (isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y)
+            and a.kind == b.kind and a.kind != "list-unknown-tail"
+            and all(isinstance(i, Value) for i in x) and all(isinstance(i, Value) for i in y)):
+        return tuple(join(i, j) for i, j in zip(x, y))
+    return UNKNOWN
 
 
 def _same_const(x: Any, y: Any) -> bool:
