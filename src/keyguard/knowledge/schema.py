@@ -32,7 +32,7 @@ EFFECTS = frozenset(
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
-EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key", "http-client",
+EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key", "authlib-key", "gnupg", "http-client",
                          "plain-http-connection", "event-loop", "cli-parser"})
 
 
@@ -397,8 +397,14 @@ def _trigger_words(calls: Mapping[str, List[Row]], methods: Mapping[str, List[Ro
     demand).  Key-construction APIs (KG602) count only beside a weak generator, see
     :func:`_companion_words`."""
     words = set(_RULE_WORDS)
+    # objects whose methods produce key material (gnupg.GPG().export_keys(k, secret=True)): the
+    # call that makes the object is the trigger, as the method name alone says nothing
+    producing = {r.on for rs in methods.values() for r in rs
+                 if r.on not in (None, "*") and r.on not in ALL_LABELS
+                 and ((r.effect == "source" and r.label != "weak-random") or r.effect in ("key-to-file", "taint-receiver"))}
     for qname, rows in calls.items():
-        if any((r.effect == "source" and r.label != "weak-random") or r.effect == "key-params" for r in rows):
+        if any((r.effect == "source" and r.label != "weak-random") or r.effect == "key-params"
+               or (r.effect == "kind" and r.kind in producing) for r in rows):
             words.add(_word(qname))
     return tuple(sorted(words))
 
