@@ -592,7 +592,7 @@ def test_split_shell_substitution_is_split_too():
 
 def test_packaged_grammar_loads_every_tool():
     grammar = load_grammar()
-    assert {t.name for t in grammar.tools} == {"step", "openssl", "ssh-keygen", "certtool"}
+    assert {t.name for t in grammar.tools} == {"step", "openssl", "ssh-keygen", "certtool", "wg"}
     assert grammar.tool_for("step-cli").name == "step"
     assert load_grammar() is grammar  # cached
 
@@ -632,3 +632,12 @@ def test_grammar_is_a_parameter(tmp_path):
     argv = to_args(["openssl", "genrsa", "-aes256", "-out", "/scratch/k.pem"])
     assert classify_command(argv) == []
     assert [i.code for i in classify_command(argv, grammar=custom)] == ["KG501"]
+
+
+def test_wg_genkey_prints_a_key_and_pubkey_does_not():
+    grammar = load_grammar()
+    wg = grammar.tool_for("wg")
+    assert wg is not None and wg.name == "wg"
+    rows = {c.words: c for c in grammar.commands_of("wg")}
+    assert rows[("genkey",)].stdout_key and rows[("genpsk",)].stdout_key
+    assert ("pubkey",) not in rows

@@ -356,6 +356,7 @@ _GENERIC = frozenset({
 _RULE_WORDS = (
     b"mktemp", b"PRIVATE KEY", b"openssl", b"ssh-keygen", b"certtool", b"step-cli",
     b'"step"', b"'step'", b"step crypto", b"step certificate", b"step ca ", b"getpass",
+    b"genkey", b"genpsk",  # wg genkey / wg genpsk (tools.toml)
     # names that make the engine assume key material (parameter and function names, annotations)
     b"private_key", b"privkey", b"priv_key", b"private_pem", b"key_pem", b"pem_key", b"signing_key",
     b"PrivateKey", b"passphrase", b"ssh_key", b"keypair", b"key_pair",

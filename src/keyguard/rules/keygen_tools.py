@@ -32,8 +32,9 @@ class KeygenToolTempOutput(Rule):
     ## What it does
     Finds `step crypto keypair`, `step certificate create`, `openssl genrsa`,
     `openssl genpkey`, `openssl req -keyout`, `openssl ecparam -genkey`,
-    `ssh-keygen` and `certtool` run through `subprocess`, `os.system` or
-    `os.popen` with the private key's output path in a temporary location
+    `ssh-keygen`, `certtool` and `wg genkey`/`wg genpsk` (a shell redirect)
+    run through `subprocess`, `os.system` or `os.popen` with the private
+    key's output path in a temporary location
     (`tempfile.gettempdir()`, `mkdtemp()`, `TemporaryDirectory()`, `/tmp`,
     `/var/tmp`, `/dev/shm`, `%TEMP%`).
 
