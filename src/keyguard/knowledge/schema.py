@@ -352,6 +352,9 @@ _GENERIC = frozenset({
     "generate", "load", "construct", "from_string", "from_pem", "from_path", "encode", "export", "new",
     "gen_key", "gen_params", "from_seed", "from_private_key", "import_key", "importKey", "from_private_bytes",
     "bytes", "random", "choice", "time", "randint", "sample", "rand", "RandomState", "default_rng",
+    # class names too common to say anything (ACME/web accounts, GPG signature checks): the
+    # module names the library (eth_account, gnupg.GPG)
+    "Account", "GPG",
 })
 _RULE_WORDS = (
     b"mktemp", b"PRIVATE KEY", b"openssl", b"ssh-keygen", b"certtool", b"step-cli",
