@@ -247,6 +247,8 @@ class Prefilter:
                 names.add(node.id)
             elif isinstance(node, ast.Attribute):
                 names.add(node.attr)
+                if _NAME_HINT.search(node.attr):
+                    hinted = True  # bundle.key_pem: a field of a record another module fills with a key
             elif isinstance(node, ast.alias):
                 names.add(node.name.rsplit(".", 1)[-1])
                 names.update(node.name.split("."))

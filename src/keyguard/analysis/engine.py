@@ -422,12 +422,9 @@ class ModuleInterp:
     def _record_fields(self, cls: ClassRef, args: List[Value], kwargs: Dict[str, Value]) -> None:
         """A generated ``__init__`` (``@dataclass``, ``NamedTuple``, attrs): the fields, in the order
         the class annotates them, receive the constructor's arguments."""
-        generated = any(_decorator_name(d.decorator) in ("dataclass", "define", "frozen", "attrs", "s", "mutable")
-                        for d in cls.node.decorators) or any(b.rsplit(".", 1)[-1] == "NamedTuple" for b in cls.bases)
-        if not generated:
+        if not _is_generated(cls):
             return
-        fields = [st.target.value for line in cls.node.body.body if isinstance(line, cst.SimpleStatementLine)
-                  for st in line.body if isinstance(st, cst.AnnAssign) and isinstance(st.target, cst.Name)]
+        fields = [f.name for f in _class_fields(cls)]
         for i, name in enumerate(fields):
             v = kwargs.get(name, args[i] if i < len(args) else None)
             if v is not None and v.taints:
@@ -436,6 +433,63 @@ class ModuleInterp:
 
     def _instance_value(self, cls: ClassRef, node: Optional[cst.CSTNode]) -> Value:
         return Value(kind="instance", func=cls, ident=("instance", id(cls.node)))
+
+    def _field_guess(self, base: Value, cls: ClassRef, name: str) -> Optional[Value]:
+        """A field of a generated-``__init__`` class read through an entry point's parameter
+        annotated with the class (``def install(bundle: TlsBundle)``) whose constructions this
+        analysis did not see (made in another module): key material when the field's name or
+        annotation says so, as for a parameter of that name (the generated ``__init__``'s)."""
+        if base.ident != _annotated_ident(cls) or not _is_generated(cls):
+            return None
+        for f in _class_fields(cls):
+            if f.name != name:
+                continue
+            low = name.lower()
+            ann = cls.module.code(f.annotation) if f.annotation is not None else ""
+            top = cls.node if cls.node in cls.module.tree.body else None
+            if KEY_ANNOT_RE.search(ann) and "Public" not in ann:
+                org = Origin(f"{L.PARAM_GUESS} `{cls.name}.{name}: {ann}`", f.node, cls.module.path, "medium", top)
+                return Value(taints=((L.PRIVATE_KEY, org),))
+            if KEY_NAME_RE.search(name) and not any(w in low for w in ("public", "path", "file", "name", "dir")) \
+                    and not re.search(r"\b(?:Path|PathLike|bool|int)\b", ann):
+                label = L.KEY_MATERIAL if re.search(r"pem|bytes|data|der|material|str|text", name, re.I) else L.PRIVATE_KEY
+                org = Origin(f"{L.PARAM_GUESS} `{cls.name}.{name}`", f.node, cls.module.path, "medium", top)
+                return Value(taints=((label, org),))
+            return None
+        return None
+
+    def _shown(self, v: Value, template: object = None) -> Value:
+        """``v`` as ``str()``/``repr()``/``%s``/``%r``/an f-string shows it: an instance of a
+        project class whose ``__str__``/``__repr__`` (its own, or the one ``@dataclass``, attrs or
+        ``NamedTuple`` generate, which prints every field not marked ``repr=False``) shows a field
+        holding key material carries that material.  ``template``: the format text (``%r`` /
+        ``!r`` pick ``__repr__`` over ``__str__``)."""
+        cls = v.func
+        if v.kind != "instance" or not isinstance(cls, ClassRef):
+            if isinstance(v.const, tuple) and any(isinstance(x, Value) and x.kind == "instance" for x in v.const[:16]):
+                extra: Tuple = ()
+                for x in v.const[:16]:
+                    if isinstance(x, Value) and x.kind == "instance":
+                        extra = merge_taints(extra, self._shown(x, template).taints)
+                return v.with_taints(extra) if extra else v
+            return v
+        as_repr = isinstance(template, str) and ("%r" in template or "!r" in template)
+        for meth in (("__repr__",) if as_repr else ("__str__", "__repr__")):
+            fn = cls.methods.get(meth) or self._inherited_method(cls, meth)
+            if fn is not None:
+                shown = self.call_user_function(fn, [], {}, self_value=v)
+                taints = tuple(t for t in deep_taints(shown) if t[0] in _SHOWN_LABELS)
+                return v.with_taints(taints) if taints else v
+        if not _generated_repr(cls):
+            return v
+        taints = ()
+        for f in _class_fields(cls):
+            if not f.repr:
+                continue
+            fv = cls.attrs.get(f.name) or self._field_guess(v, cls, f.name)
+            if fv is not None:
+                taints = merge_taints(taints, tuple(t for t in deep_taints(fv) if t[0] in _SHOWN_LABELS))
+        return v.with_taints(taints) if taints else v
 
     # ------------------------------------------------------------------ name resolution
     def lookup(self, name: str) -> Value:
@@ -1071,6 +1125,8 @@ class ModuleInterp:
                 pieces.append(part.value)
             elif isinstance(part, cst.FormattedStringExpression):
                 v = self.eval(part.expression)
+                if v.kind == "instance":
+                    v = self._shown(v, "!r" if part.conversion == "r" else None)
                 if v.kind in (L.BUFFER, L.MMAP) and v.is_key:
                     self.emit("immutable-copy", part.expression, data=v, describe="an f-string")
                 taints = merge_taints(taints, deep_taints(v))
@@ -1132,6 +1188,9 @@ class ModuleInterp:
                 return Value(func=fn, receiver=base if base.kind == "instance" else None, attr=name)
             if name in cls.attrs:
                 return cls.attrs[name]
+            guess = self._field_guess(base, cls, name)
+            if guess is not None:
+                return guess
             for qname in cls.module._library_bases(cls):
                 for row in self.kb.call_rows(f"{qname}.{name}"):
                     if row.effect == "kind" and row.opt("attribute"):
@@ -1394,6 +1453,9 @@ class ModuleInterp:
                 if isinstance(item, Value) and item.kind in (L.BUFFER, L.MMAP) and item.is_key:
                     self.emit("immutable-copy", node, data=item, describe=self.code(node))
             if isinstance(ac, str):
+                shown = self._shown(b, ac)
+                if shown is not b:
+                    taints = merge_taints(taints, shown.taints)
                 return self._text_value(strings.percent_pieces(ac, b), taints, node, template=ac)
         if const is not UNKNOWN and isinstance(const, (str, bytes)):
             v = self.string_value(const, node).with_taints(taints)
@@ -1730,7 +1792,8 @@ class ModuleInterp:
         if name == "format" and isinstance(recv.const, str):
             pieces = strings.format_pieces(recv.const, args, strings.kwargs_of(kwargs))
             if pieces is not None:
-                return self._text_value(pieces, merge_taints(_union(args, kwargs), recv.taints), node, template=recv.const)
+                shown = _union([self._shown(a, recv.const) for a in args], {k: self._shown(a, recv.const) for k, a in kwargs.items()})
+                return self._text_value(pieces, merge_taints(shown, recv.taints), node, template=recv.const)
         if name == "join" and isinstance(recv.const, str) and args and isinstance(args[0].const, tuple):
             parts: List[object] = []
             for i, item in enumerate(args[0].const):
@@ -1842,6 +1905,8 @@ class ModuleInterp:
                     result = v if result is None else join(result, v)
                     continue
                 taints: Tuple = ()
+                if qname in _SHOWING_CALLS:
+                    src = [self._shown(v, "%r" if qname in ("repr", "ascii") else None) for v in src]
                 for v in src:
                     taints = merge_taints(taints, deep_taints(v))
                 mapping = row.opt("map")
@@ -2288,6 +2353,10 @@ class ModuleInterp:
                 return None  # https://, a loopback host, or a URL whose scheme is not known
             describe = f"{describe} to {url}"
         values = self.args_for(row.spec("args"), args, kwargs, None)
+        if kind == "log":
+            # logger.info("created %r", bundle): the message shows the object as str()/repr() does
+            template = args[0].const if args and isinstance(args[0].const, str) else None
+            values = [self._shown(v, template) for v in values]
         if row.opt("locals"):
             # TracebackException.from_exception(e, capture_locals=True): the repr of every local
             # variable of the frame goes into the formatted traceback
@@ -2538,6 +2607,7 @@ class ModuleInterp:
     def _bind_params(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], entry: bool) -> Dict[str, Value]:
         env: Dict[str, Value] = {}
         self._guess_func_name = fn.name
+        self._guess_func_node = fn.node
         params = fn.node.params
         positional = list(params.posonly_params) + list(params.params)
         args = list(args)
@@ -2611,7 +2681,7 @@ class ModuleInterp:
             return Value(kind=L.TEMP_DIR if name.endswith("factory") else L.PATH, taints=((L.TEMP, org),), ident=ident)
         if p.annotation is not None:
             ann = self.code(p.annotation.annotation)
-            inst = self._annotated_instance(p.annotation.annotation)
+            inst = self._annotated_instance(p.annotation.annotation, p.name.value)
             if inst is not None:
                 return inst  # acct: AccountKey - a project class: its methods are followed
             if KEY_ANNOT_RE.search(ann) and "Public" not in ann:
@@ -2631,8 +2701,9 @@ class ModuleInterp:
         return Value(ident=ident)
 
     _guess_func_name: str = ""
+    _guess_func_node: Optional[cst.FunctionDef] = None
 
-    def _annotated_instance(self, ann: cst.BaseExpression) -> Optional[Value]:
+    def _annotated_instance(self, ann: cst.BaseExpression, param: str = "") -> Optional[Value]:
         """An instance of the project class named by a parameter annotation (``Optional[C]`` too)."""
         if isinstance(ann, cst.Subscript) and len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index) \
                 and (dotted(ann.value) or "").rsplit(".", 1)[-1] == "Optional":
@@ -2644,8 +2715,17 @@ class ModuleInterp:
             v = self.eval(ann)
         finally:
             self.frame = saved
+        if v.func is None and v.qname is not None and "." in v.qname and self._guess_func_node is not None \
+                and param in _key_field_readers(self._guess_func_node):
+            # def audit(bundle: TlsBundle): ... bundle.key_pem - a class of a module not loaded so far
+            # (it mentions no key source), loaded for the fields the function reads
+            mod_path = self.project.resolve_module(v.qname.rpartition(".")[0])
+            if mod_path is not None and mod_path != self.path:
+                found = self.resolve_project_symbol(v.qname, load=True)
+                if found is not None:
+                    v = found
         if isinstance(v.func, ClassRef):
-            return self._instance_value(v.func, None)
+            return self._instance_value(v.func, None).evolve(ident=_annotated_ident(v.func))
         return None
 
 
@@ -2776,6 +2856,108 @@ def _is_none_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
     return None, False
 
 
+@dataclass(frozen=True)
+class _Field:
+    """A field of a class whose ``__init__`` is generated (``@dataclass``, attrs, ``NamedTuple``)."""
+
+    name: str
+    node: cst.CSTNode
+    annotation: Optional[cst.BaseExpression]
+    repr: bool  # shown by the generated __repr__ (``field(repr=False)`` hides it)
+
+
+#: decorators that generate ``__init__`` (and ``__repr__``): dataclasses, attrs (``attr.s``,
+#: ``attr.attrs``, ``define``, ``frozen``, ``mutable``)
+_GENERATING_DECORATORS = ("dataclass", "define", "frozen", "attrs", "s", "mutable")
+#: ``name = field(...)`` / ``attr.ib(...)`` / ``attrib(...)``: a field without an annotation (attrs)
+_FIELD_CALLS = ("field", "ib", "attrib")
+#: labels a shown object carries into its text (key material; not locations or path labels)
+_SHOWN_LABELS = frozenset({L.PRIVATE_KEY, L.KEY_MATERIAL, L.PASSPHRASE, L.UNENCRYPTED})
+#: calls whose result is an object's text: str(bundle), repr(bundle), format(bundle)
+_SHOWING_CALLS = frozenset({"str", "repr", "format", "ascii"})
+
+
+_KEY_FIELD_READERS: Dict[int, Tuple[cst.FunctionDef, FrozenSet[str]]] = {}
+
+
+def _key_field_readers(fn: cst.FunctionDef) -> FrozenSet[str]:
+    """The names ``n`` of ``fn``'s body read as ``n.<key-named field>`` (``bundle.key_pem``)."""
+    hit = _KEY_FIELD_READERS.get(id(fn))
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    names: Set[str] = set()
+
+    class _V(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            if isinstance(node.value, cst.Name) and KEY_NAME_RE.search(node.attr.value):
+                names.add(node.value.value)
+
+    fn.body.visit(_V())
+    found = frozenset(names)
+    if len(_KEY_FIELD_READERS) > 4096:
+        _KEY_FIELD_READERS.clear()
+    _KEY_FIELD_READERS[id(fn)] = (fn, found)
+    return found
+
+
+def _annotated_ident(cls: ClassRef) -> tuple:
+    """The identity of an instance an entry point's parameter annotation names (``b: Bundle``)."""
+    return ("instance", id(cls.node), "annotated")
+
+
+def _generating_decorator(cls: ClassRef) -> Optional[cst.Decorator]:
+    for d in cls.node.decorators:
+        if _decorator_name(d.decorator) in _GENERATING_DECORATORS:
+            return d
+    return None
+
+
+def _is_generated(cls: ClassRef) -> bool:
+    return _generating_decorator(cls) is not None or any(b.rsplit(".", 1)[-1] == "NamedTuple" for b in cls.bases)
+
+
+def _false_option(call: cst.BaseExpression, name: str) -> bool:
+    """``f(..., name=False)``."""
+    return isinstance(call, cst.Call) and any(
+        a.keyword is not None and a.keyword.value == name and isinstance(a.value, cst.Name) and a.value.value == "False"
+        for a in call.args)
+
+
+def _generated_repr(cls: ClassRef) -> bool:
+    """Whether ``cls`` has a generated ``__repr__`` that prints its fields."""
+    d = _generating_decorator(cls)
+    if d is not None:
+        return not _false_option(d.decorator, "repr")
+    return any(b.rsplit(".", 1)[-1] == "NamedTuple" for b in cls.bases)
+
+
+def _class_fields(cls: ClassRef) -> List[_Field]:
+    """The fields of a generated-``__init__`` class, in declaration order: annotated names
+    (``ClassVar`` excepted) and names assigned ``field()`` / ``attr.ib()``."""
+    out: List[_Field] = []
+    body = cls.node.body.body if isinstance(cls.node.body, cst.IndentedBlock) else ()
+    for line in body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue
+        for st in line.body:
+            if isinstance(st, cst.AnnAssign) and isinstance(st.target, cst.Name):
+                if "ClassVar" in (dotted(st.annotation.annotation) or "") or (
+                        isinstance(st.annotation.annotation, cst.Subscript)
+                        and "ClassVar" in (dotted(st.annotation.annotation.value) or "")):
+                    continue
+                value = st.value
+                out.append(_Field(st.target.value, st, st.annotation.annotation,
+                                  not (value is not None and _is_field_call(value) and _false_option(value, "repr"))))
+            elif isinstance(st, cst.Assign) and len(st.targets) == 1 and isinstance(st.targets[0].target, cst.Name) \
+                    and _is_field_call(st.value):
+                out.append(_Field(st.targets[0].target.value, st, None, not _false_option(st.value, "repr")))
+    return out
+
+
+def _is_field_call(e: cst.BaseExpression) -> bool:
+    return isinstance(e, cst.Call) and _decorator_name(e.func) in _FIELD_CALLS
+
+
 def _is_property(node: cst.FunctionDef) -> bool:
     """``@property`` / ``@functools.cached_property`` getters (not setters, which are ``@x.setter``)."""
     return any(_decorator_name(d.decorator) in ("property", "cached_property") for d in node.decorators)
@@ -2799,6 +2981,9 @@ def _worth_following(v: Value) -> bool:
     a command line naming a key-generation tool (``utils.run(["openssl", "genrsa", ...])``)."""
     if any(lbl in _FOLLOWED_LABELS for lbl, _ in deep_taints(v)):
         return True
+    if v.kind == "instance" and isinstance(v.func, ClassRef) and any(
+            lbl in _FOLLOWED_LABELS for a in v.func.attrs.values() for lbl, _ in deep_taints(a)):
+        return True  # issue() -> Issued(key_pem=...): an object whose fields hold key material
     words = v.const if isinstance(v.const, tuple) else (v,)
     for w in words[:4]:  # the tool comes first, maybe after sudo/env/timeout
         text = w.const if isinstance(w, Value) else None
