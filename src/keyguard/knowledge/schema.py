@@ -354,7 +354,7 @@ _GENERIC = frozenset({
     "bytes", "random", "choice", "time", "randint", "sample", "rand", "RandomState", "default_rng",
     # class names too common to say anything (ACME/web accounts, GPG signature checks): the
     # module names the library (eth_account, gnupg.GPG)
-    "Account", "GPG",
+    "Account", "GPG", "generate_key",
 })
 _RULE_WORDS = (
     b"mktemp", b"PRIVATE KEY", b"openssl", b"ssh-keygen", b"certtool", b"step-cli",
