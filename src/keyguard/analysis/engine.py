@@ -39,7 +39,9 @@ from keyguard.analysis.values import (
     Value,
     deep_taints,
     join,
+    list_alternatives,
     merge_taints,
+    with_alternatives,
 )
 from keyguard.knowledge.schema import ArgSpec, KnowledgeBase, Row
 
@@ -715,24 +717,33 @@ class ModuleInterp:
             return None
         return bool(v.const) != negate
 
-    def _loop(self, body: cst.BaseSuite, bind_target: Optional[Callable[[], None]], orelse: Optional[cst.Else]) -> None:
+    def _loop(self, body: cst.BaseSuite, bind_target: Optional[Callable[[], None]], orelse: Optional[cst.Else],
+              runs: bool = False) -> None:
+        """Two passes over ``body``; after the loop, the states after one and two passes (and the
+        state before it unless ``runs``: the loop surely runs once) are joined."""
         before = dict(self.frame.env)
+        once: Dict[str, Value] = before
         self.context.append("loop")
         try:
-            for _ in range(2):
+            for n in range(2):
                 if bind_target is not None:
                     bind_target()
                 self.exec_suite(body)
+                if n == 0:
+                    once = dict(self.frame.env)
         finally:
             self.context.pop()
-        self.frame.env = _join_env(before, self.frame.env)
+        joined = _join_env(once, self.frame.env)
+        self.frame.env = joined if runs else _join_env(before, joined)
         if orelse is not None:
             self.exec_suite(orelse.body)
 
     def stmt_For(self, node: cst.For) -> None:
         it = self.eval(node.iter)
         elem = self.element_of(it)
-        self._loop(node.body, lambda: self.assign(node.target, elem, node.iter), node.orelse)
+        # for x in ["-aes256"]: a known, non-empty sequence is iterated at least once
+        runs = isinstance(it.const, tuple) and bool(it.const) and it.kind != "list-unknown-tail"
+        self._loop(node.body, lambda: self.assign(node.target, elem, node.iter), node.orelse, runs)
 
     def stmt_While(self, node: cst.While) -> None:
         self.eval(node.test)
@@ -1428,7 +1439,9 @@ class ModuleInterp:
                     const = ac + bc  # type: ignore[operator]
                 elif isinstance(ac, tuple) and isinstance(bc, tuple):
                     const = ac + bc
-                    return Value(taints=taints, const=const, kind=a.kind if a.kind == "list-unknown-tail" else b.kind)
+                    out = Value(taints=taints, const=const, kind=a.kind if a.kind == "list-unknown-tail" else b.kind)
+                    # cmd += [...] after branches that built cmd differently: every content grows
+                    return with_alternatives(out, tuple(self.binop(alt, b, op, node) for alt in list_alternatives(a)))
             elif isinstance(op, cst.Subtract) and isinstance(ac, int) and isinstance(bc, int):
                 const = ac - bc
             elif isinstance(op, cst.Multiply) and isinstance(ac, int) and isinstance(bc, int):
@@ -1777,6 +1790,14 @@ class ModuleInterp:
             grown = recv.evolve(const=recv.const + tuple(more), taints=merge_taints(recv.taints, deep_taints(item)))
             if name == "extend" and not isinstance(item.const, tuple):
                 grown = grown.evolve(kind="list-unknown-tail")
+            alts = list_alternatives(recv)
+            if alts and name != "insert":
+                grown = with_alternatives(grown, tuple(
+                    alt.evolve(const=alt.const + tuple(more), taints=merge_taints(alt.taints, deep_taints(item)),
+                               kind=grown.kind if grown.kind == "list-unknown-tail" else alt.kind)
+                    for alt in alts))
+            else:
+                grown = grown.evolve(alts=())
             self.assign(node.func.value, grown, node)
             return CLEAN
         if name in ("get", "pop", "setdefault") and args and isinstance(args[0].const, (str, int)) \

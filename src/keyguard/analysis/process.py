@@ -15,7 +15,7 @@ from typing import List, Optional, Sequence, Tuple
 from keyguard.analysis import labels as L
 from keyguard.analysis.argv import ArgvReport, analyze_command, analyze_shell
 from keyguard.analysis.shell import Arg, Hole
-from keyguard.analysis.values import UNKNOWN, Value, deep_taints
+from keyguard.analysis.values import UNKNOWN, Value, deep_taints, list_alternatives
 
 _SHELL_FUNCS = ("system", "popen", "getoutput", "getstatusoutput", "create_subprocess_shell")
 
@@ -68,7 +68,40 @@ class Launch:
 
 def analyze_launch(describe: str, args: Sequence[Value], argv: Value, shell: Optional[Value],
                    env: Optional[Value], cwd: Optional[Value] = None) -> Optional[Launch]:
-    """The argv report of one launch, or None when the command cannot be reconstructed."""
+    """The argv report of one launch, or None when the command cannot be reconstructed.
+
+    A list built differently on different paths (``if pw: cmd += [...] else: cmd += [...]``)
+    is read as its known common beginning and as each of its remembered contents: a finding
+    that holds on one path is reported once.
+    """
+    launch = _analyze_launch(describe, args, argv, shell, env, cwd)
+    for alt in list_alternatives(argv):
+        launch = _merge(launch, _analyze_launch(describe, args, alt, shell, env, cwd))
+    return launch
+
+
+def _merge(a: Optional[Launch], b: Optional[Launch]) -> Optional[Launch]:
+    if a is None or b is None:
+        return a or b
+    issues = list(a.report.issues)
+    seen = {(i.code, i.message) for i in issues}
+    for i in b.report.issues:
+        if (i.code, i.message) not in seen:
+            seen.add((i.code, i.message))
+            issues.append(i)
+    secrets = list(a.report.secret_args)
+    refs = [x.ref for x in secrets]
+    for arg in b.report.secret_args:
+        if arg.ref is None or not any(arg.ref is r for r in refs):
+            secrets.append(arg)
+            refs.append(arg.ref)
+    env = list(a.env_secrets) + [v for v in b.env_secrets if not any(v is w for w in a.env_secrets)]
+    report = ArgvReport(tuple(issues), tuple(secrets), a.report.commands + b.report.commands)
+    return Launch(report, tuple(env))
+
+
+def _analyze_launch(describe: str, args: Sequence[Value], argv: Value, shell: Optional[Value],
+                    env: Optional[Value], cwd: Optional[Value] = None) -> Optional[Launch]:
     name = describe.rsplit(".", 1)[-1]
     cwd_arg = Arg(pieces_of(cwd)) if cwd is not None and (cwd.const is not UNKNOWN or cwd.taints) else None
     # os.exec*/os.spawn*: the program path comes first (spawn: after the mode)

@@ -89,6 +89,9 @@ class Value:
     attr: Optional[str] = None  # for bound methods: the method name
     func: Optional[object] = None  # a FunctionRef for user functions/classes
     pieces: Optional[Tuple[object, ...]] = None  # f-string pieces: str or Value
+    # a list joined from branches: (the const it belongs to, alternative 1, alternative 2, ...);
+    # valid only while ``alts[0] is const`` (see :func:`list_alternatives`)
+    alts: Tuple[Any, ...] = ()
 
     # ------------------------------------------------------------------ labels
     @property
@@ -159,7 +162,10 @@ def join(a: Value, b: Value) -> Value:
     if a is CLEAN:
         return b
     taints = merge_taints(a.taints, b.taints)
-    const = a.const if _same_const(a.const, b.const) else _join_items(a, b)
+    if isinstance(a.const, tuple) and isinstance(b.const, tuple) and a.const is not b.const \
+            and all(isinstance(x, Value) for x in a.const + b.const):
+        return _join_lists(a, b, taints)
+    const = a.const if _same_const(a.const, b.const) else UNKNOWN
     return Value(
         taints=taints,
         const=const,
@@ -175,15 +181,53 @@ def join(a: Value, b: Value) -> Value:
     )
 
 
-def _join_items(a: Value, b: Value) -> Any:
-    """Two tuples of the same length join item by item (``x, y = p if c else q``: each name keeps
-    only the labels of its own position); any other pair of differing constants is unknown."""
-    x, y = a.const, b.const
-    if (isinstance(x, tuple) and isinstance(y, tuple) and len(x) == len(y)
-            and a.kind == b.kind and a.kind != "list-unknown-tail"
-            and all(isinstance(i, Value) for i in x) and all(isinstance(i, Value) for i in y)):
-        return tuple(join(i, j) for i, j in zip(x, y))
-    return UNKNOWN
+#: how many alternative contents a list joined from branches remembers
+MAX_LIST_ALTERNATIVES = 8
+UNKNOWN_TAIL = "list-unknown-tail"
+
+
+def list_alternatives(v: Value) -> Tuple[Value, ...]:
+    """The contents a list joined from branches may have (each a list value), or ``()``."""
+    if v.alts and v.alts[0] is v.const:
+        return tuple(v.alts[1:])
+    return ()
+
+
+def with_alternatives(v: Value, alts: Tuple[Value, ...]) -> Value:
+    """``v`` remembering ``alts`` as its possible contents (forgotten past MAX_LIST_ALTERNATIVES)."""
+    out: list = []
+    for alt in alts:
+        if not any(alt is x for x in out):
+            out.append(alt)
+    if not out or len(out) > MAX_LIST_ALTERNATIVES:
+        return replace(v, alts=())
+    return replace(v, alts=(v.const,) + tuple(out))
+
+
+def _join_lists(a: Value, b: Value, taints: Tuple[Tuple[str, Origin], ...]) -> Value:
+    """Two lists reaching one point (``if x: cmd += [...]``, a loop extending ``args``): the
+    elements both have in front are kept, an unknown tail stands for the rest, and the possible
+    contents are remembered (bounded) so each can be read on its own."""
+    xa, xb = a.const, b.const
+    prefix = []
+    for x, y in zip(xa, xb):
+        if x.attr == "*" or y.attr == "*":
+            break
+        if x is y:
+            prefix.append(x)
+        elif _same_const(x.const, y.const) and x.kind == y.kind:
+            prefix.append(join(x, y))
+        else:
+            break
+    n = len(prefix)
+    if n == len(xa) == len(xb) and a.kind == b.kind:
+        return Value(taints=taints, const=tuple(prefix), kind=a.kind)
+    rest: Tuple[Tuple[str, Origin], ...] = ()
+    for x in xa[n:] + xb[n:]:
+        rest = merge_taints(rest, deep_taints(x))
+    tail = Value(taints=rest, attr="*")
+    out = Value(taints=taints, const=tuple(prefix) + (tail,), kind=UNKNOWN_TAIL)
+    return with_alternatives(out, (list_alternatives(a) or (a,)) + (list_alternatives(b) or (b,)))
 
 
 def _same_const(x: Any, y: Any) -> bool:
@@ -231,6 +275,8 @@ __all__ = [
     "Value",
     "deep_taints",
     "join",
+    "list_alternatives",
+    "with_alternatives",
     "merge_taints",
     "taint",
     "union_taints",
