@@ -19,7 +19,7 @@ from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 from keyguard import __version__
 from keyguard.model import FileError, Finding, SourceRef, TraceStep
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def cache_salt(config_fingerprint: str, kb_fingerprint: str) -> str:

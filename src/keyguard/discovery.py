@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import bisect
 import fnmatch
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -242,6 +243,7 @@ class Prefilter:
         calls: set = set()
         tool_strings = False
         hinted = False
+        literals: set = set()  # the first two words of string constants naming a tool
         for node in _nodes(tree):
             if isinstance(node, ast.Name):
                 names.add(node.id)
@@ -255,6 +257,10 @@ class Prefilter:
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 2000:
                 if any(t in node.value for t in _TOOLS):
                     tool_strings = True
+                    words = node.value.split(None, 2)
+                    if words:
+                        literals.add(words[0].rsplit("/", 1)[-1])
+                        literals.update(words[1:2])
             elif isinstance(node, ast.arg) and _NAME_HINT.search(node.arg):
                 hinted = True  # the engine's parameter-name heuristics apply
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _NAME_HINT.search(node.name):
@@ -266,6 +272,8 @@ class Prefilter:
             return True
         if tool_strings and calls & _LAUNCHERS:
             return True
+        if tool_strings and _keygen_command_words(literals, _string_words(tree)):
+            return True  # an argv builder: whoever imports it runs the command
         for a, b in self.pairs:
             if any(w.decode() in calls for w in a) and any(w.decode() in names for w in b):
                 return True
@@ -284,6 +292,47 @@ class Prefilter:
                 out.extend(m.start() for m in rx.finditer(raw))
         out.sort()
         return out
+
+
+def _string_words(tree: ast.AST) -> set:
+    """Short string constants of a module (argv elements such as ``"genrsa"``)."""
+    return {n.value for n in _nodes(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and 0 < len(n.value) < 40}
+
+
+@functools.lru_cache(maxsize=1)
+def _keygen_grammar() -> Tuple[Dict[str, str], Dict[str, frozenset]]:
+    """Executable name -> tool, and tool -> the first words of its key-writing sub-commands
+    (an empty set: the tool writes keys without a sub-command, like ``ssh-keygen``)."""
+    from keyguard.analysis.tool_grammar import load_grammar
+
+    grammar = load_grammar()
+    tool_of: Dict[str, str] = {}
+    first_words: Dict[str, frozenset] = {}
+    for tool in grammar.tools:
+        for e in tool.executables:
+            tool_of[e] = tool.name
+        rows = [r for r in grammar.commands_of(tool.name) if r.writes_key]
+        if any(not r.words for r in rows):
+            first_words[tool.name] = frozenset()
+        else:
+            first_words[tool.name] = frozenset(r.words[0] for r in rows if r.words and not r.is_wildcard)
+    return tool_of, first_words
+
+
+def _keygen_command_words(literals: set, words: set) -> bool:
+    """A string constant names a key-generation tool (``"openssl"``, ``"ssh-keygen -t ..."``) and,
+    for tools with sub-commands, a key-writing sub-command is spelled in the module too: the
+    module builds that tool's command lines (an argv builder another module runs)."""
+    tool_of, first_words = _keygen_grammar()
+    for lit in literals:
+        tool = tool_of.get(lit)
+        if tool is None:
+            continue
+        needed = first_words.get(tool, frozenset())
+        if not needed or needed & (literals | words):
+            return True
+    return False
 
 
 #: leaves that carry no names: expression contexts and operators

@@ -3005,9 +3005,17 @@ def _worth_following(v: Value) -> bool:
     if v.kind == "instance" and isinstance(v.func, ClassRef) and any(
             lbl in _FOLLOWED_LABELS for a in v.func.attrs.values() for lbl, _ in deep_taints(a)):
         return True  # issue() -> Issued(key_pem=...): an object whose fields hold key material
+    return names_keygen_tool(v)
+
+
+def names_keygen_tool(v: Value) -> bool:
+    """A command line (list or string) naming a key-generation tool in its first words:
+    ``["openssl", "genrsa", ...]``, ``["sudo", "ssh-keygen", ...]``, ``f"step crypto keypair {p} {k}"``."""
     words = v.const if isinstance(v.const, tuple) else (v,)
     for w in words[:4]:  # the tool comes first, maybe after sudo/env/timeout
         text = w.const if isinstance(w, Value) else None
+        if text is UNKNOWN and isinstance(w, Value) and w.pieces and isinstance(w.pieces[0], str):
+            text = w.pieces[0]
         if isinstance(text, str) and text:
             first = text.split(None, 1)[0] if text.strip() else ""
             if first.rsplit("/", 1)[-1] in _tool_executables():

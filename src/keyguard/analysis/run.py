@@ -19,7 +19,7 @@ from typing import Callable, Collection, Dict, FrozenSet, List, Mapping, Optiona
 import libcst as cst
 
 from keyguard.analysis.context import AnalysisContext
-from keyguard.analysis.engine import ClassRef, ModuleInterp, Project
+from keyguard.analysis.engine import ClassRef, ModuleInterp, Project, names_keygen_tool
 from keyguard.analysis.events import Event
 from keyguard.analysis.labels import KEY_LABELS, PARAM_GUESS, PASSPHRASE
 from keyguard.analysis.values import Origin, Value, deep_taints
@@ -483,6 +483,12 @@ def to_finding(h: Hit, positions: Mapping[str, Mapping[cst.CSTNode, object]]) ->
 _RETURN_LABELS = frozenset(KEY_LABELS | {PASSPHRASE})
 
 
+def _keygen_command(v: object) -> bool:
+    """A returned command line naming a key-generation tool (an argv builder): where an
+    importing module runs it, the key's path or passphrase becomes a finding."""
+    return isinstance(v, Value) and names_keygen_tool(v)
+
+
 def _carries(v: object, labels: FrozenSet[str] = KEY_LABELS) -> bool:
     if not isinstance(v, Value):
         return False
@@ -500,7 +506,8 @@ def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
     A function counts when one of its evaluations returned key material (or a passphrase) or
     observed an effect on key material (a write, a log call, a launch ...: a caller's arguments
     may make that effect a finding); a class when one of its methods returns or acts on key
-    material or its instances' attributes hold it; a global when it holds key material.  (Classes
+    material or its instances' attributes hold it; a global when it holds key material.  A
+    function that returns a key-generation command line (an argv builder) counts too.  (Classes
     that merely prompt for a password, like a CLI's display helper, are imported everywhere and
     their callers need a key word of their own to be analysed.)  The scan analyses modules that
     import none of these only for their own sake (see ``keyguard.api.scan_paths``).
@@ -518,7 +525,7 @@ def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
             out.add(cls.name)
     for memo_key, summary in interp.summaries.items():
         name, labels = owner.get(memo_key[0], ("", KEY_LABELS))
-        if name and name not in out and _carries(summary.returns, labels):
+        if name and name not in out and (_carries(summary.returns, labels) or _keygen_command(summary.returns)):
             out.add(name)
     tops: Dict[int, str] = {}
     for stmt in interp.tree.body:
