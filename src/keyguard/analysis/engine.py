@@ -600,7 +600,23 @@ class ModuleInterp:
                 # @click.option("--bits", default=1024): what click passes when the option is absent
                 for dest, default in dv.attrs:
                     ref.cli_defaults[dest] = default
+            self._first_parameter_kind(ref, deco.decorator, dv)
         self.bind(node.name.value, Value(func=ref))
+
+    def _first_parameter_kind(self, ref: FunctionRef, deco: cst.BaseExpression, dv: Value) -> None:
+        """A decorator whose kind row says ``first_parameter`` (``@task`` of Invoke/Fabric): the
+        framework passes an instance of that kind as the function's first parameter."""
+        qname = dv.qname
+        if qname is None and isinstance(deco, cst.Call):
+            qname = self.eval(deco.func).qname  # @task(help=...)
+        if qname is None:
+            return
+        params = ref.node.params.posonly_params + ref.node.params.params
+        if not params:
+            return
+        for row in self.kb.call_rows(qname):
+            if row.effect == "kind" and row.opt("first_parameter") and row.kind:
+                ref.cli_defaults.setdefault(params[0].name.value, Value(kind=row.kind))
 
     def stmt_ClassDef(self, node: cst.ClassDef) -> None:
         ref = self._class_ref(node)
