@@ -162,10 +162,16 @@ def join(a: Value, b: Value) -> Value:
     if a is CLEAN:
         return b
     taints = merge_taints(a.taints, b.taints)
+    const: Any = None
     if isinstance(a.const, tuple) and isinstance(b.const, tuple) and a.const is not b.const \
             and all(isinstance(x, Value) for x in a.const + b.const):
-        return _join_lists(a, b, taints)
-    const = a.const if _same_const(a.const, b.const) else UNKNOWN
+        if _positional(a, b):
+            # x, y = p if c else q: each position joins on its own (the public half stays public)
+            const = tuple(join(x, y) for x, y in zip(a.const, b.const))
+        else:
+            return _join_lists(a, b, taints)
+    else:
+        const = a.const if _same_const(a.const, b.const) else UNKNOWN
     return Value(
         taints=taints,
         const=const,
@@ -202,6 +208,21 @@ def with_alternatives(v: Value, alts: Tuple[Value, ...]) -> Value:
     if not out or len(out) > MAX_LIST_ALTERNATIVES:
         return replace(v, alts=())
     return replace(v, alts=(v.const,) + tuple(out))
+
+
+def _positional(a: Value, b: Value) -> bool:
+    """Two tuples that differ only in what their items hold, not in their words: same length and
+    kind, and no position with two different strings (argv alternatives such as ``--no-password``
+    against ``--password-file`` are lists, joined by :func:`_join_lists`)."""
+    xa, xb = a.const, b.const
+    if len(xa) != len(xb) or a.kind != b.kind or a.kind == UNKNOWN_TAIL:
+        return False
+    for x, y in zip(xa, xb):
+        if x.attr == "*" or y.attr == "*":
+            return False
+        if isinstance(x.const, str) and isinstance(y.const, str) and x.const != y.const:
+            return False
+    return True
 
 
 def _join_lists(a: Value, b: Value, taints: Tuple[Tuple[str, Origin], ...]) -> Value:
