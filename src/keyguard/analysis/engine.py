@@ -726,6 +726,13 @@ class ModuleInterp:
         negate = False
         while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             negate, test = not negate, test.expression
+        none_name, is_none = _is_none_test(test)
+        if none_name is not None:
+            # chmod is None / chmod is not None for a parameter the caller passed (or left at None)
+            v = self.frame.env.get(none_name) if none_name in self.frame.pinned else None
+            if v is None or v.taints or not isinstance(v.const, (bool, int, str, bytes, type(None))):
+                return None
+            return ((v.const is None) == is_none) != negate
         if not isinstance(test, cst.Name) or test.value not in self.frame.pinned:
             return None
         v = self.frame.env.get(test.value)
@@ -1533,8 +1540,16 @@ class ModuleInterp:
 
     def ev_IfExp(self, node: cst.IfExp) -> Value:
         self.eval(node.test)
+        taken = self._static_test(node.test)
+        if taken is not None:
+            # () if chmod is None else (chmod,): the caller's argument decides the branch
+            return self.eval(node.body if taken else node.orelse)
         a, b = self.eval(node.body), self.eval(node.orelse)
         out = join(a, b)
+        if isinstance(a.const, tuple) and isinstance(b.const, tuple) and len(a.const) == len(b.const) \
+                and all(isinstance(x, Value) for x in a.const + b.const):
+            # (p, 0o600) if x else (q, 0o600): still a tuple, item by item (for f(*args))
+            out = out.evolve(const=tuple(join(x, y) for x, y in zip(a.const, b.const)))
         if L.ENCRYPTION_NONE in (a.kind, b.kind):
             # BestAvailableEncryption(pw) if pw else NoEncryption(): may be unencrypted
             out = out.evolve(kind=L.ENCRYPTION_NONE)
