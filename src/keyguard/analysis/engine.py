@@ -1546,10 +1546,6 @@ class ModuleInterp:
             return self.eval(node.body if taken else node.orelse)
         a, b = self.eval(node.body), self.eval(node.orelse)
         out = join(a, b)
-        if isinstance(a.const, tuple) and isinstance(b.const, tuple) and len(a.const) == len(b.const) \
-                and all(isinstance(x, Value) for x in a.const + b.const):
-            # (p, 0o600) if x else (q, 0o600): still a tuple, item by item (for f(*args))
-            out = out.evolve(const=tuple(join(x, y) for x, y in zip(a.const, b.const)))
         if L.ENCRYPTION_NONE in (a.kind, b.kind):
             # BestAvailableEncryption(pw) if pw else NoEncryption(): may be unencrypted
             out = out.evolve(kind=L.ENCRYPTION_NONE)
