@@ -2763,13 +2763,20 @@ class ModuleInterp:
             v = self.eval(ann)
         finally:
             self.frame = saved
-        if v.func is None and v.qname is not None and "." in v.qname and self._guess_func_node is not None \
-                and param in _key_field_readers(self._guess_func_node):
-            # def audit(bundle: TlsBundle): ... bundle.key_pem - a class of a module not loaded so far
-            # (it mentions no key source), loaded for the fields the function reads
-            mod_path = self.project.resolve_module(v.qname.rpartition(".")[0])
-            if mod_path is not None and mod_path != self.path:
+        if v.func is None and v.qname is not None and "." in v.qname:
+            # def debug_dump(key: Key): a project class of another module, loaded when its
+            # definition is worth it (as for a call), or - def audit(bundle: TlsBundle): ...
+            # bundle.key_pem - for the key-named fields the function reads
+            mod, _, sym = v.qname.rpartition(".")
+            mod_path = self.project.resolve_module(mod)
+            if mod_path is not None and mod_path != self.path and (
+                    self.project.worth_loading(mod_path, sym)
+                    or (self._guess_func_node is not None and param in _key_field_readers(self._guess_func_node))):
                 found = self.resolve_project_symbol(v.qname, load=True)
+                for _hop in range(3):  # through a package __init__'s re-exports (from .key import Key)
+                    if found is None or found.func is not None or not found.qname or found.qname == v.qname:
+                        break
+                    found = self.resolve_project_symbol(found.qname, load=True)
                 if found is not None:
                     v = found
         if isinstance(v.func, ClassRef):
@@ -2883,10 +2890,12 @@ _LAZY_INSTANCE = "lazy-instance"
 
 
 def _worth_binding(interp: "ModuleInterp", path: str, name: str, qname: str) -> bool:
-    """Whether ``from m import name`` / ``m.name`` binds what module ``m`` (at ``path``) defines
-    rather than a lazy reference resolved when called: constants worth importing, and names whose
-    definition (or module-level code) mentions a key source.  Names the knowledge base knows keep
-    their library meaning (``OpenSSL.crypto.PKey`` inside pyOpenSSL's own tests)."""
+    """Whether the module attribute ``m.name`` evaluates to what module ``m`` (at ``path``)
+    defines rather than a reference resolved when called: constants worth importing, and names
+    whose definition (or module-level code) mentions a key source (``keydata.private_pem``).
+    Names the knowledge base knows keep their library meaning (``OpenSSL.crypto.PKey`` inside
+    pyOpenSSL's own tests).  ``from m import name`` is resolved where the name is used
+    (:meth:`ModuleInterp._resolve_import`)."""
     if _worth_importing_constant(interp.project, path, name):
         return True
     return interp.project.worth_loading(path, name) and not interp.kb.call_rows(qname)
