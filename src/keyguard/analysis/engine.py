@@ -129,6 +129,15 @@ class ClassRef:
         return self.node.name.value
 
 
+@dataclass(frozen=True, eq=False)
+class _Partial:
+    """``functools.partial(target, *args, **kwargs)``: calling it calls ``target`` with these first."""
+
+    target: Value
+    args: Tuple[Value, ...]
+    kwargs: Tuple[Tuple[str, Value], ...]
+
+
 @dataclass
 class Summary:
     """The effect of evaluating one function in one argument context."""
@@ -1711,6 +1720,10 @@ class ModuleInterp:
             return inst
         if fval.kind == "lambda":
             return Value(taints=_union(args, kwargs))
+        if isinstance(fval.func, _Partial):
+            # functools.partial(f, a, k=v)(b): f(a, b, k=v)
+            bound = fval.func
+            return self.call(bound.target, list(bound.args) + list(args), {**dict(bound.kwargs), **kwargs}, node, star)
         if fval.qname == "vars" and len(args) == 1 and args[0].kind == _CLI_NAMESPACE:
             # vars(parser.parse_args()): the options' values by default under their names
             return Value(const=_FrozenDict(args[0].attrs))
@@ -2024,6 +2037,17 @@ class ModuleInterp:
                 result = self._open(row, desc, recv, args, kwargs, node)
             elif eff == "invoke":
                 result = self._invoke(row, recv, args, kwargs, node)
+            elif eff == "partial":
+                # functools.partial(f, *args, **kw): f with its first arguments bound
+                target = self.arg(row.spec("args"), args, kwargs)
+                if target is None:
+                    result = result or self.unknown_call(args, kwargs, node)
+                    continue
+                spec = row.spec("args")
+                rest = list(args[1:]) if spec is not None and spec.pos == 0 and args else list(args)
+                bound_kw = tuple((k, v) for k, v in kwargs.items() if spec is None or k != spec.kw)
+                base = self.unknown_call(args, kwargs, node)
+                result = base.evolve(kind="partial", func=_Partial(target, tuple(rest), bound_kw))
             elif eff == "enter":
                 # ExitStack.enter_context(cm): what `with cm as x` would bind
                 cm = self.arg(row.spec("args"), args, kwargs)
@@ -2484,6 +2508,8 @@ class ModuleInterp:
                     mode_int = self._opener_mode(node)
                     if mode_int is not None:
                         creation = "mode"
+                    else:
+                        creation, mode_int = self._opener_creation(opener, path, node)
         info = FileInfo(creation=creation, path=path, node=node, mode=mode_int, flags=flags_int,
                         excl=excl, nofollow=nofollow, description=desc)
         taints = tuple(t for t in path.taints if t[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH))
@@ -2501,6 +2527,30 @@ class ModuleInterp:
                     if isinstance(v.const, int):
                         return v.const
         return None
+
+    def _opener_creation(self, opener: Value, path: Value, node: cst.Call) -> Tuple[str, Optional[int]]:
+        """How ``opener=f`` creates the file when ``f`` is not a lambda: a project function
+        (``def opener(p, flags): return os.open(p, flags, 0o644)``) or a partial application
+        (``functools.partial(os.open, mode=0o644)``) is called as ``open`` would call it, and the
+        descriptor it returns tells the mode.  The events of that trial call are dropped (the
+        real call happens inside ``open``); an opener whose result is unknown counts as safe."""
+        if not (isinstance(opener.func, (FunctionRef, _Partial)) or opener.qname is not None):
+            return "opener", None
+        interps = list(self.project.modules.values())
+        if self not in interps:
+            interps.append(self)
+        marks = [(i, len(i.events), len(i._recording) if i._recording is not None else -1) for i in interps]
+        try:
+            fd = self.call(opener, [path, Value()], {}, node)
+        finally:
+            for interp, n_events, n_rec in marks:
+                del interp.events[n_events:]
+                if n_rec >= 0 and interp._recording is not None:
+                    del interp._recording[n_rec:]
+        info = fd.file
+        if fd.kind == L.FD and info is not None and info.creation in ("mode", "default"):
+            return info.creation, info.mode
+        return "opener", None
 
     def _temp(self, row: Row, qname: str, desc: str, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         org = self.origin(f"{desc}()", node)

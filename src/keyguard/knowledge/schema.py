@@ -28,7 +28,7 @@ EFFECTS = frozenset(
         "source", "propagate", "neutral", "sink", "open", "temp", "chmod", "umask", "remove",
         "mkdir", "copy", "write", "kind", "taint-receiver", "key-to-file", "key-params",
         "key-construct", "touch", "buffer", "buffer-fill", "immutable-copy", "enter",
-        "cli", "invoke", "fifo",
+        "cli", "invoke", "fifo", "partial",
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
