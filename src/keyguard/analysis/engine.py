@@ -822,10 +822,15 @@ class ModuleInterp:
 
     def stmt_With(self, node: cst.With) -> None:
         entered: List[Value] = []
+        restores: List[Tuple[cst.CSTNode, Event]] = []
         for item in node.items:
+            marks = self._event_marks()
             cm = self.eval(item.item)
             val = self.enter_value(cm, item.item)
             entered.append(cm)
+            restores.extend((item.item, e) for e in self._events_since(marks)
+                            if e.kind == "umask" and e.values.get("at_exit") and e.depth > self.depth
+                            and e.trace == self.trace)
             if item.asname is not None:
                 self.assign(item.asname.name, val, item.item)
         self.context.append("with")
@@ -833,6 +838,27 @@ class ModuleInterp:
             self.exec_suite(node.body)
         finally:
             self.context.pop()
+        for item_node, e in reversed(restores):
+            # the @contextmanager restores the umask after its yield: when this with exits,
+            # so whatever is created after the with gets the restored (usually unknown) umask
+            self.emit("umask", item_node, mode=e.value("mode") or CLEAN, describe=e.describe, restore=True,
+                      module_level=self.frame.func is None and self.depth == 0)
+
+    def _event_marks(self) -> List[Tuple["ModuleInterp", int]]:
+        interps = list(self.project.modules.values())
+        if self not in interps:
+            interps.append(self)
+        return [(i, len(i.events)) for i in interps]
+
+    def _events_since(self, marks: List[Tuple["ModuleInterp", int]]) -> List[Event]:
+        known = {id(i) for i, _ in marks}
+        out: List[Event] = []
+        for interp, n in marks:
+            out.extend(interp.events[n:])
+        for interp in self.project.modules.values():
+            if id(interp) not in known:
+                out.extend(interp.events)
+        return sorted(out, key=lambda e: e.seq)
 
     def stmt_Match(self, node: Any) -> None:  # pragma: no cover - 3.10+ syntax
         self.eval(node.subject)

@@ -513,11 +513,11 @@ class PermissiveUmask(Rule):
             module_level_writes.setdefault(w.module, w)
         for trace in ctx.traces.values():
             for ev in trace:
-                if ev.kind != "umask" or not umask_permissive(mode_of(ev.value("mode"))):
-                    continue
+                if ev.kind != "umask" or ev.values.get("restore") or not umask_permissive(mode_of(ev.value("mode"))):
+                    continue  # (a with exiting restores the umask its @contextmanager set: reported there)
                 write = None
                 for e in after(trace, ev):
-                    if e.kind == "umask":
+                    if e.kind == "umask" and not e.values.get("restore"):
                         break
                     if e.kind == "write" and data_of(e).is_key and not ctx.is_temp(e.value("target")):
                         write = e
