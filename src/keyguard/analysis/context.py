@@ -105,6 +105,15 @@ class AnalysisContext:
             ids |= self.file_ids(e.value("target"))
         return frozenset(ids)
 
+    @cached_property
+    def tool_key_file_ids(self) -> FrozenSet[object]:
+        """Files a key-generation tool writes a private key to (``ssh-keygen -f PATH``)."""
+        ids: Set[object] = set()
+        for e in self.by_kind("exec"):
+            for out in e.values.get("key_outputs") or ():
+                ids |= self.file_ids(out)
+        return frozenset(ids)
+
     def is_key_file(self, v: Optional[Value]) -> bool:
         if v is None:
             return False
@@ -116,7 +125,7 @@ class AnalysisContext:
         ids = self.file_ids(v)
         if not ids:
             return False
-        for fid in self.key_file_ids:
+        for fid in self.key_file_ids | self.tool_key_file_ids:
             if ids & self.ancestors(fid):
                 return True
         return False

@@ -31,6 +31,7 @@ from keyguard.analysis import labels as L
 from keyguard.analysis import strings
 from keyguard.analysis.events import Event
 from keyguard.analysis.process import analyze_launch
+from keyguard.analysis.shell import Hole
 from keyguard.analysis.values import (
     CLEAN,
     UNKNOWN,
@@ -2420,7 +2421,8 @@ class ModuleInterp:
                 # subprocess.run(["chmod", "600", path]) / ["chmod", "go-rwx", path] is a chmod too
                 self.emit("chmod", node, path=items[2], mode=Value(const=_chmod_mode(items[1].const)), describe="chmod")
             launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
-            self.emit("exec", node, argv=argv, describe=desc, confidence=confidence)
+            outputs = self._tool_key_outputs(launch, node) if launch is not None else ()
+            self.emit("exec", node, argv=argv, describe=desc, confidence=confidence, key_outputs=outputs)
             if launch is None:
                 return None
             for issue in launch.report.issues:
@@ -2465,6 +2467,28 @@ class ModuleInterp:
                 self.emit("sink", node, sink=kind, data=v, describe=describe, confidence=confidence)
                 break
         return None
+
+    def _tool_key_outputs(self, launch: Any, node: cst.Call) -> Tuple[Value, ...]:
+        """The files a key-generation tool writes its private key to (``ssh-keygen -f PATH``), as
+        path values whose identity links them to their folders (``os.makedirs(keydir, 0o755)``
+        then ``-f os.path.join(keydir, "id")``, ``-f f"{keydir}/id"``: a key directory)."""
+        out: List[Value] = []
+        for cmd in launch.report.commands:
+            for arg in cmd.key_outputs:
+                v = arg.ref if isinstance(arg.ref, Value) else None
+                if v is not None and (v.ident is not None or isinstance(v.const, str)):
+                    out.append(v)
+                    continue
+                # "{keydir}/id_ed25519": a hole naming the folder, then a file name inside it
+                pieces = arg.pieces
+                if len(pieces) == 2 and isinstance(pieces[0], Hole) and isinstance(pieces[0].ref, Value) \
+                        and pieces[0].ref.ident is not None and isinstance(pieces[1], str) \
+                        and pieces[1].startswith("/") and "/" not in pieces[1][1:]:
+                    folder = pieces[0].ref
+                    ident = ("join", "/", (folder.ident, ("const", pieces[1][1:])))
+                    self.path_parents.setdefault(ident, set()).add(folder.ident)
+                    out.append(Value(ident=ident))
+        return tuple(out)
 
     def _insecure_url(self, row: Row, url: Optional[Value], recv: Optional[Value]) -> Optional[str]:
         """The URL (its known beginning, for messages) when a row's ``url`` argument is known to use
