@@ -1509,7 +1509,7 @@ class ModuleInterp:
                 const = ac << bc
         except Exception:  # pragma: no cover - defensive
             const = UNKNOWN
-        if isinstance(op, cst.Divide) and (a.kind == L.PATH or b.kind == L.PATH):
+        if isinstance(op, cst.Divide) and (a.kind == L.PATH or b.kind == L.PATH or _path_division(a, b)):
             # pathlib: Path(tmp) / "key.pem" keeps temp-ness; the key-path label comes from the tail
             t = tuple(x for x in a.taints if x[0] in (L.TEMP,)) + tuple(x for x in b.taints if x[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH))
             # Path(d) / "tls.key" spelled twice names one file when its parts are the same
@@ -3203,6 +3203,15 @@ def _is_static(node: cst.FunctionDef) -> bool:
 
 def _is_classmethod(node: cst.FunctionDef) -> bool:
     return any(dotted(d.decorator) == "classmethod" for d in node.decorators)
+
+
+def _path_division(a: Value, b: Value) -> bool:
+    """``root / "clients"`` with ``root`` of unknown type: a name divided by (or dividing) text
+    is a pathlib path (numbers cannot be divided by a string)."""
+    for x, y in ((a, b), (b, a)):
+        if isinstance(x.const, str) and not x.taints and y.const is UNKNOWN and y.kind is None and not y.is_key:
+            return True
+    return False
 
 
 def _ident_part(v: Value) -> object:
