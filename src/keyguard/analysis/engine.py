@@ -23,7 +23,7 @@ import os
 import operator
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Collection, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -3138,10 +3138,15 @@ def _worth_following(v: Value) -> bool:
     a command line naming a key-generation tool (``utils.run(["openssl", "genrsa", ...])``)."""
     if any(lbl in _FOLLOWED_LABELS for lbl, _ in deep_taints(v)):
         return True
-    if v.kind == "instance" and isinstance(v.func, ClassRef) and any(
-            lbl in _FOLLOWED_LABELS for a in v.func.attrs.values() for lbl, _ in deep_taints(a)):
+    if fields_carry(v, _FOLLOWED_LABELS):
         return True  # issue() -> Issued(key_pem=...): an object whose fields hold key material
     return names_keygen_tool(v)
+
+
+def fields_carry(v: Value, labels: Collection[str]) -> bool:
+    """Whether ``v`` is an instance of a project class one of whose fields carries one of ``labels``."""
+    return v.kind == "instance" and isinstance(v.func, ClassRef) and any(
+        lbl in labels for a in v.func.attrs.values() if isinstance(a, Value) for lbl, _ in deep_taints(a))
 
 
 def names_keygen_tool(v: Value) -> bool:

@@ -19,7 +19,7 @@ from typing import Callable, Collection, Dict, FrozenSet, List, Mapping, Optiona
 import libcst as cst
 
 from keyguard.analysis.context import AnalysisContext
-from keyguard.analysis.engine import ClassRef, ModuleInterp, Project, names_keygen_tool
+from keyguard.analysis.engine import ModuleInterp, Project, fields_carry, names_keygen_tool
 from keyguard.analysis.events import Event
 from keyguard.analysis.labels import KEY_LABELS, PARAM_GUESS, PASSPHRASE
 from keyguard.analysis.values import Origin, Value, deep_taints
@@ -492,12 +492,8 @@ def _keygen_command(v: object) -> bool:
 def _carries(v: object, labels: FrozenSet[str] = KEY_LABELS) -> bool:
     if not isinstance(v, Value):
         return False
-    if any(lbl in labels for lbl, _ in deep_taints(v)):
-        return True
-    # an instance of a project class whose fields hold key material (return KeyHolder(seed))
-    cls = v.func
-    return v.kind == "instance" and isinstance(cls, ClassRef) and any(
-        any(lbl in labels for lbl, _ in deep_taints(a)) for a in cls.attrs.values() if isinstance(a, Value))
+    # (or an instance of a project class whose fields hold key material: return KeyHolder(seed))
+    return any(lbl in labels for lbl, _ in deep_taints(v)) or fields_carry(v, labels)
 
 
 def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
