@@ -28,7 +28,7 @@ from keyguard.model import FileError, Finding, ScanResult
 from keyguard.source import decode, read_bytes
 
 if TYPE_CHECKING:  # the pool is imported when one is started (not for a pre-commit's few files)
-    from concurrent.futures import ProcessPoolExecutor
+    from keyguard.workers import Workers
 
 Progress = Callable[[int], None]
 
@@ -296,6 +296,7 @@ def scan_paths(
     #: the readable files (their bytes are not kept: the pool's workers would inherit them)
     read_ok: Set[str] = set()
     hashes: Dict[str, str] = {}
+    sizes: Dict[str, int] = {}
     imports_of: Dict[str, FrozenSet[str]] = {}
     targets: List[str] = []
     rest: List[str] = []
@@ -309,6 +310,7 @@ def scan_paths(
             errors.append(text)
             continue
         read_ok.add(p)
+        sizes[p] = len(raw)
         known = None
         if index is not None:
             digest = hashes[p] = hashlib.sha256(raw).hexdigest()
@@ -362,8 +364,8 @@ def scan_paths(
     findings: List[Finding] = []
 
     all_exports: Dict[str, FrozenSet[str]] = {}
-    #: one pool for every round: its workers keep the dependency trees they parsed (run.TREES)
-    pool: Optional[ProcessPoolExecutor] = None
+    #: one set of workers for every round: they keep the dependency trees they parsed (run.TREES)
+    pool: Optional[Workers] = None
 
     def analyse(batch: List[str]) -> Dict[str, FrozenSet[str]]:
         """Analyse ``batch`` (cache first); return each file's exported names."""
@@ -388,13 +390,17 @@ def scan_paths(
                      [p for p in c if p in imported])
                     for c in chunks]
             if pool is None:
-                from concurrent.futures import ProcessPoolExecutor  # (not imported for a few files)
+                from keyguard.workers import Workers  # (not imported for a few files)
 
-                pool = ProcessPoolExecutor(max_workers=n_jobs)
-            for chunk, res in zip(chunks, pool.map(_worker, work)):
-                results.extend(res)
+                pool = Workers(n_jobs)
+            done: Dict[int, List[TargetResult]] = {}
+            weights = [sum(sizes.get(p, 0) for p in c) for c in chunks]
+            for i, res in pool.map(_worker, work, weights):
+                done[i] = res
                 if progress:
-                    progress(len(chunk))
+                    progress(len(chunks[i]))
+            for i in range(len(chunks)):  # in file order, as with one process
+                results.extend(done[i])
         else:
             for i in range(0, len(todo), CHUNK):
                 chunk = todo[i:i + CHUNK]
