@@ -262,20 +262,29 @@ def _analyze_targets(project: Project, loader: Loader, targets: Sequence[str], k
     for h in hits:
         if h.source is not None:
             modules_with_hits.add(h.source.module)
-    tops: Dict[str, Set[int]] = {}
-    unknown: Set[str] = set()
+    # positions are computed only for the module-level statements holding a reported node: the
+    # hit, its source and its trace steps (all nodes of events, whose statement is known)
+    top_of: Dict[int, Optional[cst.CSTNode]] = {}
     for ev in events:
         if ev.module in modules_with_hits:
-            if ev.top is None:
-                unknown.add(ev.module)
-            else:
-                tops.setdefault(ev.module, set()).add(id(ev.top))
+            top_of.setdefault(id(ev.node), ev.top)
+    tops: Dict[str, Set[int]] = {}
+    unknown: Set[str] = set()
+
+    def need(module: str, node: object, top: Optional[cst.CSTNode]) -> None:
+        if top is None:
+            unknown.add(module)
+        else:
+            tops.setdefault(module, set()).add(id(top))
+
     for h in hits:
-        if h.source is not None and h.source.module in modules_with_hits:
-            if h.source.top is None:
-                unknown.add(h.source.module)
-            else:
-                tops.setdefault(h.source.module, set()).add(id(h.source.top))
+        if not reportable(h.module):
+            continue
+        need(h.module, h.node, top_of.get(id(h.node)))
+        for node, module, _text in h.steps:
+            need(module, node, top_of.get(id(node)))
+        if h.source is not None:
+            need(h.source.module, h.source.node, h.source.top)
     positions: Dict[str, Mapping[cst.CSTNode, object]] = {}
     for m in modules_with_hits:
         if m not in trees:
