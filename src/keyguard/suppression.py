@@ -24,7 +24,7 @@ ALL = frozenset({"*"})
 def comment_map(text: str) -> Dict[int, FrozenSet[str]]:
     """Line -> suppressed codes ("*" for every code)."""
     out: Dict[int, FrozenSet[str]] = {}
-    if "noqa" not in text and "keyguard" not in text:
+    if not _may_suppress(text):
         return out
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
@@ -41,6 +41,12 @@ def comment_map(text: str) -> Dict[int, FrozenSet[str]]:
             line = tok.start[0]
             out[line] = out.get(line, frozenset()) | codes
     return out
+
+
+def _may_suppress(text: str) -> bool:
+    """Whether ``text`` can hold a suppression comment (both markers match case-insensitively)."""
+    low = text.lower()
+    return "noqa" in low or "keyguard" in low
 
 
 def _codes(comment: str) -> Optional[FrozenSet[str]]:
@@ -73,10 +79,17 @@ def filter_findings(findings: Iterable[Finding], texts: Dict[str, str]) -> Tuple
     kept: List[Finding] = []
     dropped = 0
     cache: Dict[str, Dict[int, FrozenSet[str]]] = {}
+    lines_of: Dict[str, List[str]] = {}
     for f in findings:
         text = texts.get(f.path)
         if text is None:
             kept.append(f)
+            continue
+        lines = lines_of.get(f.path)
+        if lines is None:
+            lines = lines_of[f.path] = text.splitlines()
+        if not _may_suppress("\n".join(lines[max(0, f.line - 1):f.end_line])):
+            kept.append(f)  # no marker on the reported lines: the file need not be tokenized
             continue
         cm = cache.get(f.path)
         if cm is None:
