@@ -25,15 +25,16 @@ from keyguard.discovery import KeyNames, discover, imported_words, prefilter_for
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
 from keyguard.model import FileError, Finding, ScanResult
-from keyguard.source import decode, read_bytes
+from keyguard.source import check_syntax, decode, read_bytes
 
-if TYPE_CHECKING:  # the pool is imported when one is started (not for a pre-commit's few files)
+if TYPE_CHECKING:  # the pool is imported when one is started (not for one file in an editor)
     from keyguard.workers import Workers
 
 Progress = Callable[[int], None]
 
-#: below this many target files a process pool costs more than it saves
-POOL_THRESHOLD = 24
+#: the least work (bytes of source to analyse) worth starting worker processes for: forking
+#: costs a few hundredths of a second, a few hundred lines of analysis cost more
+POOL_THRESHOLD = 16 * 1024
 CHUNK = 16
 
 
@@ -321,11 +322,16 @@ def scan_paths(
             if index is not None:
                 index.put(p, hashes[p], *known)
         imports_of[p] = known[1]
-        # files named on the command line are always analysed (their syntax errors reported)
-        if known[0] or p in found.explicit:
+        if known[0]:
             targets.append(p)
         else:
-            rest.append(p)
+            # a file named on the command line (pre-commit, editors) has its syntax errors
+            # reported even when it cannot hold a finding by itself
+            bad = check_syntax(text, p) if p in found.explicit else None
+            if bad is not None:
+                errors.append(bad)
+            else:
+                rest.append(p)
     if index is not None:
         index.save()
     key_names_of = KeyNames(source_filter_for(kb))
@@ -383,8 +389,10 @@ def scan_paths(
             else:
                 todo.append(p)
         results: List[TargetResult] = []
-        if n_jobs > 1 and len(todo) >= POOL_THRESHOLD:
-            chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
+        if n_jobs > 1 and len(todo) > 1 and sum(sizes.get(p, 0) for p in todo) >= POOL_THRESHOLD:
+            # a few files (pre-commit) are shared out between the workers too
+            size = min(CHUNK, -(-len(todo) // n_jobs))
+            chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
             shared = {p: e for p, e in all_exports.items() if e}
             work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, shared,
                      [p for p in c if p in imported])

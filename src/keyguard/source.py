@@ -87,19 +87,31 @@ def parse_module(text: str) -> cst.Module:
         cst.CSTNode.__post_init__ = _VALIDATE  # type: ignore[method-assign]
 
 
+def check_syntax(text: str, path: str) -> Optional[FileError]:
+    """A syntax error as Python's own parser words and locates it (None: the text parses).
+
+    About ten times cheaper than a libcst parse: files that are only checked, not analysed
+    (a file named on the command line that cannot hold a finding), use it alone.
+    """
+    try:
+        ast.parse(text)
+    except SyntaxError as py:
+        line, col = py.lineno or 1, (py.offset or 1)
+        return FileError(path, f"syntax error at line {line}: {py.msg}", line, col)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return None
+
+
 def parse(text: str, path: str) -> Union[cst.Module, FileError]:
     """Parse with libcst; a syntax error is a per-file error with its position."""
     try:
         return parse_module(text)
     except cst.ParserSyntaxError as exc:
         # Python's own parser words and locates the error the way users know it
-        try:
-            ast.parse(text)
-        except SyntaxError as py:
-            line, col = py.lineno or exc.raw_line, (py.offset or 1)
-            return FileError(path, f"syntax error at line {line}: {py.msg}", line, col)
-        except (ValueError, RecursionError, MemoryError):
-            pass
+        err = check_syntax(text, path)
+        if err is not None:
+            return err
         msg = str(exc.message if hasattr(exc, "message") else exc).strip().splitlines()[0]
         return FileError(path, f"syntax error at line {exc.raw_line}: {msg}", exc.raw_line, exc.raw_column + 1)
     except RecursionError:
