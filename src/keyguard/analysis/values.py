@@ -13,7 +13,7 @@ labels and forgets constants that differ.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 
 import libcst as cst
@@ -125,10 +125,21 @@ class Value:
         return None
 
     def with_taints(self, taints: Tuple[Tuple[str, Origin], ...]) -> "Value":
-        return replace(self, taints=merge_taints(self.taints, taints))
+        return self.evolve(taints=merge_taints(self.taints, taints))
 
     def evolve(self, **kw: Any) -> "Value":
-        return replace(self, **kw)
+        """A copy with some fields changed: ``dataclasses.replace`` without its per-call field
+        walk and frozen ``__init__`` (the engine makes a few hundred thousand copies per scan)."""
+        if not kw.keys() <= _VALUE_FIELDS:
+            raise TypeError(f"Value has no field(s) {sorted(set(kw) - _VALUE_FIELDS)}")
+        new = object.__new__(type(self))
+        d = new.__dict__
+        d.update(self.__dict__)
+        d.update(kw)
+        return new
+
+
+_VALUE_FIELDS = frozenset(f.name for f in fields(Value))
 
 
 CLEAN = Value()
@@ -206,8 +217,8 @@ def with_alternatives(v: Value, alts: Tuple[Value, ...]) -> Value:
         if not any(alt is x for x in out):
             out.append(alt)
     if not out or len(out) > MAX_LIST_ALTERNATIVES:
-        return replace(v, alts=())
-    return replace(v, alts=(v.const,) + tuple(out))
+        return v.evolve(alts=())
+    return v.evolve(alts=(v.const,) + tuple(out))
 
 
 def _positional(a: Value, b: Value) -> bool:
