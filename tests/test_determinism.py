@@ -37,6 +37,22 @@ def test_jobs_and_cache_do_not_change_results(tmp_path: Path) -> None:
     assert [f for f in edited if Path(f.path) != target] == [f for f in serial if Path(f.path) != target]
 
 
+def test_survey_in_the_workers_gives_the_same_targets(tmp_path: Path, monkeypatch) -> None:
+    """Many files' prefilter verdicts and imports are surveyed in the worker processes; the
+    outcome is the same as surveying them in the scanning process, with and without the index."""
+    from keyguard import api
+
+    shutil.copytree(FIXTURES, tmp_path / "fixtures")
+    serial, _ = _scan(tmp_path, 1, cache=False)
+    monkeypatch.setattr(api, "SURVEY_POOL_THRESHOLD", 2)
+    monkeypatch.setattr(api, "SURVEY_CHUNK", 3)
+    surveyed, errors = _scan(tmp_path, 2, cache=False)
+    assert surveyed == serial and not errors
+    cold, _ = _scan(tmp_path, 2, cache=True)
+    warm, _ = _scan(tmp_path, 2, cache=True)  # every verdict from the index: no survey
+    assert cold == serial and warm == serial
+
+
 def test_api_from_an_unguarded_script(tmp_path: Path) -> None:
     """The process pool must not re-run the caller's main module: a plain script without an
     ``if __name__ == "__main__"`` guard can call the API with several jobs (as with the fork start

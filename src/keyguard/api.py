@@ -143,6 +143,45 @@ def scan_source(source, path: str = "<stdin>", config: Optional[Config] = None, 
 # ------------------------------------------------------------------------------ many files
 
 
+#: at least this many files whose prefilter verdict is not cached are surveyed in the workers
+SURVEY_POOL_THRESHOLD = 200
+SURVEY_CHUNK = 128
+
+
+def survey_one(passes, raw: bytes, text: str) -> Tuple[bool, FrozenSet[str]]:
+    """What a file's bytes say: can it hold a finding by itself (the prefilter, with the
+    confirmation parse of a "weak" verdict), and the module words it imports."""
+    verdict = passes.verdict(raw)
+    return verdict == "strong" or (verdict == "weak" and passes.confirm(text)), imported_words(raw)
+
+
+_PASSES: Dict[tuple, object] = {}
+
+
+def _survey(args) -> List[Optional[Tuple[bool, FrozenSet[str]]]]:
+    """:func:`survey_one` for a chunk of files, in a worker (None: the file could not be read
+    again; the scan surveys it itself)."""
+    paths, knowledge = args
+    own_process_collections()
+    passes = _PASSES.get(knowledge)
+    if passes is None:
+        passes = _PASSES[knowledge] = prefilter_for(kb_with_extra(knowledge))
+    out: List[Optional[Tuple[bool, FrozenSet[str]]]] = []
+    for p in paths:
+        raw = read_bytes(p)
+        text = decode(raw, p) if not isinstance(raw, FileError) else raw
+        out.append(None if isinstance(text, FileError) else survey_one(passes, raw, text))  # type: ignore[arg-type]
+    return out
+
+
+def _syntax_of(path: str) -> Optional[FileError]:
+    raw = read_bytes(path)
+    if isinstance(raw, FileError):
+        return raw
+    text = decode(raw, path)
+    return text if isinstance(text, FileError) else check_syntax(text, path)
+
+
 def _worker(args) -> List[TargetResult]:
     targets, modules, knowledge, enabled, reportable, wipe_helpers, exports, imported = args
     own_process_collections()  # a pool worker is keyguard's own process
@@ -294,6 +333,9 @@ def scan_paths(
         index = FileIndex(config.cache_directory, salt)
     # ---- prefilter: which files can hold a finding by themselves
     passes = prefilter_for(kb)
+    n_jobs = jobs if jobs is not None else (config.jobs if config.jobs is not None else (os.cpu_count() or 1))
+    #: one set of workers for the survey and every round: they keep the dependency trees they parsed
+    pool: Optional[Workers] = None
     #: the readable files (their bytes are not kept: the pool's workers would inherit them)
     read_ok: Set[str] = set()
     hashes: Dict[str, str] = {}
@@ -301,6 +343,12 @@ def scan_paths(
     imports_of: Dict[str, FrozenSet[str]] = {}
     targets: List[str] = []
     rest: List[str] = []
+    #: what each file's bytes say (can it hold a finding by itself, the module words it imports)
+    knowns: Dict[str, Tuple[bool, FrozenSet[str]]] = {}
+    #: files not in the index, surveyed after the loop (in the workers when there are many)
+    defer = n_jobs > 1 and len(python_files) >= SURVEY_POOL_THRESHOLD
+    pending: List[str] = []
+    indexed: Set[str] = set()
     for p in python_files:
         raw = read_bytes(p)
         if isinstance(raw, FileError):
@@ -316,18 +364,45 @@ def scan_paths(
         if index is not None:
             digest = hashes[p] = hashlib.sha256(raw).hexdigest()
             known = index.get(p, digest)
-        if known is None:
-            verdict = passes.verdict(raw)
-            known = (verdict == "strong" or (verdict == "weak" and passes.confirm(text)), imported_words(raw))
-            if index is not None:
-                index.put(p, hashes[p], *known)
+        if known is not None:
+            knowns[p] = known
+            indexed.add(p)
+        elif defer:
+            pending.append(p)
+        else:
+            knowns[p] = survey_one(passes, raw, text)
+    if len(pending) >= SURVEY_POOL_THRESHOLD:
+        from keyguard.workers import Workers  # (not imported for a few files)
+
+        pool = Workers(n_jobs)
+        step = max(1, min(SURVEY_CHUNK, -(-len(pending) // (4 * n_jobs))))
+        chunks = [pending[i:i + step] for i in range(0, len(pending), step)]
+        work = [(c, config.knowledge) for c in chunks]
+        try:
+            for i, res in pool.map(_survey, work, [sum(sizes[p] for p in c) for c in chunks]):
+                for p, known in zip(chunks[i], res):
+                    if known is not None:
+                        knowns[p] = known
+        except BaseException:
+            pool.shutdown()
+            raise
+    for p in python_files:
+        if p not in read_ok:
+            continue
+        known = knowns.get(p)
+        if known is None:  # deferred to a few, or changed while the scan ran: surveyed here
+            raw = read_bytes(p)
+            text = decode(raw, p) if not isinstance(raw, FileError) else raw
+            known = knowns[p] = (True, frozenset()) if isinstance(text, FileError) else survey_one(passes, raw, text)
+        if index is not None and p not in indexed:
+            index.put(p, hashes[p], *known)
         imports_of[p] = known[1]
         if known[0]:
             targets.append(p)
         else:
             # a file named on the command line (pre-commit, editors) has its syntax errors
             # reported even when it cannot hold a finding by itself
-            bad = check_syntax(text, p) if p in found.explicit else None
+            bad = _syntax_of(p) if p in found.explicit else None
             if bad is not None:
                 errors.append(bad)
             else:
@@ -366,12 +441,9 @@ def scan_paths(
     # dependency, so its parsed tree is kept (generous: a word match, not a resolved import)
     imported_words_all: Set[str] = set().union(*imports_of.values()) if imports_of else set()
     imported = {p for p in readable if _module_word(p) in imported_words_all}
-    n_jobs = jobs if jobs is not None else (config.jobs if config.jobs is not None else (os.cpu_count() or 1))
     findings: List[Finding] = []
 
     all_exports: Dict[str, FrozenSet[str]] = {}
-    #: one set of workers for every round: they keep the dependency trees they parsed (run.TREES)
-    pool: Optional[Workers] = None
 
     def analyse(batch: List[str]) -> Dict[str, FrozenSet[str]]:
         """Analyse ``batch`` (cache first); return each file's exported names."""
