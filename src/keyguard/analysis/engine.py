@@ -2049,7 +2049,12 @@ class ModuleInterp:
                 if not self._row_excluded(row, args, kwargs):
                     result = self._kind(row, recv, args, kwargs, node)
             elif eff == "taint-receiver":
-                if recv is not None:
+                if recv is not None and row.spec("from") is not None:
+                    # cp.set("wg", "private_key", pem): what the arguments hold is in the receiver now
+                    moved = tuple(t for a in self.args_for(row.spec("from"), args, kwargs, None) for t in deep_taints(a))
+                    if moved:
+                        self._retaint_receiver(node, recv.with_taints(moved))
+                elif recv is not None:
                     self._retaint_receiver(node, recv.with_taints(((row.label or L.PRIVATE_KEY, self.origin(f"private key from {desc}", node, confidence)),)))
                 result = result or CLEAN
             elif eff == "sink":
@@ -2083,7 +2088,7 @@ class ModuleInterp:
                 result = self._temp(row, qname, desc, args, kwargs, node)
             elif eff == "write":
                 target = self.arg(row.spec("target"), args, kwargs, recv) if not (row.spec("target") and row.spec("target").receiver) else recv
-                data = self.arg(row.spec("data"), args, kwargs)
+                data = self.arg(row.spec("data"), args, kwargs, recv)
                 if target is not None and data is not None and target.qname in _STD_STREAMS:
                     # json.dump(doc, sys.stdout), yaml.safe_dump(doc, sys.stdout): printed
                     self.emit("sink", node, sink="log", data=data, describe=f"{desc}(..., {target.qname})")

@@ -34,7 +34,7 @@ EFFECTS = frozenset(
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
 EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key", "authlib-key", "gnupg", "http-client",
                          "plain-http-connection", "event-loop", "cli-parser", "ansible-module",
-                         "command-runner"})
+                         "command-runner", "config-parser", "template", "template-env"})
 
 
 class KnowledgeError(ValueError):
@@ -407,7 +407,8 @@ def _trigger_words(calls: Mapping[str, List[Row]], methods: Mapping[str, List[Ro
     # call that makes the object is the trigger, as the method name alone says nothing
     producing = {r.on for rs in methods.values() for r in rs
                  if r.on not in (None, "*") and r.on not in ALL_LABELS
-                 and ((r.effect == "source" and r.label != "weak-random") or r.effect in ("key-to-file", "taint-receiver"))}
+                 and ((r.effect == "source" and r.label != "weak-random") or r.effect == "key-to-file"
+                      or (r.effect == "taint-receiver" and r.spec("from") is None))}
     for qname, rows in calls.items():
         if any((r.effect == "source" and r.label != "weak-random") or r.effect == "key-params"
                or (r.effect == "kind" and r.kind in producing) for r in rows):
