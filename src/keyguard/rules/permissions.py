@@ -426,9 +426,16 @@ class PermissionsTightenedAfterWrite(Rule):
             if chmod is None or permissive(mode_of(chmod.value("mode"))):
                 continue
             org = data_of(ev).key_origin()
-            yield Hit(self.code, chmod.node, chmod.module,
-                      f"permissions restricted by `{chmod.describe}` only after {{source}} was written to the file; "
-                      "it was readable under the umask in between", org, confidence(ev, org),
+            if chmod.seq < ev.seq:
+                # os.open(path, flags) ... os.fchmod(fd, 0o600) ... os.write(fd, key): no key in the
+                # file before the chmod, but a descriptor opened in the window reads it later
+                message = (f"permissions restricted by `{chmod.describe}` only after the file for {{source}} was "
+                           "created with umask-dependent permissions; a process that opened it in between "
+                           "reads the key written later")
+            else:
+                message = (f"permissions restricted by `{chmod.describe}` only after {{source}} was written to "
+                           "the file; it was readable under the umask in between")
+            yield Hit(self.code, chmod.node, chmod.module, message, org, confidence(ev, org),
                       steps=((ev.node, ev.module, "key written with umask-dependent permissions"),))
 
 
