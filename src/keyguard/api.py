@@ -166,12 +166,16 @@ def _survey(args) -> List[Optional[Tuple[bool, FrozenSet[str]]]]:
     passes = _PASSES.get(knowledge)
     if passes is None:
         passes = _PASSES[knowledge] = prefilter_for(kb_with_extra(knowledge))
-    out: List[Optional[Tuple[bool, FrozenSet[str]]]] = []
-    for p in paths:
-        raw = read_bytes(p)
-        text = decode(raw, p) if not isinstance(raw, FileError) else raw
-        out.append(None if isinstance(text, FileError) else survey_one(passes, raw, text))  # type: ignore[arg-type]
-    return out
+    return [_survey_path(passes, p) for p in paths]
+
+
+def _survey_path(passes, path: str) -> Optional[Tuple[bool, FrozenSet[str]]]:
+    """:func:`survey_one` of a file read (again) from disk; None when it cannot be read now."""
+    raw = read_bytes(path)
+    if isinstance(raw, FileError):
+        return None
+    text = decode(raw, path)
+    return None if isinstance(text, FileError) else survey_one(passes, raw, text)
 
 
 def _syntax_of(path: str) -> Optional[FileError]:
@@ -390,10 +394,9 @@ def scan_paths(
         if p not in read_ok:
             continue
         known = knowns.get(p)
-        if known is None:  # deferred to a few, or changed while the scan ran: surveyed here
-            raw = read_bytes(p)
-            text = decode(raw, p) if not isinstance(raw, FileError) else raw
-            known = knowns[p] = (True, frozenset()) if isinstance(text, FileError) else survey_one(passes, raw, text)
+        if known is None:  # deferred to a few, or unreadable in a worker: surveyed here
+            # (unreadable now: analysed, so that its error is reported)
+            known = knowns[p] = _survey_path(passes, p) or (True, frozenset())
         if index is not None and p not in indexed:
             index.put(p, hashes[p], *known)
         imports_of[p] = known[1]
