@@ -2037,6 +2037,9 @@ class ModuleInterp:
                         v = v.evolve(taints=tuple(t for t in v.taints if t[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH)), ident=("path", id(node)))
                         if recv is not None and recv.ident is not None:
                             self.path_parents[v.ident] = {recv.ident}
+                        if row.opt("renames") and recv is not None:
+                            part = args[0] if args else kwargs.get(row.opt("renames"))
+                            v = self._renamed(row.opt("renames"), recv, part, v, node)
                     if row.opt("result_kind") == L.FD and recv is not None:
                         v = v.evolve(file=recv.file, ident=recv.ident, taints=recv.taints)
                 result = v if result is None else join(result, v)
@@ -2197,6 +2200,31 @@ class ModuleInterp:
                         self.emit("key-construct", node, data=v, describe=desc, confidence=confidence)
                 result = result if result is not None else None
         return result if result is not None else CLEAN
+
+    def _renamed(self, how: str, recv: Value, part: Optional[Value], v: Value, node: cst.Call) -> Value:
+        """``p.with_name(n)`` / ``with_suffix(s)`` / ``with_stem(s)``: a sibling file whose new name,
+        not the receiver's, says whether it holds a private key (key.pem -> pub.pem)."""
+        if part is None or not isinstance(part.const, str):
+            return v  # an unknown new name: the receiver's label is kept
+        new = part.const
+        old = _base_name(recv)
+        if how == "name":
+            name: Optional[str] = new
+        elif old is not None:
+            stem, dot, suffix = old.rpartition(".")
+            if not dot or not stem:
+                stem, suffix = old, ""
+            else:
+                suffix = "." + suffix
+            name = stem + new if how == "suffix" else new + suffix
+        elif how == "suffix" and not (recv.has(L.KEY_PATH) and new in ("", ".pem", ".der", ".bin")):
+            name = new  # an unknown stem: the suffix decides (".key" yes, ".pub"/".crt" no)
+        else:
+            return v  # "<stem>.pem" of a key path, a new stem of an unknown suffix: kept as they are
+        v = v.evolve(taints=tuple(t for t in v.taints if t[0] != L.KEY_PATH))
+        if name and KEY_PATH_RE.search(name):
+            v = v.with_taints(((L.KEY_PATH, self.origin(f"key path {name!r}", node)),))
+        return v
 
     def _text_op(self, op: str, arg: Value, v: Value, node: cst.Call) -> Value:
         """shlex.split / quote / join over the string model (pieces), see keyguard.analysis.strings."""
@@ -2893,6 +2921,19 @@ class ModuleInterp:
 
 _QUOTES = ("'", '"')
 _TRIPLE = ("'" * 3, '"' * 3)
+
+
+def _base_name(v: Value) -> Optional[str]:
+    """The last component of a path whose name is statically known (a constant, or the known tail
+    of a joined path: ``root / name / "key.pem"``), else None."""
+    text: object = v.const
+    if not isinstance(text, str) and v.pieces:
+        text = v.pieces[-1]
+        if not isinstance(text, str) or "/" not in text.replace("\\", "/"):
+            return None
+    if not isinstance(text, str) or not text:
+        return None
+    return text.replace("\\", "/").rstrip("/").rpartition("/")[2] or None
 
 
 def _MAY_BE_KEY_PATH(s: str) -> bool:

@@ -112,7 +112,7 @@ OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
-     "first_parameter"}
+     "first_parameter", "renames"}
 )
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
@@ -128,6 +128,10 @@ OPT_KEYS = frozenset(
 #   (tracebacks formatted with capture_locals=True / show_locals=True).
 # `fallback = true` on a propagate row: the call's result is its `from` argument itself, constant
 # included, when nothing else sets it (`os.environ.get("OPENSSL", "openssl")`: the value by default).
+# `renames = "name" | "suffix" | "stem"` on a propagate row with result_kind = "path": the result
+#   is a sibling of the receiver with that part of its file name replaced by argument 0
+#   (Path.with_name / with_suffix / with_stem), so whether it names a private key file is decided
+#   from the new name, not inherited (key.pem -> with_name("pub.pem") is a public key file).
 # `marks = "<label>"` on a propagate row: the result also gets that label (its origin the call)
 # when it carries key material (`pickle.dumps(key)` is a pickled key, whatever writes it later).
 # Conditions on where a row's data goes (network sinks and the connections they use):
