@@ -218,6 +218,9 @@ class Project:
         self.trace_root: Dict[int, str] = {}
         #: lazy instances' constructor calls: node id -> (class qname, args, kwargs)
         self.lazy_ctors: Dict[int, Tuple[str, List[Value], Dict[str, Value]]] = {}
+        #: what each masked secret wraps (pydantic ``SecretStr`` fields), by the masked value's ident:
+        #: kept out of the value itself so that showing or dumping the wrapper shows nothing
+        self.masked: Dict[object, Value] = {}
         #: functions called from their own module (ids of their nodes), and their parameters' nodes
         self.called_in_module: Set[int] = set()
         self.called_params: Set[int] = set()
@@ -434,14 +437,61 @@ class ModuleInterp:
     def _record_fields(self, cls: ClassRef, args: List[Value], kwargs: Dict[str, Value]) -> None:
         """A generated ``__init__`` (``@dataclass``, ``NamedTuple``, attrs): the fields, in the order
         the class annotates them, receive the constructor's arguments."""
-        if not _is_generated(cls):
+        if not self._is_record(cls):
             return
-        fields = [f.name for f in _class_fields(cls)]
-        for i, name in enumerate(fields):
+        fields = _class_fields(cls)
+        for i, f in enumerate(fields):
+            name = f.name
             v = kwargs.get(name, args[i] if i < len(args) else None)
-            if v is not None and v.taints:
+            if v is not None and v.taints and f.annotation is not None and self._masking_type(cls, f.annotation):
+                v = self._mask(v, ("masked", id(f.node)))
+            if v is not None and (v.taints or v.kind == "masked-secret"):
                 prev = cls.attrs.get(name)
                 cls.attrs[name] = v if prev is None else join(prev, v)
+
+    def _is_record(self, cls: ClassRef) -> bool:
+        """A class with a generated ``__init__`` taking its fields: ``@dataclass``, attrs,
+        ``NamedTuple``, or a subclass of a library class with a ``record`` row (pydantic ``BaseModel``)."""
+        return _is_generated(cls) or self._record_base(cls) is not None
+
+    def _record_base(self, cls: ClassRef) -> Optional[str]:
+        """The library class with a ``record`` row that ``cls`` derives from (pydantic.BaseModel)."""
+        for qname in cls.module._library_bases(cls):
+            if any(r.effect == "record" for r in self.kb.call_rows(qname)):
+                return qname
+        return None
+
+    def _masking_type(self, cls: ClassRef, annotation: cst.BaseExpression) -> bool:
+        """A field annotation naming a type whose text hides its value (``SecretStr``, a ``masks`` row),
+        also inside ``Optional[...]``."""
+        for node in [annotation] + ([e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+                                    if isinstance(annotation, cst.Subscript) else []):
+            name = dotted(node)
+            if not name:
+                continue
+            v = cls.module.lookup(name) if "." not in name else cls.module.eval_dotted(name)
+            if v.qname and any(r.opt("masks") for r in self.kb.call_rows(v.qname)):
+                return True
+        return False
+
+    def _mask(self, v: Value, ident: object) -> Value:
+        """A wrapper hiding ``v`` (its text is ``**********``): no labels of its own; ``unwraps`` rows
+        (``get_secret_value()``) give ``v`` back."""
+        prev = self.project.masked.get(ident)
+        self.project.masked[ident] = v if prev is None else join(prev, v)
+        return Value(kind="masked-secret", ident=ident)
+
+    def _record_dump(self, recv: Value) -> Value:
+        """A record instance as its library's dump methods see it: every field's labels (masked
+        fields show nothing)."""
+        cls = recv.func
+        assert isinstance(cls, ClassRef)
+        taints: Tuple = ()
+        for f in _class_fields(cls):
+            fv = cls.attrs.get(f.name) or self._field_guess(recv, cls, f.name)
+            if fv is not None:
+                taints = merge_taints(taints, deep_taints(fv))
+        return recv.evolve(taints=merge_taints(recv.taints, taints))
 
     def _instance_value(self, cls: ClassRef, node: Optional[cst.CSTNode]) -> Value:
         return Value(kind="instance", func=cls, ident=("instance", id(cls.node)))
@@ -451,7 +501,7 @@ class ModuleInterp:
         annotated with the class (``def install(bundle: TlsBundle)``) whose constructions this
         analysis did not see (made in another module): key material when the field's name or
         annotation says so, as for a parameter of that name (the generated ``__init__``'s)."""
-        if base.ident != _annotated_ident(cls) or not _is_generated(cls):
+        if base.ident != _annotated_ident(cls) or not self._is_record(cls):
             return None
         for f in _class_fields(cls):
             if f.name != name:
@@ -492,7 +542,7 @@ class ModuleInterp:
                 shown = self.call_user_function(fn, [], {}, self_value=v)
                 taints = tuple(t for t in deep_taints(shown) if t[0] in _SHOWN_LABELS)
                 return v.with_taints(taints) if taints else v
-        if not _generated_repr(cls):
+        if not _generated_repr(cls) and self._record_base(cls) is None:
             return v
         taints = ()
         for f in _class_fields(cls):
@@ -1846,6 +1896,12 @@ class ModuleInterp:
             recv = Value(taints=recv.taints)
         if self._cleanup_callback(name, args, node):
             return CLEAN
+        if recv.kind == "instance" and isinstance(recv.func, ClassRef):
+            base = self._record_base(recv.func)
+            rows = self.kb.call_rows(f"{base}.{name}") if base else ()
+            if rows:
+                # m.model_dump_json() of a pydantic model: the library's method over its fields
+                return self.apply_rows(rows, f"{base}.{name}", self._record_dump(recv), args, kwargs, node, "high")
         if isinstance(recv.const, tuple) and name in ("append", "extend", "insert") and args \
                 and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, (cst.Name, cst.Attribute)):
             # argv.append("-out") / argv.extend([...]): the list grows in place
@@ -1987,6 +2043,15 @@ class ModuleInterp:
                 result = self._source(row, desc, recv, args, kwargs, node, confidence, result)
             elif eff == "propagate":
                 src = self.args_for(row.spec("from"), args, kwargs, recv)
+                if row.opt("unwraps"):
+                    # secret.get_secret_value(): what the masked wrapper holds
+                    src = [self.project.masked.get(x.ident, x) if x.kind == "masked-secret" else x for x in src]
+                if row.opt("masks"):
+                    # SecretStr(pem): a wrapper whose text hides the value
+                    inner = src[0] if len(src) == 1 else Value(taints=_union(src, {}))
+                    v = self._mask(inner, ("masked", id(node)))
+                    result = v if result is None else join(result, v)
+                    continue
                 if row.opt("fallback"):
                     # os.getenv("OPENSSL", "openssl"): only the value by default is known statically
                     v = src[0] if len(src) == 1 else CLEAN
@@ -3073,7 +3138,7 @@ class _Field:
 #: ``attr.attrs``, ``define``, ``frozen``, ``mutable``)
 _GENERATING_DECORATORS = ("dataclass", "define", "frozen", "attrs", "s", "mutable")
 #: ``name = field(...)`` / ``attr.ib(...)`` / ``attrib(...)``: a field without an annotation (attrs)
-_FIELD_CALLS = ("field", "ib", "attrib")
+_FIELD_CALLS = ("field", "ib", "attrib", "Field")
 #: labels a shown object carries into its text (key material; not locations or path labels)
 _SHOWN_LABELS = frozenset({L.PRIVATE_KEY, L.KEY_MATERIAL, L.PASSPHRASE, L.UNENCRYPTED})
 #: calls whose result is an object's text: str(bundle), repr(bundle), format(bundle)

@@ -28,13 +28,13 @@ EFFECTS = frozenset(
         "source", "propagate", "neutral", "sink", "open", "temp", "chmod", "umask", "remove",
         "mkdir", "copy", "write", "kind", "taint-receiver", "key-to-file", "key-params",
         "key-construct", "touch", "buffer", "buffer-fill", "immutable-copy", "enter",
-        "cli", "invoke", "fifo", "partial",
+        "cli", "invoke", "fifo", "partial", "record",
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
 EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key", "authlib-key", "gnupg", "http-client",
                          "plain-http-connection", "event-loop", "cli-parser", "ansible-module",
-                         "command-runner", "config-parser", "template", "template-env"})
+                         "command-runner", "config-parser", "template", "template-env", "masked-secret"})
 
 
 class KnowledgeError(ValueError):
@@ -112,7 +112,7 @@ OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
-     "first_parameter", "renames"}
+     "first_parameter", "renames", "masks", "unwraps"}
 )
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
@@ -128,6 +128,13 @@ OPT_KEYS = frozenset(
 #   (tracebacks formatted with capture_locals=True / show_locals=True).
 # `fallback = true` on a propagate row: the call's result is its `from` argument itself, constant
 # included, when nothing else sets it (`os.environ.get("OPENSSL", "openssl")`: the value by default).
+# `effect = "record"` on a call row naming a library class: a project class deriving from it has a
+#   generated __init__ taking its annotated fields (by keyword) and a __repr__ showing them, as a
+#   @dataclass does (pydantic.BaseModel); rows named `<class>.<method>` (model_dump_json) are its
+#   instances' methods, their receiver carrying every field's labels.
+# `masks = true` on a propagate row: the result wraps its `from` argument and its text hides it
+#   (pydantic.SecretStr(pem) prints "**********"); a record field annotated with that class is
+#   wrapped the same way.  `unwraps = true`: the result is what such a wrapper holds (get_secret_value()).
 # `renames = "name" | "suffix" | "stem"` on a propagate row with result_kind = "path": the result
 #   is a sibling of the receiver with that part of its file name replaced by argument 0
 #   (Path.with_name / with_suffix / with_stem), so whether it names a private key file is decided
