@@ -2055,6 +2055,15 @@ class ModuleInterp:
                 if row.opt("fallback"):
                     # os.getenv("OPENSSL", "openssl"): only the value by default is known statically
                     v = src[0] if len(src) == 1 else CLEAN
+                    if row.opt("record_kwargs") and v.kind == "instance" and isinstance(v.func, ClassRef):
+                        # dataclasses.replace(kp, key_pem=new) / m.model_copy(update={...}): new field values
+                        if row.opt("record_kwargs") is True:
+                            self._record_fields(v.func, [], kwargs)
+                        else:
+                            upd = kwargs.get(str(row.opt("record_kwargs")))
+                            if upd is not None and isinstance(upd.const, dict):
+                                self._record_fields(v.func, [], {str(k): x for k, x in upd.const.items()
+                                                                 if isinstance(x, Value)})
                     result = v if result is None else join(result, v)
                     continue
                 taints: Tuple = ()

@@ -112,7 +112,7 @@ OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
-     "first_parameter", "renames", "masks", "unwraps"}
+     "first_parameter", "renames", "masks", "unwraps", "record_kwargs"}
 )
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
@@ -135,6 +135,10 @@ OPT_KEYS = frozenset(
 # `masks = true` on a propagate row: the result wraps its `from` argument and its text hides it
 #   (pydantic.SecretStr(pem) prints "**********"); a record field annotated with that class is
 #   wrapped the same way.  `unwraps = true`: the result is what such a wrapper holds (get_secret_value()).
+# `record_kwargs = true` on a `fallback` propagate row whose result is a record instance (a
+#   @dataclass, a pydantic model): the call's keywords are new values of its fields
+#   (dataclasses.replace(kp, key_pem=new)); a string names the keyword holding a dict of them
+#   (model_copy(update={...})).
 # `renames = "name" | "suffix" | "stem"` on a propagate row with result_kind = "path": the result
 #   is a sibling of the receiver with that part of its file name replaced by argument 0
 #   (Path.with_name / with_suffix / with_stem), so whether it names a private key file is decided
