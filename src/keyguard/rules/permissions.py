@@ -69,9 +69,11 @@ def _umask_in_force(trace: List[Event], ev: Event, at_import: Optional[int] = No
 
 
 def _safely_created_before(ctx: AnalysisContext, trace: List[Event], ev: Event, ids) -> bool:
-    """The file was created earlier with an explicit owner-only mode (touch(mode=0o600), os.open(..., 0o600))."""
+    """The file was created earlier with an explicit owner-only mode (touch(mode=0o600), os.open(..., 0o600)),
+    or with an explicit permissive one, which KG202 reports at the touch (touch(mode=0o644))."""
     for e in before(trace, ev):
-        if e.kind == "touch" and ctx.file_ids(e.value("path")) & ids and restrictive(mode_of(e.value("mode"))):
+        if e.kind == "touch" and ctx.file_ids(e.value("path")) & ids and (
+                restrictive(mode_of(e.value("mode"))) or permissive(mode_of(e.value("mode")))):
             return True
         if e.kind == "open":
             h = e.value("handle")
@@ -238,9 +240,9 @@ class KeyFilePermissiveMode(Rule):
     ## What it does
     Finds modes that grant any group or other permission bit to a file or
     directory that holds key material: the mode argument of `os.open`,
-    `os.chmod`, `os.fchmod`, `os.lchmod`, `Path.chmod`, `os.mkdir`,
-    `os.makedirs` and `Path.mkdir`, written in octal, decimal or as `stat.S_I*`
-    combinations.
+    `os.chmod`, `os.fchmod`, `os.lchmod`, `Path.chmod`, `Path.touch` (the file
+    the key is then written to), `os.mkdir`, `os.makedirs` and `Path.mkdir`,
+    written in octal, decimal or as `stat.S_I*` combinations.
 
     ## Why is this bad?
     A private key must be readable by its owner only. A group or world bit
@@ -315,10 +317,17 @@ class KeyFilePermissiveMode(Rule):
     fix_title = "Use mode 0o600 for key files and 0o700 for key directories"
     autofix = True
 
-    kinds = ("chmod", "open", "mkdir")
+    kinds = ("chmod", "open", "mkdir", "touch")
 
     def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
-        if ev.kind == "chmod":
+        if ev.kind == "touch":
+            # Path.touch(mode=0o644) creates the file the key is then written to with that mode
+            path, mode = ev.value("path"), mode_of(ev.value("mode"))
+            if permissive(mode) and ctx.is_key_file(path):
+                yield Hit(self.code, ev.node, ev.module,
+                          f"private key file created by `{ev.describe}` with mode {octal(mode)}, "
+                          "readable by group/other", None, confidence(ev, None))
+        elif ev.kind == "chmod":
             path, mode = ev.value("path"), mode_of(ev.value("mode"))
             if not permissive(mode):
                 return
