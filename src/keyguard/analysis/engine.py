@@ -213,6 +213,8 @@ class Project:
         #: (its definition mentions a key source); other modules are parsed only when a call hands
         #: them secrets
         self.worth_loading: Callable[[str, str], bool] = lambda path, symbol: True
+        #: path -> local name -> (module, name) of its ``from m import name`` lines (re-exports)
+        self._from_imports: Dict[str, Dict[str, Tuple[str, str]]] = {}
         self._trace_counter = 0
         #: trace -> path of the module whose body or entry point started it
         self.trace_root: Dict[int, str] = {}
@@ -271,11 +273,67 @@ class Project:
 
     _loading_depth = 0
 
+    def worth(self, path: str, symbol: str) -> bool:
+        """:attr:`worth_loading`, through re-exports: ``symbol`` of a package ``__init__`` (or any
+        module) that only imports it (``from .gen import new_signing_key``) is worth loading when
+        its defining module's is.  The answer depends on the modules' texts alone, never on what
+        earlier rounds of the scan found (a file analysed in the first round sees the same flows
+        as one analysed later)."""
+        if self.worth_loading(path, symbol):
+            return True
+        seen = {path}
+        name = symbol.split(".")[0]
+        for _hop in range(3):
+            origin = self._imported_from(path).get(name)
+            if origin is None:
+                return False
+            path = self.resolve_module(origin[0])
+            name = origin[1]
+            if path is None or path in seen:
+                return False
+            seen.add(path)
+            if self.worth_loading(path, name):
+                return True
+        return False
+
+    def _imported_from(self, path: str) -> Dict[str, Tuple[str, str]]:
+        found = self._from_imports.get(path)
+        if found is not None:
+            return found
+        found = {}
+        try:
+            with open(path, "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            raw = b""
+        pkg = (self.name_of.get(path) or module_name_for(path)).split(".")
+        if not path.endswith("__init__.py"):
+            pkg = pkg[:-1]
+        for m in _FROM_IMPORT.finditer(raw):
+            mod = m.group(1).decode("ascii", "replace")
+            level = len(mod) - len(mod.lstrip("."))
+            mod = mod[level:]
+            if level:
+                base = pkg[: len(pkg) - (level - 1)] if level - 1 <= len(pkg) else []
+                mod = ".".join([p for p in base if p] + ([mod] if mod else []))
+            for part in m.group(2).decode("utf-8", "replace").strip("()").replace("\\\n", " ").split(","):
+                words = part.split()
+                if len(words) == 1 and words[0].isidentifier():
+                    found[words[0]] = (mod, words[0])
+                elif len(words) == 3 and words[1] == "as" and words[0].isidentifier():
+                    found[words[2]] = (mod, words[0])
+        self._from_imports[path] = found
+        return found
+
     def resolve_module(self, dotted_name: str) -> Optional[str]:
         """The file of a project module by dotted name (suffix match on the path-derived names)."""
         if dotted_name in self.module_files:
             return self.module_files[dotted_name]
         return self._suffixes.get(dotted_name)
+
+
+#: ``from m import a, b as c`` / ``from . import (a,\n b)`` lines (Project._imported_from)
+_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)", re.M)
 
 
 # ----------------------------------------------------------------------------- module interpreter
@@ -948,7 +1006,7 @@ class ModuleInterp:
             base = ".".join([p for p in pkg if p] + ([base] if base else []))
         if isinstance(node.names, cst.ImportStar):
             path = self.project.resolve_module(base)
-            if path is not None and path != self.path and self.project.worth_loading(path, "*"):
+            if path is not None and path != self.path and self.project.worth(path, "*"):
                 other = self.project.interp_for_path(path)
                 if other is not None:
                     for k, v in other.globals.items():
@@ -1148,7 +1206,7 @@ class ModuleInterp:
         # functions and classes are resolved when called (with the call's own criterion)
         if mod_path is not None and mod_path != self.path and (
                 _worth_importing_constant(self.project, mod_path, name)
-                or (self.project.worth_loading(mod_path, "<module>") and not self.kb.call_rows(qname))):
+                or (self.project.worth(mod_path, "<module>") and not self.kb.call_rows(qname))):
             other = self.project.interp_for_path(mod_path)
             if other is not None and name in other.globals:
                 got = other.globals[name]
@@ -1815,7 +1873,7 @@ class ModuleInterp:
                 tainted = any(_worth_following(v) for v in args) or any(_worth_following(v) for v in kwargs.values())
                 mod_path = self.project.resolve_module(qname.rpartition(".")[0]) if "." in qname else None
                 symbol = qname[len(qname.rpartition(".")[0]) + 1:] if mod_path else ""
-                load = mod_path is not None and (tainted or self.project.worth_loading(mod_path, symbol))
+                load = mod_path is not None and (tainted or self.project.worth(mod_path, symbol))
                 sym = self.resolve_project_symbol(qname, load=load)
                 if sym is not None and (isinstance(sym.func, (FunctionRef, ClassRef))):
                     return self.call(sym, args, kwargs, node, star)
@@ -2977,7 +3035,7 @@ class ModuleInterp:
             mod, _, sym = v.qname.rpartition(".")
             mod_path = self.project.resolve_module(mod)
             if mod_path is not None and mod_path != self.path and (
-                    self.project.worth_loading(mod_path, sym)
+                    self.project.worth(mod_path, sym)
                     or (self._guess_func_node is not None and param in _key_field_readers(self._guess_func_node))):
                 found = self.resolve_project_symbol(v.qname, load=True)
                 for _hop in range(3):  # through a package __init__'s re-exports (from .key import Key)
@@ -3100,7 +3158,7 @@ def _worth_importing_constant(project: "Project", path: str, name: str) -> bool:
     temporary location or a weak generator, or a key-size/exponent/curve setting."""
     if not name.isupper():
         return False
-    return bool(_KEY_PARAMETER_NAME.search(name)) or project.worth_loading(path, name)
+    return bool(_KEY_PARAMETER_NAME.search(name)) or project.worth(path, name)
 
 
 #: a name bound by ``from m import name``, resolved where it is used (ModuleInterp._resolve_import)
@@ -3118,7 +3176,7 @@ def _worth_binding(interp: "ModuleInterp", path: str, name: str, qname: str) -> 
     (:meth:`ModuleInterp._resolve_import`)."""
     if _worth_importing_constant(interp.project, path, name):
         return True
-    return interp.project.worth_loading(path, name) and not interp.kb.call_rows(qname)
+    return interp.project.worth(path, name) and not interp.kb.call_rows(qname)
 
 
 def _is_none_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
