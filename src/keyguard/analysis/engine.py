@@ -1352,6 +1352,15 @@ class ModuleInterp:
             project_sym = self.resolve_project_symbol(qname, load=load)
             if project_sym is not None:
                 return project_sym
+            if mod_path is None and name.isupper() and "." in base.qname:
+                # settings.RSA_BITS / settings.STAGING after `from .config import settings`: an
+                # UPPER_CASE setting of an object a project module defines (settings = _Settings())
+                owner_path = self.project.resolve_module(base.qname.rpartition(".")[0])
+                if owner_path is not None and owner_path != self.path and (
+                        _KEY_PARAMETER_NAME.search(name) or self.project.worth(owner_path, "*")):
+                    obj = self.resolve_project_symbol(base.qname, load=True)
+                    if obj is not None and isinstance(obj.func, ClassRef):
+                        return self.get_attribute(obj, name, node)
             return Value(qname=qname)
         if isinstance(base.func, ClassRef):
             cls = base.func
