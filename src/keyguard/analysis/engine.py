@@ -215,6 +215,10 @@ class Project:
         self.worth_loading: Callable[[str, str], bool] = lambda path, symbol: True
         #: path -> local name -> (module, name) of its ``from m import name`` lines (re-exports)
         self._from_imports: Dict[str, Dict[str, Tuple[str, str]]] = {}
+        #: identities (never constant paths) of the files key material was written to so far:
+        #: passing one to another module's function makes the call worth following
+        #: (``staged = st.stage(name, pem)`` then ``st.promote(staged, name)`` copies it)
+        self.key_file_idents: Set[object] = set()
         self._trace_counter = 0
         #: trace -> path of the module whose body or entry point started it
         self.trace_root: Dict[int, str] = {}
@@ -462,6 +466,10 @@ class ModuleInterp:
             top=self.top,
         )
         self.events.append(ev)
+        if kind == "write":
+            data = values.get("data")
+            if isinstance(data, Value) and data.is_key:
+                self.project.key_file_idents.update(_file_idents(values.get("target")))
         if self._recording is not None and kind in _ORDER_EVENTS and len(self._recording) < MAX_SUMMARY_EVENTS:
             self._recording.append(ev)
         return ev
@@ -1879,7 +1887,9 @@ class ModuleInterp:
             rows = self.kb.call_rows(qname)
             confidence = "high"
             if not rows:
-                tainted = any(_worth_following(v) for v in args) or any(_worth_following(v) for v in kwargs.values())
+                tainted = any(_worth_following(v) for v in args) or any(_worth_following(v) for v in kwargs.values()) \
+                    or any(self.project.key_file_idents.intersection(_file_idents(v))
+                           for v in (*args, *kwargs.values()))
                 mod_path = self.project.resolve_module(qname.rpartition(".")[0]) if "." in qname else None
                 symbol = qname[len(qname.rpartition(".")[0]) + 1:] if mod_path else ""
                 load = mod_path is not None and (tainted or self.project.worth(mod_path, symbol))
@@ -3328,6 +3338,19 @@ def _worth_following(v: Value) -> bool:
     if fields_carry(v, _FOLLOWED_LABELS):
         return True  # issue() -> Issued(key_pem=...): an object whose fields hold key material
     return names_keygen_tool(v)
+
+
+def _file_idents(v: Any) -> Set[object]:
+    """The identities of the file a path, handle or fd value stands for (not its constant text:
+    the same literal path in another target of the batch must not change what is followed)."""
+    out: Set[object] = set()
+    if not isinstance(v, Value):
+        return out
+    if v.ident is not None:
+        out.add(v.ident)
+    if v.file is not None and v.file.path is not None and v.file.path.ident is not None:
+        out.add(v.file.path.ident)
+    return out
 
 
 def fields_carry(v: Value, labels: Collection[str]) -> bool:
