@@ -391,6 +391,7 @@ class ModuleInterp:
         """Evaluate the module body and every function/method as an entry point."""
         self.run_module_body()
         done_classes: Set[int] = set()
+        before = _global_taints(self.globals)
         while True:
             classes = [c for c in self.classes if id(c) not in done_classes]
             functions = [f for f in self.functions if f.cls is None and id(f.node) not in self.analyzed_entry]
@@ -401,6 +402,17 @@ class ModuleInterp:
                 self._analyze_class(cls)
             for fn in functions:
                 self._analyze_entry(fn)
+        if _global_taints(self.globals) != before:
+            # a module-level container (or a `global`) filled with key material by one function is
+            # read by the others (a key cache logged, pickled or dumped elsewhere): a second round
+            # of the module's functions sees it
+            entries = [f for f in self.functions if f.cls is None]
+            entries += [f for c in self.classes for f in sorted(c.methods.values(), key=lambda f: f.name != "__init__")]
+            nodes = {id(f.node) for f in entries}
+            for key in [k for k in self.summaries if k[0] in nodes]:
+                del self.summaries[key]
+            for fn in entries:
+                self._analyze_entry(fn, force=True)
 
     def _analyze_class(self, cls: ClassRef) -> None:
         ordered = sorted(cls.methods.values(), key=lambda f: f.name != "__init__")
@@ -630,6 +642,17 @@ class ModuleInterp:
             return self.globals[name]
         # builtins keep their name as qualified name
         return Value(qname=name)
+
+    def bind_mutated(self, name: str, value: Value) -> None:
+        """Bind ``name`` after mutating what it holds (``_PEMS[name] = pem``, ``_KEYS.append(k)``):
+        in a function, a name that is neither local nor a closure's is the module's container,
+        which the module's other functions read (a key cache dumped elsewhere)."""
+        frame = self.frame
+        if frame.func is not None and name not in frame.env and name in self.globals \
+                and not (frame.func.closure and name in frame.func.closure):
+            self.globals[name] = value
+        else:
+            self.bind(name, value)
 
     def bind(self, name: str, value: Value) -> None:
         frame = self.frame
@@ -1129,18 +1152,22 @@ class ModuleInterp:
                 if isinstance(cur.const, dict):
                     updated = _FrozenDict(cur.const)
                     updated[key.const] = value
-                    self.bind(target.value.value, cur.evolve(const=updated))
+                    self.bind_mutated(target.value.value, cur.evolve(const=updated))
             if value.taints and isinstance(target.value, cst.Name):
                 cur = self.lookup(target.value.value)
                 if isinstance(key.const, (str, int)) and isinstance(cur.const, dict):
                     updated = _FrozenDict(cur.const)
                     updated[key.const] = value
-                    self.bind(target.value.value, cur.with_taints(value.taints).evolve(const=updated))
+                    self.bind_mutated(target.value.value, cur.with_taints(value.taints).evolve(const=updated))
                 elif isinstance(key.const, (str, int)) and not isinstance(cur.const, (dict, tuple)):
                     fields = tuple((k, v) for k, v in cur.attrs if k != f"[{key.const}]") + ((f"[{key.const}]", value),)
-                    self.bind(target.value.value, cur.with_taints(value.taints).evolve(attrs=fields))
+                    self.bind_mutated(target.value.value, cur.with_taints(value.taints).evolve(attrs=fields))
+                elif isinstance(cur.const, dict) and not key.taints:
+                    # cache[name] = pem: the values hold key material, the keys do not (list(cache))
+                    self.bind_mutated(target.value.value, cur.with_taints(value.taints).evolve(
+                        attrs=cur.attrs + (("[*]", value),)))
                 else:
-                    self.bind(target.value.value, cur.with_taints(value.taints))
+                    self.bind_mutated(target.value.value, cur.with_taints(value.taints))
             elif value.taints and isinstance(target.value, cst.Attribute):
                 self.assign(target.value, obj.with_taints(value.taints), value_node)
         elif isinstance(target, cst.StarredElement):
@@ -1882,6 +1909,9 @@ class ModuleInterp:
         if fval.qname in _OBJECT_DUMPS and args and isinstance(args[0].func, ClassRef) and args[0].kind == "instance":
             # asdict(peer) / vars(peer): every field of the instance, key fields included
             return Value(taints=_union(list(args[0].func.attrs.values()), {}))
+        if fval.qname in _KEY_VIEWS and fval.receiver is None and len(args) == 1 and not kwargs \
+                and _dict_keys_clean(args[0]):
+            return CLEAN  # list(cache) / sorted(cache): the names, not the cached keys
         if fval.qname is not None and fval.receiver is None:
             qname = fval.qname
             rows = self.kb.call_rows(qname)
@@ -1979,6 +2009,8 @@ class ModuleInterp:
             if rows:
                 # m.model_dump_json() of a pydantic model: the library's method over its fields
                 return self.apply_rows(rows, f"{base}.{name}", self._record_dump(recv), args, kwargs, node, "high")
+        if name == "keys" and not args and not kwargs and _dict_keys_clean(recv):
+            return CLEAN
         if isinstance(recv.const, tuple) and name in ("append", "extend", "insert") and args \
                 and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, (cst.Name, cst.Attribute)):
             # argv.append("-out") / argv.extend([...]): the list grows in place
@@ -1998,7 +2030,10 @@ class ModuleInterp:
                     for alt in alts))
             else:
                 grown = grown.evolve(alts=())
-            self.assign(node.func.value, grown, node)
+            if isinstance(node.func.value, cst.Name):
+                self.bind_mutated(node.func.value.value, grown)
+            else:
+                self.assign(node.func.value, grown, node)
             return CLEAN
         if name in ("get", "pop", "setdefault") and args and isinstance(args[0].const, (str, int)) \
                 and isinstance(recv.const, dict):
@@ -2583,7 +2618,9 @@ class ModuleInterp:
 
     def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute):
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            self.bind_mutated(func.value.value, new)
+        elif isinstance(func, cst.Attribute):
             self.assign(func.value, new, node)
 
     def _sink(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
@@ -3338,6 +3375,35 @@ def _worth_following(v: Value) -> bool:
     if fields_carry(v, _FOLLOWED_LABELS):
         return True  # issue() -> Issued(key_pem=...): an object whose fields hold key material
     return names_keygen_tool(v)
+
+
+#: builtins that see only a dict's keys
+_KEY_VIEWS = frozenset({"list", "sorted", "set", "frozenset", "tuple", "iter", "len"})
+
+
+def _dict_keys_clean(v: Value) -> bool:
+    """A dict whose key material all sits in its values (``cache[name] = pem``): its keys are clean."""
+    if not isinstance(v.const, dict) or not v.taints:
+        return False
+    covered: Set[object] = set()
+    for item in v.const.values():
+        if isinstance(item, Value):
+            covered.update(item.taints)
+    for field_name, item in v.attrs:
+        if field_name.startswith("[") and isinstance(item, Value):
+            covered.update(item.taints)
+    return set(v.taints) <= covered
+
+
+def _global_taints(env: Mapping[str, Value]) -> Dict[str, FrozenSet[str]]:
+    """The labels of key material each module-level name carries (what a second round is for)."""
+    out: Dict[str, FrozenSet[str]] = {}
+    for name, v in env.items():
+        if v.taints:
+            labels = frozenset(lbl for lbl, _ in v.taints if lbl in L.KEY_LABELS)
+            if labels:
+                out[name] = labels
+    return out
 
 
 def _file_idents(v: Any) -> Set[object]:
