@@ -61,6 +61,8 @@ KEY_NAME_RE = re.compile(
     re.I,
 )
 PASS_NAME_RE = re.compile(r"(?:^|_)(?:passphrase|pass_phrase|key_?pass(?:word)?|pem_?pass(?:word)?)(?:_|$)", re.I)
+#: words in a passphrase-like parameter name that make it name where the secret is kept
+_NOT_A_SECRET_RE = re.compile(r"file|fd|path|dir|env|var", re.I)
 KEY_ANNOT_RE = re.compile(r"PrivateKey|PRIVATE_KEY|RsaKey|EccKey|DsaKey|SigningKey|PKey\b|RSAKey|ECDSAKey|Ed25519Key")
 KEY_PATH_RE = re.compile(
     r"(?:\.key$|(?:^|[/\\_.-])(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?)$|privkey|private[-_.]?key|"
@@ -3061,7 +3063,8 @@ class ModuleInterp:
                 and "file" not in name.lower() and "name" not in name.lower() and "dir" not in name.lower():
             label = L.KEY_MATERIAL if re.search(r"pem|bytes|data|der|material|str|text", name, re.I) else L.PRIVATE_KEY
             return Value(taints=((label, self.origin(f"{L.PARAM_GUESS} `{name}`", p, "medium")),), ident=ident)
-        if PASS_NAME_RE.search(name) and "file" not in name.lower() and "fd" not in name.lower():
+        if PASS_NAME_RE.search(name) and not _NOT_A_SECRET_RE.search(name):
+            # (passphrase_file, key_password_path, passphrase_fd: where the passphrase is, not it)
             return Value(taints=((L.PASSPHRASE, self.origin(f"passphrase parameter `{name}`", p, "medium")),), ident=ident)
         fname = self._guess_func_name
         if fname and KEY_FUNC_RE.search(fname) and "public" not in fname.lower() and "cert" not in fname.lower():

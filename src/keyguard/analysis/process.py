@@ -136,7 +136,8 @@ def _analyze_launch(describe: str, args: Sequence[Value], argv: Value, shell: Op
             for k, v in env.const.items():
                 if isinstance(v, Value) and (v.is_key or v.has(L.PASSPHRASE)):
                     env_secrets.append(v)
-        elif env.is_key:
+        elif env.is_key or env.has(L.PASSPHRASE):
+            # env = os.environ.copy(); env["KEYPASS"] = passphrase: a container holding a secret
             env_secrets.append(env)
     if report is None and not env_secrets:
         if argv.is_key or argv.has(L.PASSPHRASE):
