@@ -1377,7 +1377,7 @@ class ModuleInterp:
             qname = f"{base.qname}.{name}"
             # attribute-kind rows (os.environ, loguru.logger)
             for row in self.kb.call_rows(qname):
-                if row.effect == "kind" and row.opt("attribute"):
+                if row.effect == "kind" and row.opt("attribute") and self._row_applies_here(row):
                     return Value(kind=row.kind, qname=qname)
             const = self.kb.constants.get(qname)
             if const is not None:
@@ -1417,7 +1417,7 @@ class ModuleInterp:
                 return guess
             for qname in cls.module._library_bases(cls):
                 for row in self.kb.call_rows(f"{qname}.{name}"):
-                    if row.effect == "kind" and row.opt("attribute"):
+                    if row.effect == "kind" and row.opt("attribute") and self._row_applies_here(row):
                         # self.stdout of a Django command: what the library class's attribute is
                         return Value(kind=row.kind, qname=f"{qname}.{name}")
             return Value(receiver=base, attr=name)
@@ -1459,6 +1459,28 @@ class ModuleInterp:
             return Value(receiver=base, attr=name, taints=tuple(t for t in base.taints if t[0] not in L.KEY_LABELS))
         taints = tuple(t for t in base.taints if t[0] not in (L.PRIVATE_KEY,))
         return Value(receiver=base, attr=name, taints=taints)
+
+    def _row_applies_here(self, row: Row) -> bool:
+        """False for a row with ``unless_module_calls`` in a module making one of those calls
+        (a socketserver handler whose server socket the module wraps in TLS)."""
+        wanted = row.opt("unless_module_calls")
+        if not wanted:
+            return True
+        if self._called_names is None:
+            found: Set[str] = set()
+            for n in _walk_calls(self.tree):
+                f = n.func
+                name = f.attr.value if isinstance(f, cst.Attribute) else f.value if isinstance(f, cst.Name) else None
+                if name is None:
+                    continue
+                found.add(name)
+                first = n.args[0].value if n.args and n.args[0].keyword is None else None
+                if isinstance(first, cst.Attribute):
+                    found.add(f"{name}(.{first.attr.value})")
+            self._called_names = frozenset(found)
+        return not any(w in self._called_names for w in wanted)
+
+    _called_names: Optional[FrozenSet[str]] = None
 
     def _other_field(self, base: Value) -> Value:
         """A field of a container other than the ones known to hold secrets."""
@@ -3547,3 +3569,15 @@ def _passphrase_given(call: cst.Call) -> bool:
 def _is_tuple_source(v: Value) -> bool:
     org = v.origin(L.PRIVATE_KEY)
     return bool(org and ("load_key_and_certificates" in org.description))
+
+
+def _walk_calls(tree: cst.CSTNode) -> List[cst.Call]:
+    """Every call in ``tree`` (one visit; used once per module for module-wide row conditions)."""
+    calls: List[cst.Call] = []
+
+    class _V(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            calls.append(node)
+
+    tree.visit(_V())
+    return calls

@@ -112,7 +112,7 @@ OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
-     "first_parameter", "renames", "masks", "unwraps", "record_kwargs"}
+     "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls"}
 )
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
@@ -124,6 +124,10 @@ OPT_KEYS = frozenset(
 #   `private_key=True`); an argument whose value is unknown applies the row.
 # `unless = ["0,fileno=-1", "2,flags=mmap.MAP_PRIVATE"]` on a row: the row does not apply when one of those
 #   arguments is that constant (an int, a string, or a module constant's dotted name).
+# `unless_module_calls = ["wrap_socket(.socket)"]` on an attribute-kind row: the attribute gets no
+#   kind in a module that makes one of those calls anywhere: `name` is any call of a function or
+#   method so named, `name(.attr)` one whose first argument is an attribute `attr` (a socketserver
+#   handler's socket is TLS when the module wraps the server's: ctx.wrap_socket(server.socket, ...)).
 # `locals = true` on a sink row: every local variable of the calling frame reaches the sink too
 #   (tracebacks formatted with capture_locals=True / show_locals=True).
 # `fallback = true` on a propagate row: the call's result is its `from` argument itself, constant

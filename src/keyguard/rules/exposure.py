@@ -219,7 +219,9 @@ class KeyOverInsecureIpc(Rule):
 
     ## What it does
     Finds key material sent through `multiprocessing.shared_memory`, a shared
-    `mmap`, a socket that is not wrapped in TLS, an HTTP request to an `http://`
+    `mmap`, a socket that is not wrapped in TLS (a `socketserver` handler's
+    `self.request`, `self.connection` or `self.wfile` included, unless the
+    module wraps the server's socket in TLS), an HTTP request to an `http://`
     URL (`requests`, `httpx`, `aiohttp`, `urllib`, `urllib3`, and
     `http.client.HTTPConnection`), `pickle`/`marshal` files, or named pipes
     (FIFOs) in shared directories. A pickle file is written either by
