@@ -163,6 +163,12 @@ class Frame:
     #: parameters whose values the caller decided (a call, not an entry point) and that were not
     #: rebound: ``if fallback:`` with ``fallback=False`` from the call site takes one branch only
     pinned: FrozenSet[str] = frozenset()
+    #: the call that started this activation (module, call node, its module-level statement) and
+    #: the caller's frame; None for an entry point
+    site: Optional[Tuple[str, cst.CSTNode, Optional[cst.CSTNode]]] = None
+    caller: Optional["Frame"] = None
+    #: parameter -> the argument object the call passed (before the parameter got its identity)
+    args_in: Dict[str, Value] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- the project
@@ -2366,7 +2372,10 @@ class ModuleInterp:
             elif eff == "cli":
                 result = self._cli(row, recv, args, kwargs, node)
             elif eff == "key-params":
-                self.emit("key-params", node, row=row, args=tuple(args), kwargs=_FrozenDict(kwargs), recv=recv, describe=desc, confidence=confidence)
+                # (a size, exponent or curve a helper's caller passed down: reported at that call)
+                sites = {id(v): self.call_site_of(v) for v in (*args, *kwargs.values())}
+                self.emit("key-params", node, row=row, args=tuple(args), kwargs=_FrozenDict(kwargs), recv=recv, describe=desc,
+                          confidence=confidence, param_sites={k: v for k, v in sites.items() if v is not None})
                 result = result if result is not None else None
             elif eff == "buffer":
                 src = self.args_for(row.spec("from"), args, kwargs, None)
@@ -2670,14 +2679,20 @@ class ModuleInterp:
             self.emit("exec", node, argv=argv, describe=desc, confidence=confidence, key_outputs=outputs)
             if launch is None:
                 return None
+            # a helper running the command line (or environment) its caller built - def _run(argv):
+            # subprocess.run(argv) - reports at the caller's call, where the command was decided
+            argv_site = self.call_site_of(argv)
             for issue in launch.report.issues:
-                self.emit("tool-issue", node, issue=issue, describe=desc, confidence=confidence)
+                self.emit("tool-issue", node, issue=issue, describe=desc, confidence=confidence, site=argv_site)
             for arg in launch.report.secret_args:
                 v = arg.ref if isinstance(arg.ref, Value) else Value()
                 data = v if (v.is_key or v.has(L.PASSPHRASE)) else _secret_of(arg)
-                self.emit("exec-secret", node, data=data, where="command line", describe=desc, confidence=confidence)
+                self.emit("exec-secret", node, data=data, where="command line", describe=desc, confidence=confidence,
+                          site=argv_site)
+            env_site = self.call_site_of(env) if launch.env_secrets else None
             for v in launch.env_secrets:
-                self.emit("exec-secret", node, data=v, where="environment", describe=desc, confidence=confidence)
+                self.emit("exec-secret", node, data=v, where="environment", describe=desc, confidence=confidence,
+                          site=env_site)
             if any(c.key_to_stdout for c in launch.report.commands):
                 key = Value(taints=((L.KEY_MATERIAL, self.origin(f"private key printed by `{self.code(node)}`", node, confidence)),))
                 out = kwargs.get("stdout")
@@ -2895,8 +2910,12 @@ class ModuleInterp:
         self_value: Optional[Value] = None,
         call_node: Optional[cst.CSTNode] = None,
         entry: bool = False,
+        site: Optional[Tuple[str, cst.CSTNode, Optional[cst.CSTNode]]] = None,
+        caller: Optional[Frame] = None,
     ) -> Value:
         interp = fn.module
+        if call_node is not None and site is None and not entry:
+            site, caller = (self.path, call_node, self.top), self.frame
         if call_node is not None and interp is self and id(fn.node) not in self.project.called_in_module:
             # a helper its own module calls: what its parameters hold comes from those calls
             self.project.called_in_module.add(id(fn.node))
@@ -2904,10 +2923,11 @@ class ModuleInterp:
             for p in (*params.posonly_params, *params.params, *params.kwonly_params):
                 self.project.called_params.add(id(p))
         if interp is not self:
-            return interp._call_foreign(fn, args, kwargs, self_value, self)
+            return interp._call_foreign(fn, args, kwargs, self_value, self, site, caller)
         if self.depth >= MAX_DEPTH:
             return Value(taints=_union(args, kwargs))
         env = self._bind_params(fn, args, kwargs, self_value, entry)
+        args_in = self._bound_args
         sig = _signature(env)
         key = (id(fn.node), sig, entry)
         if key in self.summaries:
@@ -2927,7 +2947,8 @@ class ModuleInterp:
         self._active.add(key)
         try:
             pinned = frozenset() if entry else frozenset(k for k in env if k != "self")
-            summary = self._evaluate_body(fn, env, self_value, [] if entry else list(self.context), pinned)
+            summary = self._evaluate_body(fn, env, self_value, [] if entry else list(self.context), pinned,
+                                          site=site, caller=caller, args_in=args_in)
         finally:
             self._active.discard(key)
         if self._recording is not None:
@@ -2936,12 +2957,15 @@ class ModuleInterp:
         return summary.returns
 
     def _evaluate_body(self, fn: FunctionRef, env: Dict[str, Value], self_value: Optional[Value],
-                       context: List[str], pinned: FrozenSet[str] = frozenset()) -> Summary:
+                       context: List[str], pinned: FrozenSet[str] = frozenset(),
+                       site: Optional[Tuple[str, cst.CSTNode, Optional[cst.CSTNode]]] = None,
+                       caller: Optional[Frame] = None, args_in: Optional[Dict[str, Value]] = None) -> Summary:
         """Run ``fn``'s body once with ``env`` bound: what it returns (joined) and the events it
         recorded.  The caller's frame, context, recording and statement are restored afterwards."""
         saved_frame, saved_ctx, saved_rec, saved_top = self.frame, self.context, self._recording, self.top
         recording: List[Event] = []
-        self.frame = Frame(env=env, func=fn, self_value=self_value, pinned=pinned)
+        self.frame = Frame(env=env, func=fn, self_value=self_value, pinned=pinned,
+                           site=site if site is not None and args_in else None, caller=caller, args_in=args_in or {})
         self.context = context
         self._recording = recording
         if fn.top is not None:
@@ -2977,14 +3001,16 @@ class ModuleInterp:
         self.summaries[key] = summary
         return summary
 
-    def _call_foreign(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], caller: "ModuleInterp") -> Value:
+    def _call_foreign(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], caller: "ModuleInterp",
+                      site: Optional[Tuple[str, cst.CSTNode, Optional[cst.CSTNode]]] = None,
+                      caller_frame: Optional[Frame] = None) -> Value:
         saved = (self.trace, self.depth, self.context, self.frame, self._recording)
         self.trace = caller.trace
         self.depth = caller.depth
         self.context = list(caller.context)
         self._recording = caller._recording
         try:
-            return self.call_user_function(fn, args, kwargs, self_value)
+            return self.call_user_function(fn, args, kwargs, self_value, site=site, caller=caller_frame)
         finally:
             self.trace, self.depth, self.context, self.frame, self._recording = saved
 
@@ -3011,12 +3037,15 @@ class ModuleInterp:
                     env[first.name.value] = Value(func=fn.cls)
                 else:
                     env[first.name.value] = self_value or self._instance_value(fn.cls, None)
+        passed: Set[str] = set()
         for i, p in enumerate(positional):
             name = p.name.value
             if i < len(args):
                 env[name] = args[i]
+                passed.add(name)
             elif name in kwargs:
                 env[name] = kwargs[name]
+                passed.add(name)
             elif name in fn.cli_defaults:
                 env[name] = fn.cli_defaults[name]  # a click command run without the option
             elif p.default is not None:
@@ -3030,6 +3059,7 @@ class ModuleInterp:
             name = p.name.value
             if name in kwargs:
                 env[name] = kwargs[name]
+                passed.add(name)
             elif name in fn.cli_defaults:
                 env[name] = fn.cli_defaults[name]
             elif p.default is not None:
@@ -3040,10 +3070,30 @@ class ModuleInterp:
             known = {p.name.value for p in positional} | {p.name.value for p in params.kwonly_params}
             rest = {k: v for k, v in kwargs.items() if k not in known}
             env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
+        self._bound_args = {name: env[name] for name in passed if name in env}
         for name, v in list(env.items()):
             if v.ident is None and v.func is None and v.qname is None:
                 env[name] = v.evolve(ident=("param", id(fn.node), name))
         return env
+
+    _bound_args: Dict[str, Value] = {}
+
+    def call_site_of(self, v: Optional[Value]) -> Optional[Tuple[str, cst.CSTNode, Optional[cst.CSTNode]]]:
+        """Where a value a helper acts on was decided: the outermost call that passed it down
+        unchanged through parameters (``_run(argv)`` running ``subprocess.run(argv)``, called as
+        ``_run(certificate_create(...))``), as (module, call node, its statement); None when the
+        value is the current function's own (or an entry point's guess)."""
+        frame = self.frame
+        site = None
+        while v is not None and frame.site is not None and frame.caller is not None:
+            # (a parameter still bound to what the call passed: the helper did not rebind it)
+            name = next((k for k in frame.args_in if frame.env.get(k) is v), None)
+            if name is None:
+                break
+            site = frame.site
+            v = frame.args_in[name]
+            frame = frame.caller
+        return site
 
     def _param_default(self, p: cst.Param, entry: bool) -> Value:
         saved = self.frame

@@ -268,6 +268,10 @@ def _analyze_targets(project: Project, loader: Loader, targets: Sequence[str], k
     for ev in events:
         if ev.module in modules_with_hits:
             top_of.setdefault(id(ev.node), ev.top)
+        # hits moved to the call of a helper (rules.support.at_call_site): that call's statement
+        for site in (ev.values.get("site"), *(ev.values.get("param_sites") or {}).values()):
+            if site and site[0] in modules_with_hits:
+                top_of.setdefault(id(site[1]), site[2])
     tops: Dict[str, Set[int]] = {}
     unknown: Set[str] = set()
 

@@ -18,7 +18,7 @@ from keyguard.analysis import labels as L
 from keyguard.analysis.context import AnalysisContext, mode_of
 from keyguard.analysis.events import Event
 from keyguard.rules.report import Hit
-from keyguard.rules.support import after, confidence, data_of, named_guess_only
+from keyguard.rules.support import after, at_call_site, confidence, data_of, named_guess_only
 
 
 class KeyLogged(Rule):
@@ -210,8 +210,9 @@ class KeyInArgvOrEnv(Rule):
             org = data.key_origin() or data.origin(L.PASSPHRASE)
             where = ev.values.get("where", "command line")
             what = "{source}" if data.is_key else "a key passphrase ({source})"
-            yield Hit(self.code, ev.node, ev.module, f"{what} is put on a process {where} (`{ev.describe}`)",
+            hit = Hit(self.code, ev.node, ev.module, f"{what} is put on a process {where} (`{ev.describe}`)",
                       org, confidence(ev, org))
+            yield at_call_site(hit, ev, ev.values.get("site"), f"the process is started by `{ev.describe}`")
 
 
 class KeyOverInsecureIpc(Rule):

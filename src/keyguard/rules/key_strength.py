@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
-from typing import Iterable, Optional
+from typing import Iterable, List, Optional
 
 from keyguard.analysis import labels as L
 from keyguard.analysis.context import AnalysisContext, mode_of
 from keyguard.analysis.events import Event
 from keyguard.analysis.values import Value
 from keyguard.rules.report import Hit
-from keyguard.rules.support import confidence, data_of
+from keyguard.rules.support import at_call_site, confidence, data_of
 
 
 def _param(ev: Event, name: str) -> Optional[Value]:
@@ -110,6 +110,7 @@ class WeakKeyParameters(Rule):
         algorithm = row.opt("algorithm")
         limits = ctx.kb.limits
         problems = []
+        decided_by: List[Optional[Value]] = []  # the argument behind each problem
         if algorithm == "auto":  # pyOpenSSL generate_key(TYPE_RSA|TYPE_DSA, bits), asyncssh ("ssh-rsa", ...)
             t = _param(ev, "type")
             tname = ((t.const if isinstance(t.const, str) else t.qname) or "") if t is not None else ""
@@ -126,19 +127,31 @@ class WeakKeyParameters(Rule):
             minimum = limits.get("min_rsa_bits" if algorithm == "RSA" else "min_dsa_bits", 2048)
             if 0 < size < minimum:  # (0 and negative sizes raise: tests of the library's checks)
                 problems.append(f"{algorithm} key of {size} bits (minimum {minimum})")
+                decided_by.append(given)
         if algorithm == "RSA":
-            e = mode_of(_param(ev, "exponent"))
+            e_arg = _param(ev, "exponent")
+            e = mode_of(e_arg)
             if e is not None and e != limits.get("rsa_exponent", 65537):
                 problems.append(f"RSA public exponent {e} (use 65537)")
+                decided_by.append(e_arg)
         if algorithm == "EC":
-            curve = _curve_name(_param(ev, "curve"))
+            c_arg = _param(ev, "curve")
+            curve = _curve_name(c_arg)
             if curve is not None and curve in ctx.kb.weak_curves:
                 problems.append(f"weak elliptic curve {curve}")
+                decided_by.append(c_arg)
             if row.opt("ec_bits") and size is not None and size < limits.get("min_ec_bits", 224):
                 problems.append(f"EC key of {size} bits")
+                decided_by.append(given)
         if problems:
-            yield Hit(self.code, ev.node, ev.module,
+            hit = Hit(self.code, ev.node, ev.module,
                       f"`{ev.describe}` makes a weak key: " + "; ".join(problems), None, ev.confidence)
+            # every weak value passed down by the same call of a helper (new_bundle(uid, "rsa", 1024)):
+            # reported at that call, where the value was chosen
+            sites = ev.values.get("param_sites") or {}
+            found = {sites.get(id(v)) if v is not None else None for v in decided_by}
+            site = found.pop() if len(found) == 1 else None
+            yield at_call_site(hit, ev, site, f"the key is made by `{ev.describe}`")
 
 
 class KeyFromWeakRandom(Rule):

@@ -17,13 +17,16 @@ from typing import Iterable
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.events import Event
 from keyguard.rules.report import Hit
+from keyguard.rules.support import at_call_site
 
 
 def tool_hits(rule: Rule, ev: Event) -> Iterable[Hit]:
     issue = ev.values["issue"]
     if issue.code != rule.code:
         return
-    yield Hit(rule.code, ev.node, ev.module, issue.message, None, ev.confidence, fix=issue.fix or None)
+    hit = Hit(rule.code, ev.node, ev.module, issue.message, None, ev.confidence, fix=issue.fix or None)
+    # (a helper running its caller's command line: reported at the caller's call)
+    yield at_call_site(hit, ev, ev.values.get("site"), f"the command is run by `{ev.describe}`")
 
 
 class KeygenToolTempOutput(Rule):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from dataclasses import replace
+from typing import Any, Iterable, List, Optional
 
 from keyguard.analysis import labels as L
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.events import Event
 from keyguard.analysis.values import Origin, Value
+from keyguard.rules.report import Hit
 
 
 def data_of(ev: Event, name: str = "data") -> Value:
@@ -69,3 +71,13 @@ def umask_permissive(mask: Optional[int]) -> bool:
 
 def octal(mode: Optional[int]) -> str:
     return "unknown" if mode is None else oct(mode)
+
+
+def at_call_site(hit: Hit, ev: Event, site: Any, what: str) -> Hit:
+    """``hit`` moved to the call that decided the value a helper acted on (``site``: module, call
+    node, statement, from the engine's ``call_site_of``), the helper's own line kept as a trace
+    step (``what`` happens there).  Unchanged when there is no such call."""
+    if not site:
+        return hit
+    module, node, _top = site
+    return replace(hit, node=node, module=module, steps=((ev.node, ev.module, what),) + hit.steps)
