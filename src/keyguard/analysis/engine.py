@@ -879,10 +879,19 @@ class ModuleInterp:
         return self.eval(func).qname in ("sys.exit", "os._exit", "exit", "quit")
 
     def _static_test(self, test: cst.BaseExpression) -> Optional[bool]:
-        """The truth of ``flag`` / ``not flag`` for a pinned parameter holding a known constant."""
+        """The truth of ``flag`` / ``not flag`` (and ``and``/``or`` of such tests) for a pinned
+        parameter holding a known constant."""
         negate = False
         while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             negate, test = not negate, test.expression
+        if isinstance(test, cst.BooleanOperation):
+            # if ca and ca_key: / if insecure or not password: - decided when one side decides it
+            left, right = self._static_test(test.left), self._static_test(test.right)
+            if isinstance(test.operator, cst.And):
+                value = False if False in (left, right) else True if left is True and right is True else None
+            else:
+                value = True if True in (left, right) else False if left is False and right is False else None
+            return None if value is None else value != negate
         none_name, is_none = _is_none_test(test)
         if none_name is not None:
             # chmod is None / chmod is not None for a parameter the caller passed (or left at None)
