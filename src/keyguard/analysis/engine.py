@@ -983,7 +983,7 @@ class ModuleInterp:
         for item in node.items:
             marks = self._event_marks()
             cm = self.eval(item.item)
-            val = self.enter_value(cm, item.item)
+            val = self.enter_value(cm, item.item, node.asynchronous is not None)
             entered.append(cm)
             restores.extend((item.item, e) for e in self._events_since(marks)
                             if e.kind == "umask" and e.values.get("at_exit") and e.depth > self.depth
@@ -1000,6 +1000,12 @@ class ModuleInterp:
             # so whatever is created after the with gets the restored (usually unknown) umask
             self.emit("umask", item_node, mode=e.value("mode") or CLEAN, describe=e.describe, restore=True,
                       module_level=self.frame.func is None and self.depth == 0)
+        for cm in reversed(entered):
+            # a class context manager: its __exit__ runs when the with exits (restoring the umask
+            # __enter__ set, removing the file it made, ...)
+            exit_fn = self._cm_method(cm, ("__aexit__", "__exit__") if node.asynchronous is not None else ("__exit__",))
+            if exit_fn is not None:
+                self.call_user_function(exit_fn, [CLEAN, CLEAN, CLEAN], {}, self_value=cm)
 
     def _event_marks(self) -> List[Tuple["ModuleInterp", int]]:
         interps = list(self.project.modules.values())
@@ -1855,19 +1861,25 @@ class ModuleInterp:
             return Value(taints=v.taints)
         return Value(taints=v.taints, kind=v.kind if v.kind in (L.FD, L.SOCKET, L.TLS_SOCKET) else None)
 
-    def enter_value(self, cm: Value, node: cst.CSTNode) -> Value:
+    def enter_value(self, cm: Value, node: cst.CSTNode, asynchronous: bool = False) -> Value:
         """What ``with cm as x`` binds."""
         if cm.kind == L.TEMP_DIR:
             return Value(taints=cm.taints, ident=cm.ident)
         if cm.kind in (L.FILE_HANDLE, L.FD, L.SOCKET, L.TLS_SOCKET, L.SHARED_MEMORY, L.MMAP, L.LOGGER, L.BUFFER):
             return cm
-        if isinstance(cm.func, ClassRef) and cm.kind == "instance":
-            enter = cm.func.methods.get("__enter__")
-            if enter is not None:
-                res = self.call_user_function(enter, [], {}, self_value=cm)
-                return res
-            return cm
+        enter = self._cm_method(cm, ("__aenter__", "__enter__") if asynchronous else ("__enter__",))
+        if enter is not None:
+            return self.call_user_function(enter, [], {}, self_value=cm)
         return cm
+
+    def _cm_method(self, cm: Value, names: Tuple[str, ...]) -> Optional[FunctionRef]:
+        """The first of ``names`` the class of the context-manager instance ``cm`` defines or inherits."""
+        if isinstance(cm.func, ClassRef) and cm.kind == "instance":
+            for name in names:
+                fn = cm.func.methods.get(name) or self._inherited_method(cm.func, name)
+                if fn is not None:
+                    return fn
+        return None
 
     # ------------------------------------------------------------------ calls
     _into_buffer: Set[int] = set()
