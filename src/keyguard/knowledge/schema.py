@@ -339,6 +339,10 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
     source_words = tuple(sorted({_word(q) for q, rows in calls.items()
                                  if any(r.effect == "source" and r.label in ("private-key", "key-material") for r in rows)}
                                 | {b"PRIVATE KEY", b"check_output", b"getoutput"}
+                                # a helper that creates a file and returns it (certbot's safe_open:
+                                # os.open(path, O_CREAT | ..., *mode), os.fdopen): its callers write
+                                # key material into what it returns
+                                | {b"O_CREAT", b"fdopen"}
                                 | _follow_words(calls, temp_prefixes)))
     return KnowledgeBase(
         calls={k: tuple(v) for k, v in calls.items()},
