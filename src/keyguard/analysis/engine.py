@@ -235,6 +235,9 @@ class Project:
         #: what each masked secret wraps (pydantic ``SecretStr`` fields), by the masked value's ident:
         #: kept out of the value itself so that showing or dumping the wrapper shows nothing
         self.masked: Dict[object, Value] = {}
+        #: id(call node) -> origin of a key loaded from unknown data (kind loaded-key), for where
+        #: a `private-test` method (has_private()) says it is private
+        self.loaded_keys: Dict[int, Origin] = {}
         #: functions called from their own module (ids of their nodes), and their parameters' nodes
         self.called_in_module: Set[int] = set()
         self.called_params: Set[int] = set()
@@ -735,6 +738,9 @@ class ModuleInterp:
                 self.eval(node.target)
         elif isinstance(node, cst.Assert):
             self.eval(node.test)
+            private_name, private_holds = self._private_test(node.test)
+            if private_name is not None and private_holds:
+                self._narrow_private(private_name)  # assert key.has_private()
             if node.msg is not None:
                 msg = self.eval(node.msg)
                 if msg.is_key:  # assert ok, pem: the AssertionError's message (tracebacks, test reports)
@@ -810,20 +816,54 @@ class ModuleInterp:
         before = dict(self.frame.env)
         self.context.append("if")
         none_name, none_in_body = _is_none_test(node.test)
+        private_name, private_in_body = self._private_test(node.test)
         try:
             if none_name is not None and none_in_body and none_name in self.frame.env:
                 self.frame.env[none_name] = Value(const=None)  # if key is None: ... key holds nothing here
+            if private_name is not None and private_in_body:
+                self._narrow_private(private_name)  # if key.has_private(): ... key is private here
             self.exec_suite(node.body)
             after_body = self.frame.env
             self.frame.env = before
             if none_name is not None and not none_in_body and none_name in self.frame.env:
                 self.frame.env = dict(before)
                 self.frame.env[none_name] = Value(const=None)
+            if private_name is not None and not private_in_body:
+                self.frame.env = dict(before)
+                self._narrow_private(private_name)
             self._exec_orelse(node)
         finally:
             self.context.pop()
+        if private_name is not None and _always_exits(node.body):
+            # if not key.has_private(): raise ValueError(...): past the guard the key is private
+            # (and past `if key.has_private(): return` it is not)
+            return
         self.frame.env = _join_env(after_body, self.frame.env)
         self._past_guard(node)
+
+    def _private_test(self, test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
+        """``key.has_private()`` -> ("key", True) when ``key`` is a key loaded from unknown data and
+        ``has_private`` a `private-test` method of it; ``not key.has_private()`` -> ("key", False)."""
+        positive = True
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, positive = test.expression, not positive
+        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) \
+                and isinstance(test.func.value, cst.Name):
+            name = test.func.value.value
+            cur = self.frame.env.get(name)
+            if cur is not None and cur.kind == L.LOADED_KEY and any(
+                    r.effect == "private-test" and self._receiver_matches(r.on, cur)
+                    for r in self.kb.method_rows(test.func.attr.value)):
+                return name, positive
+        return None, False
+
+    def _narrow_private(self, name: str) -> None:
+        """``name`` (a key loaded from unknown data) is a private key from here on."""
+        cur = self.frame.env.get(name)
+        org = self.project.loaded_keys.get(cur.ident[1]) if cur is not None and isinstance(cur.ident, tuple) \
+            and len(cur.ident) == 2 else None
+        if org is not None:
+            self.frame.env[name] = Value(taints=((L.PRIVATE_KEY, org),))
 
     def _exec_orelse(self, node: cst.If) -> None:
         """The ``elif`` (another if) or ``else`` branch of ``node``, if any."""
@@ -2506,6 +2546,11 @@ class ModuleInterp:
                 # unknown data: a loaded key of unknown kind, kept quiet, unless it comes with a
                 # passphrase: only private keys are stored encrypted (RSA.import_key(data, passphrase=pw))
                 if not _passphrase_given(node):
+                    if label == L.PRIVATE_KEY and result is None:
+                        # private where a `private-test` method holds (if key.has_private(): ...)
+                        self.project.loaded_keys[id(node)] = self.origin(
+                            f"private key from {desc} (has_private() holds)", node, confidence)
+                        return Value(kind=L.LOADED_KEY, ident=("loaded-key", id(node)))
                     return result or CLEAN
         if label in L.KEY_LABELS:
             what = "private key" if label == L.PRIVATE_KEY else "private key material"
@@ -3329,6 +3374,19 @@ def _worth_binding(interp: "ModuleInterp", path: str, name: str, qname: str) -> 
     if _worth_importing_constant(interp.project, path, name):
         return True
     return interp.project.worth(path, name) and not interp.kb.call_rows(qname)
+
+
+def _always_exits(suite: cst.BaseSuite) -> bool:
+    """The block ends in ``raise``/``return``/``continue``/``break``: what follows the if never
+    runs after it."""
+    if isinstance(suite, cst.IndentedBlock):
+        last = suite.body[-1] if suite.body else None
+        if not isinstance(last, cst.SimpleStatementLine):
+            return False
+        small = last.body[-1] if last.body else None
+    else:
+        small = suite.body[-1] if suite.body else None
+    return isinstance(small, (cst.Raise, cst.Return, cst.Continue, cst.Break))
 
 
 def _is_none_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:

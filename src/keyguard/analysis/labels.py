@@ -38,10 +38,11 @@ PKEY = "openssl-pkey"  # pyOpenSSL PKey() before generate_key
 MODULE = "module"
 ENVIRON = "environ"
 CURVE = "curve"
+LOADED_KEY = "loaded-key"  # a key loaded from data of unknown kind (RSA.import_key(data)): private or public
 
 ALL_KINDS = frozenset(
     {
         FILE_HANDLE, FD, PATH, TEMP_DIR, LOGGER, SOCKET, TLS_SOCKET, SHARED_MEMORY, MMAP,
-        BUFFER, ENCRYPTION_NONE, ENCRYPTION, PKEY, MODULE, ENVIRON, CURVE,
+        BUFFER, ENCRYPTION_NONE, ENCRYPTION, PKEY, MODULE, ENVIRON, CURVE, LOADED_KEY,
     }
 )

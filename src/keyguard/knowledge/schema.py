@@ -29,6 +29,11 @@ EFFECTS = frozenset(
         "mkdir", "copy", "write", "kind", "taint-receiver", "key-to-file", "key-params",
         "key-construct", "touch", "buffer", "buffer-fill", "immutable-copy", "enter",
         "cli", "invoke", "fifo", "partial", "record",
+        # `private-test` on a method row: the method is true only for a private key
+        # (PyCryptodome `key.has_private()`); where it holds (`if key.has_private():`, after
+        # `if not key.has_private(): raise ...`, after `assert key.has_private()`) a key loaded
+        # from unknown data (kind `loaded-key`) is private
+        "private-test",
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
