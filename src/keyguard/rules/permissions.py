@@ -216,8 +216,11 @@ class KeyFileDefaultPermissions(Rule):
 
     def finish(self, ctx: AnalysisContext) -> Iterable[Hit]:
         for trace, ev, ids in default_permission_writes(ctx):
-            if _later_chmod(ctx, trace, ev, ids) is not None:
-                continue  # reported as KG203 (or KG202 for a permissive chmod)
+            chmod = _later_chmod(ctx, trace, ev, ids)
+            if chmod is not None and not permissive(mode_of(chmod.value("mode"))):
+                continue  # reported as KG203
+            # (a permissive chmod is KG202; the umask window before it remains: making the chmod
+            # 0o600 would leave a KG203, so the creation is reported now)
             org = data_of(ev).key_origin()
             target = ev.value("target")
             yield Hit(self.code, ev.node, ev.module,
