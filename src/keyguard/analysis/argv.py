@@ -133,6 +133,8 @@ class ArgvReport:
     issues: Tuple[ToolIssue, ...]
     secret_args: Tuple[Arg, ...]
     commands: Tuple[CommandInfo, ...]
+    #: ``chmod MODE FILE`` commands (argv, shell string, behind sudo/env): (mode text, file)
+    chmods: Tuple[Tuple[str, Arg], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -832,7 +834,11 @@ def _report(cmds: List[_Cmd], seen: List[_Tok], top: List[_Tok], grammar: ToolGr
     issues: List[ToolIssue] = []
     infos: List[CommandInfo] = []
     reported: Set[Loc] = set()
+    chmods: List[Tuple[str, Arg]] = []
     for cmd in cmds:
+        if len(cmd.tokens) == 3 and basename(cmd.tokens[0].arg) == "chmod" \
+                and isinstance(cmd.tokens[1].arg.text, str):
+            chmods.append((cmd.tokens[1].arg.text, cmd.tokens[2].arg))
         result = _classify(cmd, grammar)
         if result is None:
             continue
@@ -855,7 +861,7 @@ def _report(cmds: List[_Cmd], seen: List[_Tok], top: List[_Tok], grammar: ToolGr
         if tok.loc in reported or not _is_secret(tok.arg):
             continue
         secrets.append(tok.arg)
-    return ArgvReport(tuple(issues), tuple(secrets), tuple(infos))
+    return ArgvReport(tuple(issues), tuple(secrets), tuple(infos), tuple(chmods))
 
 
 def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False, cwd: Optional[Arg] = None,

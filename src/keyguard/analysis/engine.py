@@ -2735,12 +2735,15 @@ class ModuleInterp:
                 return None
             shell = self.arg(row.spec("shell"), args, kwargs)
             env = self.arg(row.spec("env"), args, kwargs)
-            items = argv.const if isinstance(argv.const, tuple) else ()
-            if len(items) == 3 and all(isinstance(x, Value) for x in items) and items[0].const in ("chmod", "/bin/chmod") \
-                    and isinstance(items[1].const, str) and _chmod_mode(items[1].const) is not None:
-                # subprocess.run(["chmod", "600", path]) / ["chmod", "go-rwx", path] is a chmod too
-                self.emit("chmod", node, path=items[2], mode=Value(const=_chmod_mode(items[1].const)), describe="chmod")
             launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
+            for mode_text, file_arg in (launch.report.chmods if launch is not None else ()):
+                # subprocess.run(["chmod", "600", path]), os.system(f"chmod go-rwx {path}"): a chmod too
+                target = _arg_value(file_arg)
+                if target is None and file_arg.text is not None:
+                    target = self.string_value(file_arg.text, node)
+                mode = _chmod_mode(mode_text)
+                if target is not None and mode is not None:
+                    self.emit("chmod", node, path=target, mode=Value(const=mode), describe="chmod")
             outputs = self._tool_key_outputs(launch, node) if launch is not None else ()
             self.emit("exec", node, argv=argv, describe=desc, confidence=confidence, key_outputs=outputs)
             if launch is None:
@@ -3654,6 +3657,16 @@ def _ident_part(v: Value) -> object:
     if v.ident is not None:
         return v.ident
     return ("const", v.const) if isinstance(v.const, str) else None
+
+
+def _arg_value(arg: Any) -> Optional[Value]:
+    """The engine value an argv word stands for: the value of a word that is one hole
+    (``f"chmod 600 {path}"``) or of a list element (``["chmod", "600", path]``), if known."""
+    if len(arg.pieces) == 1 and isinstance(arg.pieces[0], Hole) and isinstance(arg.pieces[0].ref, Value):
+        return arg.pieces[0].ref
+    if isinstance(arg.ref, Value) and arg.text is not None and arg.ref.const == arg.text:
+        return arg.ref
+    return None
 
 
 def _chmod_mode(text: str) -> Optional[int]:
