@@ -237,7 +237,9 @@ def _unwrap(tokens: List[_Tok], grammar: ToolGrammar, unknown_tail: bool, seen: 
             if script is None or depth >= 5:
                 return []
             out: List[_Cmd] = []
+            shell_vars: Dict[str, Arg] = {}
             for sub in _script_commands(script):
+                sub = _expand_vars(sub, shell_vars)
                 cwd = _after_cd(sub, cwd, grammar)
                 for cmd in _unwrap(sub, grammar, False, seen, depth + 1, cwd):
                     cmd.assignments[:0] = assignments
@@ -267,6 +269,38 @@ def _script_commands(script: _Tok) -> List[List[_Tok]]:
     """The simple commands of a shell script element, each word located inside the element."""
     return [[_Tok((script.loc[0], k), w) for k, w in words]
             for words in _numbered(split_shell_commands(script.arg.pieces, script.arg.ref))]
+
+
+_VAR_AT_START = re.compile(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})")
+
+
+def _expand_vars(words: List[_Tok], shell_vars: Dict[str, Arg]) -> List[_Tok]:
+    """Shell variables a script sets for its later commands (an approximation: no subshells).
+
+    A command made of assignments only records them (``KEY=$(mktemp -u)``); a later word that
+    starts with ``$KEY`` / ``${KEY}`` then starts with the assigned value (``ssh-keygen -f "$KEY"``
+    writes into the temporary name ``$(mktemp -u)`` made)."""
+    plain = [w for w in words if not w.arg.redirect]
+    if plain and plain[0].arg.text in ("export", "local", "readonly", "declare"):
+        plain = plain[1:]  # export KEY=$(mktemp)
+    if plain and all(_ASSIGNMENT.match(w.arg.prefix) for w in plain):
+        for w in plain:
+            m = _ASSIGNMENT.match(w.arg.prefix)
+            if m is not None:
+                shell_vars[m.group(0)[:-1]] = w.arg.drop(m.end())
+        return words
+    if not shell_vars:
+        return words
+    out: List[_Tok] = []
+    for w in words:
+        first = w.arg.pieces[0] if w.arg.pieces else None
+        m = _VAR_AT_START.match(first) if isinstance(first, str) else None
+        value = shell_vars.get(m.group(1) or m.group(2)) if m is not None else None
+        if m is not None and value is not None:
+            rest = (first[m.end():],) if first[m.end():] else ()  # type: ignore[index]
+            w = _Tok(w.loc, Arg(tuple(value.pieces) + rest + tuple(w.arg.pieces[1:]), w.arg.ref, w.arg.redirect))
+        out.append(w)
+    return out
 
 
 def _absolute(arg: Arg) -> bool:
@@ -897,7 +931,9 @@ def analyze_shell(pieces: Union[str, Sequence[Piece]], ref: object = None, cwd: 
     top = [_Tok((0, -1), script)]
     seen: List[_Tok] = list(top)
     cmds: List[_Cmd] = []
+    shell_vars: Dict[str, Arg] = {}
     for words in _script_commands(top[0]):
+        words = _expand_vars(words, shell_vars)
         cwd = _after_cd(words, cwd, grammar)
         cmds.extend(_unwrap(words, grammar, False, seen, 1, cwd))
     return _report(cmds, seen, top, grammar)
