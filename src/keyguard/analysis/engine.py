@@ -2530,9 +2530,9 @@ class ModuleInterp:
             for a in node.args:
                 if a.keyword is not None and a.keyword.value in ("passphrase", "password", "passwd"):
                     self._mark_passphrase(a.value, node)
-        for flag in ("private_key", "include_private", "private"):
+        for flag in ("private_key", "private_keys", "include_private", "private"):
             if flag in kwargs and kwargs[flag].const is False:
-                return result or CLEAN  # jwcrypto export(private_key=False): the public part
+                return result or CLEAN  # jwcrypto export(private_key=False) / JWKSet.export(private_keys=False): the public part
         if row.spec("key") is not None:
             # a container holding a private key only when one is given (pkcs12 with key=None: certificates)
             given = self.arg(row.spec("key"), args, kwargs)
