@@ -60,6 +60,9 @@ KEY_NAME_RE = re.compile(
     r"private_?key_?(?:pem|bytes|data|der|material|str|text)|secret_?key_?(?:pem|bytes))(?:_|$)",
     re.I,
 )
+#: parts of a passphrase-like name that say it is not the secret itself (a file, an fd, a variable name...)
+_NOT_A_SECRET_NAME = re.compile(r"file|fd|path|env|var|name|prompt|len|size|hash|hint|policy|required|set$|_is_|^is_|^has_",
+                                re.I)
 PASS_NAME_RE = re.compile(r"(?:^|_)(?:passphrase|pass_phrase|key_?pass(?:word)?|pem_?pass(?:word)?)(?:_|$)", re.I)
 #: words in a passphrase-like parameter name that make it name where the secret is kept
 _NOT_A_SECRET_RE = re.compile(r"file|fd|path|dir|env|var", re.I)
@@ -1163,6 +1166,8 @@ class ModuleInterp:
 
     # ------------------------------------------------------------------ assignment
     def assign(self, target: cst.BaseExpression, value: Value, value_node: Optional[cst.CSTNode]) -> None:
+        if isinstance(target, (cst.Name, cst.Attribute)):
+            value = self._named_passphrase(target, value)
         if isinstance(target, cst.Name):
             if value.ident is None and (value.kind in (L.PATH, L.FILE_HANDLE, L.FD) or value.file is not None
                                         or value.has(L.TEMP) or isinstance(value.const, str)
@@ -2174,8 +2179,8 @@ class ModuleInterp:
         # str/bytes methods on material, and generic methods: the receiver's material flows through
         material = recv.has(L.KEY_MATERIAL) or recv.has(L.PASSPHRASE)
         out = self.unknown_call([recv] + list(args), kwargs, node, carries_material=material)
-        if recv.kind == L.PATH:
-            out = out.evolve(kind=L.PATH)
+        if recv.kind == L.PATH and name not in _PATH_CONTENT_METHODS:
+            out = out.evolve(kind=L.PATH)  # (p.resolve(), p.expanduser(): the same file)
         return out
 
     def _looks_like_logger(self, node: cst.Call) -> bool:
@@ -2698,6 +2703,20 @@ class ModuleInterp:
             except ValueError:
                 return CLEAN
         return default
+
+    def _named_passphrase(self, target: cst.BaseExpression, value: Value) -> Value:
+        """``self._passphrase = Path(f).read_bytes().strip()``, ``key_password = load()``: a value
+        the program computes, stored under a passphrase's name, is a key passphrase (as a parameter
+        with that name is).  Literals, None, callables and names of files, descriptors,
+        environment variables or prompts are not."""
+        name = target.value if isinstance(target, cst.Name) else target.attr.value  # type: ignore[union-attr]
+        if not PASS_NAME_RE.search(name) or _NOT_A_SECRET_NAME.search(name):
+            return value
+        if value.const is not UNKNOWN or value.pieces is not None or value.kind is not None or value.func is not None \
+                or value.qname is not None or value.has(L.PASSPHRASE) or value.is_key:
+            return value
+        shown = f"variable `{name}`" if isinstance(target, cst.Name) else f"attribute `{self.code(target) or name}`"
+        return value.with_taints(((L.PASSPHRASE, self.origin(shown, target, "medium")),))
 
     def _mark_passphrase(self, expr: cst.BaseExpression, node: cst.CSTNode) -> None:
         """The variable under ``expr`` (``pw``, ``pw.encode()``, ``bytes(pw)``) holds a key passphrase."""
@@ -3343,6 +3362,8 @@ _PYTEST_TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tm
 
 #: methods only path objects have: an unknown receiver calling one is a path (argparse type=Path,
 #: an untyped parameter, an attribute of a config object)
+#: Path methods whose result is not a path (the file's contents, a flag)
+_PATH_CONTENT_METHODS = frozenset({"read_bytes", "read_text", "exists", "is_file", "is_dir", "stat", "lstat"})
 _PATH_ONLY_METHODS = frozenset({"write_bytes", "write_text", "with_suffix", "with_name", "with_stem", "joinpath"})
 
 _STD_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__stderr__"})
