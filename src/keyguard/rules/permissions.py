@@ -95,6 +95,10 @@ def _later_chmod(ctx: AnalysisContext, trace: List[Event], ev: Event, ids) -> Op
         for e in before(trace, ev):
             if e.kind == "open" and e.node is target.file.node:
                 created = e.seq
+    for e in before(trace, ev):
+        if e.kind == "touch" and e.seq < created and ctx.file_ids(e.value("path")) & ids:
+            created = e.seq  # path.touch(); path.chmod(0o600); path.write_bytes(key): created by the touch
+            break
     for e in trace:
         if e.seq > created and e.kind == "chmod" and ctx.file_ids(e.value("path")) & ids:
             return e
