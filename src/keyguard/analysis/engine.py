@@ -1213,6 +1213,18 @@ class ModuleInterp:
                 self.bind(target.value.value, filled)
                 self.emit("buffer-bind", target, name=target.value.value, value=filled)
                 return
+            if not value.taints and value.kind == "instance" and isinstance(value.func, ClassRef) \
+                    and isinstance(target.value, (cst.Name, cst.Attribute)):
+                # self._keys[name] = key (a project object, its key in its attributes): the container
+                # remembers what it holds, for self._keys[name].to_pem() / .values() / .items()
+                cur = self.eval(target.value)
+                prev = cur.get_attr(_HELD)
+                held = value if prev is None else join(prev, value)
+                cont = cur.evolve(attrs=tuple((k, v) for k, v in cur.attrs if k != _HELD) + ((_HELD, held),))
+                if isinstance(target.value, cst.Name):
+                    self.bind(target.value.value, cont)
+                else:
+                    self.assign(target.value, cont, value_node)
             # a container receiving key material becomes tainted as a whole (for whole uses), and
             # remembers which field holds it, so reading another field stays clean
             if isinstance(target.value, cst.Name) and isinstance(key.const, (str, int)) and not value.taints:
@@ -1655,11 +1667,16 @@ class ModuleInterp:
             item = base.const.get(idx.const)
             if isinstance(item, Value):
                 return item
+            if base.get_attr(_HELD) is not None:
+                return base.get_attr(_HELD)  # type: ignore[return-value]
             known = {id(org) for v in base.const.values() if isinstance(v, Value) for _, org in deep_taints(v)}
             return Value(taints=tuple(t for t in base.taints if id(t[1]) not in known),
                          ident=("item", base.ident, idx.const) if base.ident is not None else None)
         if base.qname and not base.taints:
             return Value(qname=None)
+        held = base.get_attr(_HELD) if base.attrs else None
+        if held is not None and (idx is None or not isinstance(idx.const, (str, int)) or base.get_attr(f"[{idx.const}]") is None):
+            return held  # self._keys[name]: one of the objects put in
         if idx is not None and isinstance(idx.const, (str, int)) and base.attrs:
             field = base.get_attr(f"[{idx.const}]")
             if field is not None:
@@ -1896,6 +1913,9 @@ class ModuleInterp:
         return self._comprehension(node, [node.key, node.value])
 
     def element_of(self, v: Value) -> Value:
+        if isinstance(v.const, tuple) and len(v.const) == 1 and isinstance(v.const[0], Value) \
+                and isinstance(v.const[0].const, tuple) and v.kind != "list-unknown-tail":
+            return v.const[0]  # for name, key in store.items(): the (name, object) pair
         if isinstance(v.const, tuple):
             out = CLEAN
             for item in v.const:
@@ -2161,6 +2181,15 @@ class ModuleInterp:
                 words = recv.const.split() if not args else [w for w in recv.const.split(" ") if w]
                 return Value(taints=recv.taints, const=tuple(self.string_value(w, node) for w in words))
             return self._text_op("shell-split", recv, Value(taints=recv.taints), node)
+        held = recv.get_attr(_HELD) if recv.attrs else None
+        if held is not None:
+            # a container of project objects (self._keys[name] = key): what reading it gives
+            if name in ("get", "pop", "setdefault"):
+                return held
+            if name == "values":
+                return Value(const=(held,))
+            if name == "items":
+                return Value(const=(Value(const=(CLEAN, held)),))
         if recv.kind is None and recv.func is None and name in _PATH_ONLY_METHODS:
             recv = recv.evolve(kind=L.PATH)
         rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
@@ -3362,6 +3391,8 @@ _PYTEST_TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tm
 
 #: methods only path objects have: an unknown receiver calling one is a path (argparse type=Path,
 #: an untyped parameter, an attribute of a config object)
+#: the attribute under which a container value keeps the project objects put in it
+_HELD = "[*]"
 #: Path methods whose result is not a path (the file's contents, a flag)
 _PATH_CONTENT_METHODS = frozenset({"read_bytes", "read_text", "exists", "is_file", "is_dir", "stat", "lstat"})
 _PATH_ONLY_METHODS = frozenset({"write_bytes", "write_text", "with_suffix", "with_name", "with_stem", "joinpath"})
