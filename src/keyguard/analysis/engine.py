@@ -241,6 +241,8 @@ class Project:
         #: id(call node) -> origin of a key loaded from unknown data (kind loaded-key), for where
         #: a `private-test` method (has_private()) says it is private
         self.loaded_keys: Dict[int, Origin] = {}
+        #: file identity (see _file_ids) -> the private key the program wrote into that file
+        self.key_files: Dict[object, Origin] = {}
         #: functions called from their own module (ids of their nodes), and their parameters' nodes
         self.called_in_module: Set[int] = set()
         self.called_params: Set[int] = set()
@@ -496,11 +498,31 @@ class ModuleInterp:
             data = values.get("data")
             if isinstance(data, Value) and data.is_key:
                 self.project.key_file_idents.update(_file_idents(values.get("target")))
+                self._remember_key_file(values.get("target"), data.key_origin())
+        elif kind == "exec" and values.get("key_outputs"):
+            org = self.origin(f"private key written by `{_short(self.code(node))}`", node, confidence)
+            for out in values["key_outputs"]:
+                self._remember_key_file(out, org)
         if self._recording is not None and kind in _ORDER_EVENTS and len(self._recording) < MAX_SUMMARY_EVENTS:
             self._recording.append(ev)
         return ev
 
     _recording: Optional[List[Event]] = None
+
+    def _remember_key_file(self, target: Any, org: Optional[Origin]) -> None:
+        """The file ``target`` names holds the private key ``org`` from here on: reading it back
+        gives key material (a tool's output read and logged)."""
+        if isinstance(target, Value) and org is not None:
+            for fid in _file_ids(target):
+                self.project.key_files.setdefault(fid, org)
+
+    def _key_file_read(self, recv: Value) -> Optional[Value]:
+        """``path.read_bytes()`` / ``open(path).read()`` of a file the program put a key in."""
+        for fid in _file_ids(recv):
+            org = self.project.key_files.get(fid)
+            if org is not None:
+                return Value(taints=((L.KEY_MATERIAL, org),))
+        return None
 
     # ------------------------------------------------------------------ declarations
     def _predeclare(self, body: Sequence[cst.CSTNode], env: Dict[str, Value], cls: Optional[ClassRef]) -> None:
@@ -2181,6 +2203,10 @@ class ModuleInterp:
                 words = recv.const.split() if not args else [w for w in recv.const.split(" ") if w]
                 return Value(taints=recv.taints, const=tuple(self.string_value(w, node) for w in words))
             return self._text_op("shell-split", recv, Value(taints=recv.taints), node)
+        if name in ("read_bytes", "read_text", "read") and self.project.key_files and not recv.is_key:
+            back = self._key_file_read(recv)
+            if back is not None:
+                return back
         held = recv.get_attr(_HELD) if recv.attrs else None
         if held is not None:
             # a container of project objects (self._keys[name] = key): what reading it gives
@@ -3391,6 +3417,23 @@ _PYTEST_TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tm
 
 #: methods only path objects have: an unknown receiver calling one is a path (argparse type=Path,
 #: an untyped parameter, an attribute of a config object)
+def _file_ids(v: Value) -> Set[object]:
+    """Identity tokens of the file a path, handle or fd value names (as AnalysisContext.file_ids)."""
+    ids: Set[object] = set()
+    for x in (v, v.file.path if v.file is not None else None):
+        if x is not None:
+            if x.ident is not None:
+                ids.add(x.ident)
+            if isinstance(x.const, str):
+                ids.add(("const", x.const))
+    return ids
+
+
+def _short(code: str) -> str:
+    code = " ".join(code.split())
+    return code if len(code) <= 48 else code[:45] + "..."
+
+
 #: the attribute under which a container value keeps the project objects put in it
 _HELD = "[*]"
 #: Path methods whose result is not a path (the file's contents, a flag)
