@@ -347,8 +347,9 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
                                 | {b"PRIVATE KEY", b"check_output", b"getoutput"}
                                 # a helper that creates a file and returns it (certbot's safe_open:
                                 # os.open(path, O_CREAT | ..., *mode), os.fdopen): its callers write
-                                # key material into what it returns
-                                | {b"O_CREAT", b"fdopen"}
+                                # key material into what it returns; one that sets the umask (a
+                                # context manager): what its caller creates depends on it
+                                | {b"O_CREAT", b"fdopen", b"umask"}
                                 | _follow_words(calls, temp_prefixes)))
     return KnowledgeBase(
         calls={k: tuple(v) for k, v in calls.items()},
