@@ -241,8 +241,10 @@ class Project:
         #: id(call node) -> origin of a key loaded from unknown data (kind loaded-key), for where
         #: a `private-test` method (has_private()) says it is private
         self.loaded_keys: Dict[int, Origin] = {}
-        #: file identity (see _file_ids) -> the private key the program wrote into that file
-        self.key_files: Dict[object, Origin] = {}
+        #: (trace, file identity (see _file_ids)) -> the private key the program wrote into that
+        #: file earlier in that trace (one entry point's run: the result does not depend on the
+        #: order in which entry points or files are analysed)
+        self.key_files: Dict[Tuple[int, object], Origin] = {}
         #: functions called from their own module (ids of their nodes), and their parameters' nodes
         self.called_in_module: Set[int] = set()
         self.called_params: Set[int] = set()
@@ -510,16 +512,16 @@ class ModuleInterp:
     _recording: Optional[List[Event]] = None
 
     def _remember_key_file(self, target: Any, org: Optional[Origin]) -> None:
-        """The file ``target`` names holds the private key ``org`` from here on: reading it back
-        gives key material (a tool's output read and logged)."""
+        """The file ``target`` names holds the private key ``org`` from here on (in this trace):
+        reading it back gives key material (a tool's output read and logged)."""
         if isinstance(target, Value) and org is not None:
             for fid in _file_ids(target):
-                self.project.key_files.setdefault(fid, org)
+                self.project.key_files.setdefault((self.trace, fid), org)
 
     def _key_file_read(self, recv: Value) -> Optional[Value]:
         """``path.read_bytes()`` / ``open(path).read()`` of a file the program put a key in."""
         for fid in _file_ids(recv):
-            org = self.project.key_files.get(fid)
+            org = self.project.key_files.get((self.trace, fid))
             if org is not None:
                 return Value(taints=((L.KEY_MATERIAL, org),))
         return None
