@@ -3087,6 +3087,10 @@ class ModuleInterp:
             # for the rest, joined with what the arguments carry - the callee's own sources survive
             generic = self._generic_summary(fn, self_value)
             self._replay(generic.events)
+            if generic.returns.kind == "instance" and isinstance(generic.returns.func, ClassRef):
+                # (cls(data, *args) of a project class: what it was handed is in its attributes,
+                # read through its methods and repr, not the object itself)
+                return generic.returns
             return generic.returns.with_taints(_union(args, kwargs))
         self.contexts_per_func[id(fn.node)] = count + 1
         self._active.add(key)
@@ -3218,7 +3222,8 @@ class ModuleInterp:
         self._bound_args = {name: env[name] for name in passed if name in env}
         for name, v in list(env.items()):
             if v.ident is None and v.func is None and v.qname is None:
-                env[name] = v.evolve(ident=("param", id(fn.node), name))
+                # (one token for every call that passes a value without an identity)
+                env[name] = v.evolve(ident=("arg", id(fn.node), name))
         return env
 
     _bound_args: Dict[str, Value] = {}
@@ -3420,11 +3425,13 @@ _PYTEST_TEMP_FIXTURES = frozenset({"tmp_path", "tmpdir", "tmp_path_factory", "tm
 #: methods only path objects have: an unknown receiver calling one is a path (argparse type=Path,
 #: an untyped parameter, an attribute of a config object)
 def _file_ids(v: Value) -> Set[object]:
-    """Identity tokens of the file a path, handle or fd value names (as AnalysisContext.file_ids)."""
+    """Identity tokens of the file a path, handle or fd value names (as AnalysisContext.file_ids),
+    without the token a helper's parameter gets for arguments of unknown identity: it is shared by
+    all such calls (``fopen(path)``), so every file the helper opens would be the key's."""
     ids: Set[object] = set()
     for x in (v, v.file.path if v.file is not None else None):
         if x is not None:
-            if x.ident is not None:
+            if x.ident is not None and not (isinstance(x.ident, tuple) and x.ident[:1] == ("arg",)):
                 ids.add(x.ident)
             if isinstance(x.const, str):
                 ids.add(("const", x.const))
