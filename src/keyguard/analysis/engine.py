@@ -510,6 +510,8 @@ class ModuleInterp:
         return ev
 
     _recording: Optional[List[Event]] = None
+    #: > 0 while a function is evaluated once for all its callers (see _generic_summary)
+    _generic_depth: int = 0
 
     def _remember_key_file(self, target: Any, org: Optional[Origin]) -> None:
         """The file ``target`` names holds the private key ``org`` from here on (in this trace):
@@ -519,8 +521,11 @@ class ModuleInterp:
                 self.project.key_files.setdefault((self.trace, fid), org)
 
     def _key_file_read(self, recv: Value) -> Optional[Value]:
-        """``path.read_bytes()`` / ``open(path).read()`` of a file the program put a key in."""
+        """``path.read_bytes()`` / ``open(path).read()`` of a file the program put a key in, named
+        the same way (not by a token that unrelated files share, see _SHARED_IDENTS)."""
         for fid in _file_ids(recv):
+            if not _specific_file_id(fid, self.frame):
+                continue
             org = self.project.key_files.get((self.trace, fid))
             if org is not None:
                 return Value(taints=((L.KEY_MATERIAL, org),))
@@ -1197,7 +1202,9 @@ class ModuleInterp:
                                         or value.has(L.TEMP) or isinstance(value.const, str)
                                         or isinstance(value_node, (cst.BinaryOperation, cst.FormattedString))):
                 # (tmp = path + ".tmp", key_file = f"{name}.key": the name stands for one file)
-                value = value.evolve(ident=("name", self.path, id(self.frame), target.value, id(value_node)))
+                # (under a generic evaluation the frame stands for every call: "gname")
+                tag = "gname" if self._generic_depth else "name"
+                value = value.evolve(ident=(tag, self.path, id(self.frame), target.value, id(value_node)))
             if value.kind in (L.BUFFER, L.MMAP) and value.is_key:
                 self.emit("buffer-bind", value_node if value_node is not None else target, name=target.value, value=value)
             self.bind(target.value, value)
@@ -3143,10 +3150,12 @@ class ModuleInterp:
         env = self._bind_params(fn, [], {}, self_value, True)
         env = {k: (v.evolve(taints=()) if v.taints and v.func is None else v) for k, v in env.items()}
         self._active.add(key)
+        self._generic_depth += 1
         try:
             summary = self._evaluate_body(fn, env, self_value, list(self.context))
         finally:
             self._active.discard(key)
+            self._generic_depth -= 1
         self.summaries[key] = summary
         return summary
 
@@ -3436,6 +3445,24 @@ def _file_ids(v: Value) -> Set[object]:
             if isinstance(x.const, str):
                 ids.add(("const", x.const))
     return ids
+
+
+#: identity tokens shared by unrelated files: a handle opened at one node on a path of unknown
+#: identity ("open"), a helper's parameter given arguments of unknown
+#: identity, a variable of a helper evaluated once for all its callers ("gname": salt's
+#: fopen(*args)), objects
+_SHARED_IDENTS = frozenset({"arg", "gname", "open", "obj", "lazy", "instance", "buffer", "loaded-key"})
+
+
+def _specific_file_id(fid: object, frame: object) -> bool:
+    """The identity names one file for code running in ``frame`` (see _key_file_read): not a
+    shared token, nor a variable of another function's frame (a memoised helper hands the same
+    token to callers whose arguments look alike: salt's fopen(*args) for every file it opens)."""
+    if not isinstance(fid, tuple) or not fid:
+        return True
+    if fid[0] in _SHARED_IDENTS or (fid[0] == "name" and len(fid) > 2 and fid[2] != id(frame)):
+        return False
+    return all(_specific_file_id(part, frame) for part in fid[1:] if isinstance(part, tuple))
 
 
 def _short(code: str) -> str:
