@@ -39,8 +39,8 @@ EFFECTS = frozenset(
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
 EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key", "authlib-key", "gnupg", "http-client",
                          "plain-http-connection", "event-loop", "cli-parser", "ansible-module",
-                         "command-runner", "config-parser", "template", "template-env", "masked-secret"})
-                         "command-runner", "config-parser", "template", "template-env", "jwk-set"})
+                         "command-runner", "config-parser", "template", "template-env", "masked-secret",
+                         "jwk-set"})
 
 
 class KnowledgeError(ValueError):
