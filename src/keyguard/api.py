@@ -375,20 +375,27 @@ def scan_paths(
             pending.append(p)
         else:
             knowns[p] = survey_one(passes, raw, text)
-    if len(pending) >= SURVEY_POOL_THRESHOLD:
-        from keyguard.workers import Workers  # (not imported for a few files)
 
-        pool = Workers(n_jobs)
+    def workers() -> "Workers":
+        """The scan's worker processes, started on first use (not for a few files)."""
+        nonlocal pool
+        if pool is None:
+            from keyguard.workers import Workers
+
+            pool = Workers(n_jobs)
+        return pool
+
+    if len(pending) >= SURVEY_POOL_THRESHOLD:
         step = max(1, min(SURVEY_CHUNK, -(-len(pending) // (4 * n_jobs))))
         chunks = [pending[i:i + step] for i in range(0, len(pending), step)]
         work = [(c, config.knowledge) for c in chunks]
         try:
-            for i, res in pool.map(_survey, work, [sum(sizes[p] for p in c) for c in chunks]):
+            for i, res in workers().map(_survey, work, [sum(sizes[p] for p in c) for c in chunks]):
                 for p, known in zip(chunks[i], res):
                     if known is not None:
                         knowns[p] = known
         except BaseException:
-            pool.shutdown()
+            workers().shutdown()
             raise
     for p in python_files:
         if p not in read_ok:
@@ -450,7 +457,6 @@ def scan_paths(
 
     def analyse(batch: List[str]) -> Dict[str, FrozenSet[str]]:
         """Analyse ``batch`` (cache first); return each file's exported names."""
-        nonlocal pool
         exports: Dict[str, FrozenSet[str]] = {}
         todo: List[str] = []
         for p in batch:
@@ -472,13 +478,9 @@ def scan_paths(
             work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, shared,
                      [p for p in c if p in imported])
                     for c in chunks]
-            if pool is None:
-                from keyguard.workers import Workers  # (not imported for a few files)
-
-                pool = Workers(n_jobs)
             done: Dict[int, List[TargetResult]] = {}
             weights = [sum(sizes.get(p, 0) for p in c) for c in chunks]
-            for i, res in pool.map(_worker, work, weights):
+            for i, res in workers().map(_worker, work, weights):
                 done[i] = res
                 if progress:
                     progress(len(chunks[i]))

@@ -328,16 +328,11 @@ class Project:
                 raw = fh.read()
         except OSError:
             raw = b""
-        pkg = (self.name_of.get(path) or module_name_for(path)).split(".")
-        if not path.endswith("__init__.py"):
-            pkg = pkg[:-1]
+        name = self.name_of.get(path) or module_name_for(path)
         for m in _FROM_IMPORT.finditer(raw):
             mod = m.group(1).decode("ascii", "replace")
             level = len(mod) - len(mod.lstrip("."))
-            mod = mod[level:]
-            if level:
-                base = pkg[: len(pkg) - (level - 1)] if level - 1 <= len(pkg) else []
-                mod = ".".join([p for p in base if p] + ([mod] if mod else []))
+            mod = absolute_import(name, path, level, mod[level:])
             for part in m.group(2).decode("utf-8", "replace").strip("()").replace("\\\n", " ").split(","):
                 words = part.split()
                 if len(words) == 1 and words[0].isidentifier():
@@ -352,6 +347,18 @@ class Project:
         if dotted_name in self.module_files:
             return self.module_files[dotted_name]
         return self._suffixes.get(dotted_name)
+
+
+def absolute_import(module: str, path: str, level: int, base: str) -> str:
+    """The dotted name ``from <level dots><base> import ...`` means in ``module`` (file ``path``)."""
+    if not level:
+        return base
+    pkg = module.split(".")
+    if not path.endswith("__init__.py"):
+        pkg = pkg[:-1]
+    if level > 1:
+        pkg = pkg[: len(pkg) - (level - 1)] if level - 1 <= len(pkg) else []
+    return ".".join([p for p in pkg if p] + ([base] if base else []))
 
 
 #: ``from m import a, b as c`` / ``from . import (a,\n b)`` lines (Project._imported_from)
@@ -1122,14 +1129,7 @@ class ModuleInterp:
         assert isinstance(node, cst.ImportFrom)
         base = dotted(node.module) if node.module is not None else ""
         base = base or ""
-        level = len(node.relative)
-        if level:
-            pkg = self.name.split(".")
-            if not self.path.endswith("__init__.py"):
-                pkg = pkg[:-1]
-            if level > 1:
-                pkg = pkg[: len(pkg) - (level - 1)] if level - 1 <= len(pkg) else []
-            base = ".".join([p for p in pkg if p] + ([base] if base else []))
+        base = absolute_import(self.name, self.path, len(node.relative), base)
         if isinstance(node.names, cst.ImportStar):
             path = self.project.resolve_module(base)
             if path is not None and path != self.path and self.project.worth(path, "*"):
