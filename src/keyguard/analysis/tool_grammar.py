@@ -19,6 +19,8 @@ try:  # Python 3.11+
 except ImportError:  # pragma: no cover - exercised on 3.9/3.10 only
     import tomli as _toml  # type: ignore[no-redef]
 
+from keyguard.knowledge.compiled import load_toml
+
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "tools.toml"
 
 STYLES = ("openssl", "go", "gnu", "getopt")
@@ -348,8 +350,7 @@ def load_grammar(path: Optional[str] = None) -> ToolGrammar:
     """Load and validate tools.toml (the packaged one by default); cached per path."""
     file = Path(path) if path is not None else DEFAULT_PATH
     try:
-        with open(file, "rb") as handle:
-            data = _toml.load(handle)
+        data = load_toml(file)
     except _toml.TOMLDecodeError as exc:
         raise ToolGrammarError(f"{file}: {exc}") from exc
     return parse_grammar(data, str(file))

@@ -19,6 +19,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from keyguard.analysis.labels import ALL_KINDS, ALL_LABELS
+from keyguard.knowledge.compiled import load_toml
 
 HERE = Path(__file__).resolve().parent
 KB_FILES = ("sources.toml", "propagators.toml", "files.toml", "sinks.toml", "parameters.toml", "memory.toml")
@@ -462,8 +463,7 @@ def _companion_words(calls: Mapping[str, List[Row]]) -> Tuple[Tuple[bytes, ...],
 def load_tables(extra: Iterable[Tuple[str, Mapping[str, Any]]] = ()) -> List[Tuple[str, Mapping[str, Any]]]:
     tables = []
     for name in KB_FILES + ("constants.toml",):
-        with open(HERE / name, "rb") as fh:
-            tables.append((name, tomllib.load(fh)))
+        tables.append((name, load_toml(HERE / name)))
     tables.extend(extra)
     return tables
 
