@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, List, Map
 
 from keyguard.analysis.engine import module_name_for
 from keyguard.analysis.run import TargetResult, analyze_batch, own_process_collections
-from keyguard.cache import FileIndex, ResultCache, cache_salt
+from keyguard.cache import TREE_STORE_MAX_TARGETS, FileIndex, ResultCache, TreeStore, cache_salt
 from keyguard.config import Config
 from keyguard.discovery import KeyNames, discover, imported_words, prefilter_for, source_filter_for
 from keyguard.knowledge.schema import HERE as KB_DIR
@@ -178,6 +178,53 @@ def _survey_path(passes, path: str) -> Optional[Tuple[bool, FrozenSet[str]]]:
     return None if isinstance(text, FileError) else survey_one(passes, raw, text)
 
 
+def _companions(starts: Sequence[str], modules: Mapping[str, str], passes,
+                imports_of: Dict[str, FrozenSet[str]]) -> Tuple[List[str], List[str]]:
+    """The project modules, outside the scan, through which ``starts`` (named files the
+    prefilter rejected) may import key material: (those that can hold a finding by themselves,
+    the modules in between).  Followed over :data:`MAX_IMPORT_ROUNDS` imports by module word
+    (generous, as the rounds are); modules from which no module that can hold a finding is
+    reached are dropped.  Their surveys are added to ``imports_of``."""
+    scanned = set(imports_of)
+    by_word: Dict[str, List[str]] = {}
+    for path in dict.fromkeys(modules.values()):
+        word = _module_word(path)
+        if word is not None and path not in scanned:
+            by_word.setdefault(word, []).append(path)
+    if not by_word:
+        return [], []
+    surveyed: Dict[str, bool] = {}
+    edges: Dict[str, Set[str]] = {}
+    frontier = list(starts)
+    for _hop in range(MAX_IMPORT_ROUNDS):
+        reached: List[str] = []
+        for p in frontier:
+            for word in imports_of.get(p, ()):
+                for q in by_word.get(word, ()):
+                    edges.setdefault(p, set()).add(q)
+                    if q in surveyed:
+                        continue
+                    known = _survey_path(passes, q)
+                    if known is None:
+                        continue
+                    surveyed[q], imports_of[q] = known
+                    reached.append(q)
+        frontier = reached
+    useful = {q for q, holds in surveyed.items() if holds}
+    grown = bool(useful)
+    while grown:
+        grown = False
+        for p, qs in edges.items():
+            if p in surveyed and p not in useful and not qs.isdisjoint(useful):
+                useful.add(p)
+                grown = True
+    for q in surveyed:
+        if q not in useful:
+            del imports_of[q]
+    kept = [q for q in surveyed if q in useful]
+    return [q for q in kept if surveyed[q]], [q for q in kept if not surveyed[q]]
+
+
 def _syntax_of(path: str) -> Optional[FileError]:
     raw = read_bytes(path)
     if isinstance(raw, FileError):
@@ -187,12 +234,26 @@ def _syntax_of(path: str) -> Optional[FileError]:
 
 
 def _worker(args) -> List[TargetResult]:
-    targets, modules, knowledge, enabled, reportable, wipe_helpers, exports, imported = args
+    targets, modules, knowledge, enabled, reportable, wipe_helpers, exports, imported, store, writes = args
     own_process_collections()  # a pool worker is keyguard's own process
     kb = kb_with_extra(knowledge)
     rset = frozenset(reportable)
     return analyze_batch(targets, modules, kb, frozenset(enabled), rset.__contains__, wipe_helpers,
-                         worth_loading=_WorthLoading(_key_names_for(knowledge), exports), imported=imported)
+                         worth_loading=_WorthLoading(_key_names_for(knowledge), exports), imported=imported,
+                         store=_tree_store(store), store_writes=writes)
+
+
+_STORES: Dict[str, TreeStore] = {}
+
+
+def _tree_store(directory: Optional[str]) -> Optional[TreeStore]:
+    """The on-disk tree store of a cache directory (one per process)."""
+    if directory is None:
+        return None
+    found = _STORES.get(directory)
+    if found is None:
+        found = _STORES[directory] = TreeStore(directory)
+    return found
 
 
 class _WorthLoading:
@@ -331,7 +392,9 @@ def scan_paths(
     python_files = list(dict.fromkeys(found.python))
     cache: Optional[ResultCache] = None
     index: Optional[FileIndex] = None
+    store_dir: Optional[str] = None
     if config.use_cache:
+        store_dir = config.cache_directory
         salt = cache_salt(config.fingerprint(), _kb_fingerprint(config.knowledge))
         cache = ResultCache(config.cache_directory, salt)
         index = FileIndex(config.cache_directory, salt)
@@ -447,10 +510,20 @@ def scan_paths(
                 if path in read_ok or os.path.abspath(path) in readable_abs:
                     continue
                 modules.setdefault(name, path)
+    # a named file the prefilter rejected may call into unchanged modules of its project (a
+    # pre-commit hook gets the changed files only): the modules its imports reach are analysed
+    # too, without being reported, so that the rounds find what a scan of the project finds
+    silent: Set[str] = set()
+    if found.explicit and rest:
+        extra_targets, extra_rest = _companions([p for p in rest if p in found.explicit], modules, passes,
+                                                imports_of)
+        targets.extend(extra_targets)
+        rest.extend(extra_rest)
+        silent.update(extra_targets, extra_rest)
     # files whose module word some file imports: a target among them may be a later batch's
     # dependency, so its parsed tree is kept (generous: a word match, not a resolved import)
     imported_words_all: Set[str] = set().union(*imports_of.values()) if imports_of else set()
-    imported = {p for p in readable if _module_word(p) in imported_words_all}
+    imported = {p for p in readable if _module_word(p) in imported_words_all} | silent
     findings: List[Finding] = []
 
     all_exports: Dict[str, FrozenSet[str]] = {}
@@ -460,7 +533,8 @@ def scan_paths(
         exports: Dict[str, FrozenSet[str]] = {}
         todo: List[str] = []
         for p in batch:
-            hit = cache.get(p, hash_of) if cache is not None else None
+            # (a silent companion's entry would bring findings that are not to be reported)
+            hit = cache.get(p, hash_of) if cache is not None and p not in silent else None
             if hit is not None:
                 findings.extend(hit[0])
                 errors.extend(hit[1])
@@ -470,13 +544,15 @@ def scan_paths(
             else:
                 todo.append(p)
         results: List[TargetResult] = []
+        # a run analysing few files (a pre-commit hook, an editor) keeps its dependencies' trees
+        writes = len(todo) <= TREE_STORE_MAX_TARGETS
         if n_jobs > 1 and len(todo) > 1 and sum(sizes.get(p, 0) for p in todo) >= POOL_THRESHOLD:
             # a few files (pre-commit) are shared out between the workers too
             size = min(CHUNK, -(-len(todo) // n_jobs))
             chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
             shared = {p: e for p, e in all_exports.items() if e}
             work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, shared,
-                     [p for p in c if p in imported])
+                     [p for p in c if p in imported], store_dir, writes)
                     for c in chunks]
             done: Dict[int, List[TargetResult]] = {}
             weights = [sum(sizes.get(p, 0) for p in c) for c in chunks]
@@ -491,18 +567,19 @@ def scan_paths(
                 chunk = todo[i:i + CHUNK]
                 results.extend(analyze_batch(chunk, modules, kb, enabled, reportable.__contains__, config.wipe_helpers,
                                              worth_loading=_WorthLoading(key_names_of, all_exports),
-                                             imported=[p for p in chunk if p in imported]))
+                                             imported=[p for p in chunk if p in imported],
+                                             store=_tree_store(store_dir), store_writes=writes))
                 if progress:
                     progress(len(chunk))
         for r in results:
             findings.extend(r.findings)
             errors.extend(r.errors)
             exports[r.path] = r.exports
-            if cache is not None and r.deps:
+            if cache is not None and r.deps and r.path not in silent:
                 cache.put(r.path, r.findings, r.errors, r.deps, r.exports)
         return exports
 
-    packages = [p for p in readable if os.path.basename(p) == "__init__.py"]
+    packages = [p for p in readable + sorted(silent) if os.path.basename(p) == "__init__.py"]
     # ---- analysis, in rounds: a file the prefilter rejected is analysed when it imports a name
     # through which an analysed module hands out key material (cross-module flows)
     batch = targets

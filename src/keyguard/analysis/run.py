@@ -24,6 +24,7 @@ from keyguard.analysis.events import Event
 from keyguard.analysis.labels import KEY_LABELS, PARAM_GUESS, PASSPHRASE
 from keyguard.analysis.values import Origin, Value, deep_taints
 from keyguard.knowledge.schema import KnowledgeBase
+from keyguard.cache import TreeStore
 from keyguard.model import FileError, Finding, SourceRef, TraceStep
 from keyguard.registry import RULES
 from keyguard.rules.report import Hit
@@ -133,6 +134,12 @@ class Loader:
         self.accessed: Set[str] = set()
         #: files analysed once in this scan (targets nothing imports): their trees are not kept
         self.not_kept: FrozenSet[str] = frozenset()
+        #: trees kept on disk between runs (None: no cache); with ``store_writes`` the trees of
+        #: modules parsed here are written to it, except ``changed`` (the reported targets: a
+        #: pre-commit hook's changed files), which the next run will not find unchanged
+        self.store: Optional[TreeStore] = None
+        self.store_writes = False
+        self.changed: FrozenSet[str] = frozenset()
 
     def source(self, path: str) -> Optional[SourceFile]:
         if path in self.sources:
@@ -161,10 +168,14 @@ class Loader:
         cached = TREES.get(key)
         if cached is not None:
             return cached
-        tree = parse(src.text, path)
-        if isinstance(tree, FileError):
-            self.errors[path] = tree
-            return None
+        tree = self.store.get(key[1]) if self.store is not None else None
+        if tree is None:
+            tree = parse(src.text, path)
+            if isinstance(tree, FileError):
+                self.errors[path] = tree
+                return None
+            if self.store_writes and self.store is not None and path not in self.changed:
+                self.store.put(key[1], tree)
         if path not in self.not_kept:  # dependencies (and imported targets) recur in later batches
             TREES.put(key, tree, src.text.count("\n") + 1)
         return tree
@@ -180,11 +191,15 @@ def analyze_batch(
     overrides: Optional[Mapping[str, str]] = None,
     worth_loading: Optional[Callable[[str, str], bool]] = None,
     imported: Collection[str] = (),
+    store: Optional[TreeStore] = None,
+    store_writes: bool = False,
 ) -> List[TargetResult]:
     """Analyse ``targets`` (paths); findings are attributed to the target whose analysis found them.
 
     ``imported``: targets that other files of the scan may import; their trees are kept for later
     batches like those of dependencies (other targets are analysed once and not kept).
+    ``store``: trees on disk between runs; with ``store_writes`` the trees parsed here, other
+    than the reported targets', are written to it.
     """
     # the interpreter recurses with the code's nesting (and across modules); CPython 3.11 frames are
     # cheap, so a higher limit trades a few rare per-file errors for a little stack
@@ -192,6 +207,8 @@ def analyze_batch(
         sys.setrecursionlimit(6000)
     loader = Loader(overrides)
     loader.not_kept = frozenset(targets).difference(imported)
+    loader.changed = frozenset(t for t in targets if reportable(t))
+    loader.store, loader.store_writes = store, store_writes
     project = Project(kb, loader, module_files)
     if worth_loading is not None:
         project.worth_loading = worth_loading
