@@ -59,3 +59,11 @@ def test_the_cache_keeps_no_trace_of_the_helpers(project: Path, tmp_path: Path) 
     cold = scan_paths([str(project)], Config(use_cache=False, semgrep=False), jobs=1)
     assert any(Path(f.path) == material and f.code == "KG101" for f in cold.findings)
     assert [_key(f) for f in warm.findings] == [_key(f) for f in cold.findings]
+
+
+def test_a_file_reaching_too_many_modules_gets_none(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from keyguard import api
+
+    monkeypatch.setattr(api, "MAX_COMPANIONS", 1)  # facade and material: two
+    alone = scan_paths([str(project / "vault" / "deploy.py")], Config(use_cache=False, semgrep=False), jobs=1)
+    assert alone.findings == () and alone.files_scanned == 1

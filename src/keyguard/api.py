@@ -184,12 +184,18 @@ def _companions(starts: Sequence[str], modules: Mapping[str, str], passes,
     prefilter rejected) may import key material: (those that can hold a finding by themselves,
     the modules in between).  Followed over :data:`MAX_IMPORT_ROUNDS` imports by module word
     (generous, as the rounds are); modules from which no module that can hold a finding is
-    reached are dropped.  Their surveys are added to ``imports_of``."""
-    scanned = set(imports_of)
+    reached are dropped.  Their surveys are added to ``imports_of``.
+
+    A file whose imports reach more than :data:`MAX_COMPANIONS` such modules (a module of a
+    large package that works with keys throughout, paramiko's ``channel.py``) gets none: analysing
+    them would cost a scan of the package, which is the place to find those flows."""
+    seen = {os.path.abspath(p) for p in imports_of}
     by_word: Dict[str, List[str]] = {}
-    for path in dict.fromkeys(modules.values()):
+    for path in modules.values():
         word = _module_word(path)
-        if word is not None and path not in scanned:
+        full = os.path.abspath(path)
+        if word is not None and full not in seen:
+            seen.add(full)
             by_word.setdefault(word, []).append(path)
     if not by_word:
         return [], []
@@ -218,6 +224,8 @@ def _companions(starts: Sequence[str], modules: Mapping[str, str], passes,
             if p in surveyed and p not in useful and not qs.isdisjoint(useful):
                 useful.add(p)
                 grown = True
+    if len(useful) > MAX_COMPANIONS:
+        useful.clear()
     for q in surveyed:
         if q not in useful:
             del imports_of[q]
@@ -286,6 +294,8 @@ def _key_names_for(knowledge: tuple) -> KeyNames:
 
 
 MAX_IMPORT_ROUNDS = 4
+#: at most this many unchanged project modules are analysed for a named file (see _companions)
+MAX_COMPANIONS = 12
 
 
 def _module_word(path: str) -> Optional[str]:
