@@ -51,7 +51,7 @@ FLOOR_SCRIPT = HERE / "floor.py"
 
 PEER_TOOLS = ("bandit", "ruff", "semgrep")
 ALL_TOOLS = ("keyguard",) + PEER_TOOLS + ("floor",)
-CASES = ("full", "precommit", "warm")
+CASES = ("full", "precommit", "hook", "warm")
 # Baselines the ratios are computed against, in table column order.
 BASELINES = ("bandit", "semgrep", "ruff")
 DEFAULT_KEYGUARD_CMD = "keyguard check --format json --no-cache"
@@ -203,7 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="comma-separated: keyguard,bandit,ruff,semgrep,floor "
                          "(default: all = every tool except floor)")
     ap.add_argument("--case", dest="cases", type=parse_cases, default=["full"],
-                    help="full, precommit, warm (keyguard only), a comma list, "
+                    help="full, precommit, hook (precommit on a copy whose 5 files change before "
+                         "every run, keyguard's cache kept), warm (keyguard only), a comma list, "
                          "or all (default: full)")
     ap.add_argument("--json", dest="json_out", type=Path, default=None,
                     help="also write the raw samples and summary to this JSON file")
@@ -407,6 +408,10 @@ def check_targets(summaries: Sequence[Summary], tier: str,
     pre = by_key.get(("precommit", "keyguard"))
     if pre is not None:
         add("precommit: keyguard / bandit", pre.ratios.get("bandit"), TARGET_PRECOMMIT_VS_BANDIT)
+    hook = by_key.get(("hook", "keyguard"))
+    if hook is not None:
+        add("hook (precommit, cache kept): keyguard / bandit", hook.ratios.get("bandit"),
+            TARGET_PRECOMMIT_VS_BANDIT)
     warm = by_key.get(("warm", "keyguard"))
     if warm is not None:
         cold = full if full is not None else by_key.get(("warm-fill", "keyguard"))
@@ -923,6 +928,45 @@ def run_warm(args: argparse.Namespace, root: Path, kg: List[str],
     return samples
 
 
+def run_hook(args: argparse.Namespace, root: Path, rel: List[str], tools: Sequence[str],
+             exes: Dict[str, Any], semgrep_config: str) -> List[Sample]:
+    """The pre-commit case as a hook meets it: in a copy of the packages, the 5 files get a new
+    trailing comment before every run (they are the commit's changed files), and keyguard keeps
+    its cache directory between runs, as it does in a repository (the unchanged modules its
+    cross-module flows reach are stored parsed).  The peers run on the same edited files."""
+    if args.scratch:
+        args.scratch.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="keyguard-bench-hook-",
+                                    dir=str(args.scratch) if args.scratch else None))
+    samples: List[Sample] = []
+    try:
+        tops = sorted({Path(r).parts[0] for r in rel})
+        for top in tops:  # the packages whose modules the flows reach
+            shutil.copytree(root / top, scratch / top, symlinks=True)
+        invs = invocations(tools, scratch, rel, exes, semgrep_config)
+        if "keyguard" in exes:
+            cached = warm_command(exes["keyguard"], scratch / "keyguard-cache")
+            invs = [Invocation("keyguard", cached + rel, str(scratch), (0, 1), "keyguard")
+                    if i.tool == "keyguard" else i for i in invs]
+        by_tool = {inv.tool: inv for inv in invs}
+        for i in range(-1, args.runs):  # run -1: the unmeasured warm-up (fills the cache)
+            for r in rel:
+                append_comment(scratch / r, f"keyguard-bench hook edit {i + 2}")
+            for tool in run_order(list(by_tool), i + 1):
+                s = measure(by_tool[tool], "hook", i, not args.no_tree_rss, args.timeout, args.verbose)
+                what = "warm-up " if i < 0 else f"run {i + 1}/{args.runs}"
+                print(f"  hook      {what} {tool:<14} {s.seconds:8.2f} s "
+                      f"{s.peak_rss_kb / 1024:6.0f} MB  {'ok' if s.ok else s.error}", file=sys.stderr)
+                if i >= 0:
+                    samples.append(s)
+    finally:
+        if args.keep_scratch:
+            print(f"hook: kept {scratch}", file=sys.stderr)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return samples
+
+
 def compare_jobs(args: argparse.Namespace, root: Path, kg: List[str],
                  consistency: Dict[str, Optional[bool]]) -> None:
     n = args.compare_jobs
@@ -969,7 +1013,7 @@ def main(argv: Optional[List[str]] = None) -> int:
               file=sys.stderr)
 
     shared = find_shared(args.shared)
-    fetch_tier = "all" if ("precommit" in cases and args.tier == "large") else args.tier
+    fetch_tier = "all" if (("precommit" in cases or "hook" in cases) and args.tier == "large") else args.tier
     corpus = fetch_corpus(shared, args.cache, fetch_tier, args.fetch_python)
     root = corpus.roots.get(args.tier)
     if root is None or not root.is_dir():
@@ -1031,6 +1075,13 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"\n== precommit: {len(rel)} files", file=sys.stderr)
             samples += run_alternating(invs, "precommit", args.runs, not args.no_tree_rss,
                                        args.timeout, args.verbose, warmup=1)
+        elif case == "hook":
+            if small_root is None or not corpus.precommit:
+                print("warning: no precommit= files printed; skipping the hook case", file=sys.stderr)
+                continue
+            rel = [os.path.relpath(p, small_root) for p in corpus.precommit]
+            print(f"\n== hook: {len(rel)} files changed before every run", file=sys.stderr)
+            samples += run_hook(args, small_root, rel, tools, exes, semgrep_config)
         elif case == "warm":
             if "keyguard" not in tools:
                 print("note: the warm case measures keyguard only; skipped", file=sys.stderr)
@@ -1039,7 +1090,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             samples += run_warm(args, root, exes["keyguard"], consistency)
 
     summaries: List[Summary] = []
-    for case in ("full", "precommit", "warm-fill", "warm"):
+    for case in ("full", "precommit", "hook", "warm-fill", "warm"):
         seen = []
         for s in samples:
             if s.case == case and s.tool not in seen:
@@ -1054,6 +1105,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     targets = check_targets(summaries, args.tier, consistency)
 
     titles = {"full": f"Full scan, {args.tier} tier", "precommit": "Pre-commit (5 files)",
+              "hook": "Pre-commit hook (5 files changed before every run; keyguard keeps its cache)",
               "warm-fill": "Warm case: first cached scan of the copy (fills the cache)",
               "warm": "Warm case: re-scan after a one-file edit"}
     print()
@@ -1061,7 +1113,7 @@ def main(argv: Optional[List[str]] = None) -> int:
           + (" — semgrep: PLACEHOLDER rules" if meta["semgrep_config_placeholder"] else ""))
     print(f"corpus {args.tier}: {corpus_meta[args.tier]['py_files']} files, "
           f"{corpus_meta[args.tier]['py_lines']} non-blank lines; runs per tool: {args.runs}")
-    for case in ("full", "precommit", "warm-fill", "warm"):
+    for case in ("full", "precommit", "hook", "warm-fill", "warm"):
         rows = [s for s in summaries if s.case == case]
         if rows:
             print()

@@ -53,7 +53,7 @@ def test_options_parse() -> None:
     assert args.tier == "large"
     assert args.runs == 5
     assert args.tools == ["ruff", "keyguard"]  # duplicates dropped, order kept
-    assert args.cases == ["full", "precommit", "warm"]
+    assert args.cases == ["full", "precommit", "hook", "warm"]
     assert args.json_out == Path("out.json")
     assert args.keyguard_cmd == "kg check --no-cache"
     assert args.semgrep_config == "p/python"
@@ -362,3 +362,27 @@ def test_warm_command_adds_cache_dir_once() -> None:
         "keyguard", "check", "--format", "json", "--cache-dir", "/s/c"]
     mine = ["keyguard", "check", "--cache-dir=/x", "--no-cache"]
     assert run.warm_command(mine, Path("/s/c")) == ["keyguard", "check", "--cache-dir=/x"]
+
+
+def test_hook_case_edits_the_files_and_keeps_keyguards_cache(tmp_path: Path) -> None:
+    root = tmp_path / "small"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "a.py").write_text("x = 1\n")
+    (root / "pkg" / "b.py").write_text("y = 2\n")
+    log = tmp_path / "log.txt"
+    fake = ("import json, sys, pathlib\n"
+            "files = [a for a in sys.argv[1:] if a.endswith('.py')]\n"
+            "last = [pathlib.Path(f).read_text().splitlines()[-1] for f in files]\n"
+            f"open({str(log)!r}, 'a').write(json.dumps([sys.argv[1:], last]) + '\\n')\n"
+            "print(json.dumps({'findings': []}))\n")
+    args = run.build_parser().parse_args(["--runs", "2", "--case", "hook"])
+    exes = {"keyguard": [sys.executable, "-c", fake, "check", "--no-cache"]}
+    samples = run.run_hook(args, root, ["pkg/a.py", "pkg/b.py"], ["keyguard"], exes, "unused")
+    assert [s.case for s in samples] == ["hook", "hook"] and all(s.ok for s in samples)
+    calls = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(calls) == 3  # the warm-up and two measured runs
+    for argv, _ in calls:
+        assert "--no-cache" not in argv and any(a.startswith("--cache-dir") for a in argv)
+    lasts = [tuple(last) for _, last in calls]
+    assert len(set(lasts)) == 3 and all(x.startswith("# keyguard-bench hook edit") for t in lasts for x in t)
+    assert (root / "pkg" / "a.py").read_text() == "x = 1\n"  # the corpus itself is never edited
