@@ -351,6 +351,10 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
                                 # key material into what it returns; one that sets the umask (a
                                 # context manager): what its caller creates depends on it
                                 | {b"O_CREAT", b"fdopen", b"umask"}
+                                # a helper that builds a key-generation command line (step,
+                                # openssl, ssh-keygen, certtool, wg; tools.toml) or asks for a
+                                # passphrase: its callers run the command or pass the secret on
+                                | set(_TOOL_WORDS) | {b"getpass"}
                                 | _follow_words(calls, temp_prefixes)))
     return KnowledgeBase(
         calls={k: tuple(v) for k, v in calls.items()},
@@ -389,10 +393,13 @@ _GENERIC = frozenset({
     # module names the library (eth_account, gnupg.GPG)
     "Account", "GPG", "generate_key",
 })
-_RULE_WORDS = (
-    b"mktemp", b"PRIVATE KEY", b"openssl", b"ssh-keygen", b"certtool", b"step-cli",
-    b'"step"', b"'step'", b"step crypto", b"step certificate", b"step ca ", b"getpass",
-    b"genkey", b"genpsk",  # wg genkey / wg genpsk (tools.toml)
+#: the words of key-generation command lines (tools.toml; wg genkey / wg genpsk)
+_TOOL_WORDS = (
+    b"openssl", b"ssh-keygen", b"certtool", b"step-cli", b'"step"', b"'step'", b"step crypto",
+    b"step certificate", b"step ca ", b"genkey", b"genpsk",
+)
+_RULE_WORDS = _TOOL_WORDS + (
+    b"mktemp", b"PRIVATE KEY", b"getpass",
     # names that make the engine assume key material (parameter and function names, annotations)
     b"private_key", b"privkey", b"priv_key", b"private_pem", b"key_pem", b"pem_key", b"signing_key",
     b"PrivateKey", b"passphrase", b"ssh_key", b"keypair", b"key_pair",
