@@ -1319,10 +1319,24 @@ class ModuleInterp:
             start = (spec.pos + 1) if spec is not None and spec.pos is not None else 0
             call_args = list(args[start:])
             call_kwargs = {k: v for k, v in kwargs.items() if spec is None or k != spec.kw}
+        if row.opt("calls_with"):
+            # asyncio.start_server(handle, ...): handle(reader, writer) runs on each connection,
+            # with stream objects of those kinds (TLS ones when the call is given ssl=)
+            conn = ("obj", id(node))
+            call_args = [Value(kind=self._tls_kind(k, kwargs), ident=conn) for k in row.opt("calls_with")]
+            call_kwargs = {}
         if fn.kind == "lambda":
             return CLEAN
         self.call(fn, call_args, call_kwargs, node)
         return CLEAN
+
+    @staticmethod
+    def _tls_kind(kind: str, kwargs: Dict[str, Value]) -> str:
+        """A socket made by a call given ``ssl=`` (not None/False) is a TLS socket
+        (``asyncio.open_connection(..., ssl=ctx)``, ``asyncio.start_server(cb, ..., ssl=ctx)``)."""
+        if kind == L.SOCKET and "ssl" in kwargs and kwargs["ssl"].const not in (None, False):
+            return L.TLS_SOCKET
+        return kind
 
     def _materialize(self, recv: Value, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Optional[Value]:
         """The project-class instance behind a lazy one, when a method call hands it something
@@ -2683,8 +2697,7 @@ class ModuleInterp:
             head = strings.known_head(host) if host is not None else None
             if head is not None and self.kb.is_loopback(strings.url_host(head[0])):
                 return CLEAN  # http.client.HTTPConnection("localhost"): only this machine sees the traffic
-        if kind == L.SOCKET and "ssl" in kwargs and kwargs["ssl"].const not in (None, False):
-            kind = L.TLS_SOCKET  # asyncio.open_connection(..., ssl=ctx)
+        kind = self._tls_kind(kind, kwargs)  # asyncio.open_connection(..., ssl=ctx)
         if kind == "mp-queue":
             return Value(kind="mp-queue")
         if kind == "memfile":

@@ -119,7 +119,8 @@ OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
-     "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls"}
+     "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
+     "calls_with"}
 )
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
@@ -135,6 +136,9 @@ OPT_KEYS = frozenset(
 #   kind in a module that makes one of those calls anywhere: `name` is any call of a function or
 #   method so named, `name(.attr)` one whose first argument is an attribute `attr` (a socketserver
 #   handler's socket is TLS when the module wraps the server's: ctx.wrap_socket(server.socket, ...)).
+# `calls_with = ["socket", "socket"]` on an invoke row: the callable is called with new objects of
+#   those kinds (one connection) in place of the call's arguments: a stream server's connection
+#   callback `handle(reader, writer)`; socket kinds are TLS ones when the call is given `ssl=`.
 # `locals = true` on a sink row: every local variable of the calling frame reaches the sink too
 #   (tracebacks formatted with capture_locals=True / show_locals=True).
 # `fallback = true` on a propagate row: the call's result is its `from` argument itself, constant

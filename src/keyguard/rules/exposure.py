@@ -222,7 +222,9 @@ class KeyOverInsecureIpc(Rule):
     Finds key material sent through `multiprocessing.shared_memory`, a shared
     `mmap`, a socket that is not wrapped in TLS (a `socketserver` handler's
     `self.request`, `self.connection` or `self.wfile` included, unless the
-    module wraps the server's socket in TLS), an HTTP request to an `http://`
+    module wraps the server's socket in TLS, and the `writer` an
+    `asyncio.start_server` callback is given, unless `ssl=` is passed to
+    `start_server`), an HTTP request to an `http://`
     URL (`requests`, `httpx`, `aiohttp`, `urllib`, `urllib3`, and
     `http.client.HTTPConnection`), `pickle`/`marshal` files, or named pipes
     (FIFOs) in shared directories. A pickle file is written either by
