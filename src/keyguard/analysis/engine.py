@@ -1258,31 +1258,37 @@ class ModuleInterp:
                     self.assign(target.value, cont, value_node)
             # a container receiving key material becomes tainted as a whole (for whole uses), and
             # remembers which field holds it, so reading another field stays clean
-            if isinstance(target.value, cst.Name) and isinstance(key.const, (str, int)) and not value.taints:
-                cur = self.lookup(target.value.value)
-                if isinstance(cur.const, dict):
-                    updated = _FrozenDict(cur.const)
-                    updated[key.const] = value
-                    self.bind_mutated(target.value.value, cur.evolve(const=updated))
-            if value.taints and isinstance(target.value, cst.Name):
-                cur = self.lookup(target.value.value)
-                if isinstance(key.const, (str, int)) and isinstance(cur.const, dict):
-                    updated = _FrozenDict(cur.const)
-                    updated[key.const] = value
-                    self.bind_mutated(target.value.value, cur.with_taints(value.taints).evolve(const=updated))
-                elif isinstance(key.const, (str, int)) and not isinstance(cur.const, (dict, tuple)):
-                    fields = tuple((k, v) for k, v in cur.attrs if k != f"[{key.const}]") + ((f"[{key.const}]", value),)
-                    self.bind_mutated(target.value.value, cur.with_taints(value.taints).evolve(attrs=fields))
-                elif isinstance(cur.const, dict) and not key.taints:
-                    # cache[name] = pem: the values hold key material, the keys do not (list(cache))
-                    self.bind_mutated(target.value.value, cur.with_taints(value.taints).evolve(
-                        attrs=cur.attrs + (("[*]", value),)))
-                else:
-                    self.bind_mutated(target.value.value, cur.with_taints(value.taints))
-            elif value.taints and isinstance(target.value, cst.Attribute):
-                self.assign(target.value, obj.with_taints(value.taints), value_node)
+            self._store_item(target.value, obj, key, value, value_node)
         elif isinstance(target, cst.StarredElement):
             self.assign(target.value, value, value_node)
+
+    def _store_item(self, container: cst.BaseExpression, obj: Value, key: Value, value: Value,
+                    value_node: cst.CSTNode) -> None:
+        """``container[key] = value`` for a name or attribute holding a plain container (``obj``):
+        key material makes it tainted as a whole, and a constant key records the field."""
+        if isinstance(container, cst.Name) and isinstance(key.const, (str, int)) and not value.taints:
+            cur = self.lookup(container.value)
+            if isinstance(cur.const, dict):
+                updated = _FrozenDict(cur.const)
+                updated[key.const] = value
+                self.bind_mutated(container.value, cur.evolve(const=updated))
+        if value.taints and isinstance(container, cst.Name):
+            cur = self.lookup(container.value)
+            if isinstance(key.const, (str, int)) and isinstance(cur.const, dict):
+                updated = _FrozenDict(cur.const)
+                updated[key.const] = value
+                self.bind_mutated(container.value, cur.with_taints(value.taints).evolve(const=updated))
+            elif isinstance(key.const, (str, int)) and not isinstance(cur.const, (dict, tuple)):
+                fields = tuple((k, v) for k, v in cur.attrs if k != f"[{key.const}]") + ((f"[{key.const}]", value),)
+                self.bind_mutated(container.value, cur.with_taints(value.taints).evolve(attrs=fields))
+            elif isinstance(cur.const, dict) and not key.taints:
+                # cache[name] = pem: the values hold key material, the keys do not (list(cache))
+                self.bind_mutated(container.value, cur.with_taints(value.taints).evolve(
+                    attrs=cur.attrs + (("[*]", value),)))
+            else:
+                self.bind_mutated(container.value, cur.with_taints(value.taints))
+        elif value.taints and isinstance(container, cst.Attribute):
+            self.assign(container, obj.with_taints(value.taints), value_node)
 
     # ------------------------------------------------------------------ expressions
     def eval(self, node: cst.BaseExpression) -> Value:
@@ -2196,6 +2202,15 @@ class ModuleInterp:
             else:
                 self.assign(node.func.value, grown, node)
             return CLEAN
+        if name in ("update", "setdefault") and recv.kind is None and recv.func is None \
+                and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, (cst.Name, cst.Attribute)):
+            # env.update(P=pw) / env.update({"P": pw}) / env.setdefault("P", pw): as env["P"] = pw
+            container = node.func.value
+            for key, value in _mapping_items(name, recv, args, kwargs):
+                self._store_item(container, self.eval(container) if isinstance(container, cst.Attribute) else recv,
+                                 key, value, node)
+            if name == "update":
+                return CLEAN
         if name in ("get", "pop", "setdefault") and args and isinstance(args[0].const, (str, int)) \
                 and isinstance(recv.const, dict):
             item = recv.const.get(args[0].const)
@@ -3676,6 +3691,26 @@ def _worth_following(v: Value) -> bool:
     if fields_carry(v, _FOLLOWED_LABELS):
         return True  # issue() -> Issued(key_pem=...): an object whose fields hold key material
     return names_keygen_tool(v)
+
+
+def _mapping_items(name: str, recv: Value, args: List[Value], kwargs: Dict[str, Value]) -> List[Tuple[Value, Value]]:
+    """The (key, value) pairs a dict's ``update(...)`` / ``setdefault(k, v)`` stores.  Only calls
+    that are a mapping's: keywords or a dict display given to ``update`` (a hash object's
+    ``update(data)`` takes one bytes argument), or a known dict receiving anything."""
+    if name == "setdefault":
+        return [(args[0], args[1])] if len(args) == 2 and not kwargs else []
+    if len(args) > 1:
+        return []
+    items = [(Value(const=k), v) for k, v in kwargs.items()]
+    if args:
+        given = args[0]
+        if isinstance(given.const, dict):
+            items = [(Value(const=k), v) for k, v in given.const.items() if isinstance(v, Value)] + items
+            if given.taints and not any(v.taints for _, v in items):
+                items.append((Value(), given))  # {**other}: what is not itemised
+        elif isinstance(recv.const, dict) or kwargs:
+            items.insert(0, (Value(), given))
+    return items
 
 
 #: builtins that see only a dict's keys
