@@ -2076,6 +2076,10 @@ class ModuleInterp:
         if fval.qname in _OBJECT_DUMPS and args and isinstance(args[0].func, ClassRef) and args[0].kind == "instance":
             # asdict(peer) / vars(peer): every field of the instance, key fields included
             return Value(taints=_union(list(args[0].func.attrs.values()), {}))
+        if fval.qname in ("list", "tuple") and fval.receiver is None and len(args) == 1 and not kwargs \
+                and isinstance(args[0].const, tuple):
+            # list(argv): a copy of a known sequence, the same items
+            return Value(const=args[0].const, taints=args[0].taints, kind=args[0].kind)
         if fval.qname in _KEY_VIEWS and fval.receiver is None and len(args) == 1 and not kwargs \
                 and _dict_keys_clean(args[0]):
             return CLEAN  # list(cache) / sorted(cache): the names, not the cached keys
@@ -3276,6 +3280,8 @@ class ModuleInterp:
             # (a parameter still bound to what the call passed: the helper did not rebind it)
             name = next((k for k in frame.args_in if frame.env.get(k) is v), None)
             if name is None:
+                name = _wrapped_parameter(frame, v)
+            if name is None:
                 break
             site = frame.site
             v = frame.args_in[name]
@@ -3776,6 +3782,24 @@ def names_keygen_tool(v: Value) -> bool:
     return False
 
 
+def _wrapped_parameter(frame: Frame, v: Value) -> Optional[str]:
+    """The parameter whose command line ``v`` runs behind words the helper put in front of it
+    (``["sudo"] + list(argv)``, ``["sudo", "-u", user, *argv]``): its items end ``v``, and the
+    helper's own words name no key-generation tool (``["openssl", "genpkey", "-out", tmp] + extra``
+    is the helper's command)."""
+    if not isinstance(v.const, tuple):
+        return None
+    for k in frame.args_in:
+        p = frame.env.get(k)
+        items = p.const if p is not None else None
+        if not isinstance(items, tuple) or not items or len(items) > len(v.const):
+            continue
+        tail = v.const[-len(items):]
+        if all(a is b for a, b in zip(tail, items)) and not names_keygen_tool(Value(const=v.const[:-len(items)])):
+            return k
+    return None
+
+
 @functools.lru_cache(maxsize=1)
 def _tool_executables() -> FrozenSet[str]:
     from keyguard.analysis.tool_grammar import load_grammar
@@ -3798,10 +3822,18 @@ def _signature(env: Mapping[str, Value]) -> tuple:
     for name in sorted(env):
         v = env[name]
         consts = v.const if isinstance(v.const, (int, str, bytes, bool, type(None))) else None
-        ident = v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",), ("instance",)) else None
+        if isinstance(v.const, tuple):
+            # fopen(*args) / run(argv): the items' constants tell the calls apart ("wb" from "r")
+            consts = tuple((x.const if isinstance(x.const, (int, str, bytes, bool, type(None))) else None,
+                            _memo_ident(x)) if isinstance(x, Value) else None for x in v.const)
         sig.append((name, tuple(sorted(((lbl, org) for lbl, org in v.taints), key=lambda t: t[0])), v.kind,
-                    ident, consts, v.func, v.file))
+                    _memo_ident(v), consts, v.func, v.file))
     return tuple(sig)
+
+
+def _memo_ident(v: Value) -> object:
+    """The part of a value's identity a memo key keeps (temporary files, constants, instances)."""
+    return v.ident if isinstance(v.ident, tuple) and v.ident[:1] in (("temp",), ("const",), ("instance",)) else None
 
 
 def _join_env(a: Dict[str, Value], b: Dict[str, Value]) -> Dict[str, Value]:
