@@ -1824,7 +1824,7 @@ class ModuleInterp:
             t = tuple(x for x in a.taints if x[0] in (L.TEMP,)) + tuple(x for x in b.taints if x[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH))
             # Path(d) / "tls.key" spelled twice names one file when its parts are the same
             parts = (_ident_part(a), _ident_part(b))
-            v = Value(taints=t, kind=L.PATH, ident=("join", "/", parts) if None not in parts else ("path", id(node)))
+            v = Value(taints=t, kind=L.PATH, ident=_join_ident("/", parts, node))
             if isinstance(ac, str) and isinstance(bc, str):
                 v = v.evolve(const=ac.rstrip("/") + "/" + bc)
             self.path_parents[v.ident] = {x for x in (a.ident, b.ident) if x is not None}
@@ -2396,7 +2396,7 @@ class ModuleInterp:
                         result = v if result is None else join(result, v)
                         continue
                     # os.path.join(d, "tls.key") spelled twice names one file when its parts are the same
-                    ident = ("join", qname, parts) if src and None not in parts else ("path", id(node))
+                    ident = _join_ident(qname, parts, node) if src else ("path", id(node))
                     v = v.evolve(ident=ident, kind=None)
                     self.path_parents[v.ident] = {x.ident for x in src if x.ident is not None}
                     tail = args[-1] if args else None
@@ -3864,10 +3864,23 @@ def _path_division(a: Value, b: Value) -> bool:
 
 
 def _ident_part(v: Value) -> object:
-    """A path's part for a structural identity: its own identity, or its text; None if neither."""
-    if v.ident is not None:
-        return v.ident
-    return ("const", v.const) if isinstance(v.const, str) else None
+    """A path's part for a structural identity: its own identity, or its text; None if neither.
+    A helper's parameter given a constant (``base = self.root / subdir`` called with "clients") is
+    that text: its "arg" token only stands for an argument without an identity of its own."""
+    if isinstance(v.const, str) and (v.ident is None or (isinstance(v.ident, tuple) and v.ident[:1] == ("arg",))):
+        return ("const", v.const)
+    return v.ident
+
+
+def _join_ident(how: str, parts: Tuple[object, ...], node: cst.CSTNode) -> object:
+    """The identity of a joined path: its parts' (Path(d) / "tls.key" spelled twice names one
+    file); a part without one stands for what this expression computes, so a helper's
+    ``base / f"{cn}.key"`` stays in the folder each caller passed (not one token for all)."""
+    if None not in parts:
+        return ("join", how, parts)
+    if all(p is None for p in parts):
+        return ("path", id(node))
+    return ("join", how, tuple(("node", id(node)) if p is None else p for p in parts))
 
 
 def _arg_value(arg: Any) -> Optional[Value]:
