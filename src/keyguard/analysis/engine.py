@@ -853,6 +853,9 @@ class ModuleInterp:
                 self.context.pop()
             return
         before = dict(self.frame.env)
+        # a @contextmanager that yields in one branch has not yielded in the other (set_umask:
+        # `if mask is None: yield` / `else: os.umask(mask); try: yield finally: os.umask(old)`)
+        at_exit_before = self.frame.at_exit
         self.context.append("if")
         none_name, none_in_body = _is_none_test(node.test)
         private_name, private_in_body = self._private_test(node.test)
@@ -864,6 +867,7 @@ class ModuleInterp:
             self.exec_suite(node.body)
             after_body = self.frame.env
             self.frame.env = before
+            at_exit_body, self.frame.at_exit = self.frame.at_exit, at_exit_before
             if none_name is not None and not none_in_body and none_name in self.frame.env:
                 self.frame.env = dict(before)
                 self.frame.env[none_name] = Value(const=None)
@@ -871,6 +875,7 @@ class ModuleInterp:
                 self.frame.env = dict(before)
                 self._narrow_private(private_name)
             self._exec_orelse(node)
+            self.frame.at_exit = self.frame.at_exit or at_exit_body
         finally:
             self.context.pop()
         if private_name is not None and _always_exits(node.body):
@@ -2965,6 +2970,9 @@ class ModuleInterp:
         pspec = row.spec("path")
         path = recv if (pspec is not None and pspec.receiver) else self.arg(pspec, args, kwargs)
         path = path or CLEAN
+        if path.kind == L.FD and returns == L.FILE_HANDLE:
+            # open(fd, "wb") of a descriptor os.open made: a file object over it, as os.fdopen
+            return path.evolve(kind=L.FILE_HANDLE)
         mode = self.arg(row.spec("mode"), args, kwargs)
         if row.opt("dash_is_stdio") and path.const in ("-", b"-"):
             # click.open_file("-", "wb"): standard output, not a file
@@ -3824,8 +3832,9 @@ def _signature(env: Mapping[str, Value]) -> tuple:
         consts = v.const if isinstance(v.const, (int, str, bytes, bool, type(None))) else None
         if isinstance(v.const, tuple):
             # fopen(*args) / run(argv): the items' constants tell the calls apart ("wb" from "r")
+            # (and their files: fopen(fd, "wb") of a key's fd and of a certificate's are two calls)
             consts = tuple((x.const if isinstance(x.const, (int, str, bytes, bool, type(None))) else None,
-                            _memo_ident(x)) if isinstance(x, Value) else None for x in v.const)
+                            _memo_ident(x), x.file) if isinstance(x, Value) else None for x in v.const)
         sig.append((name, tuple(sorted(((lbl, org) for lbl, org in v.taints), key=lambda t: t[0])), v.kind,
                     _memo_ident(v), consts, v.func, v.file))
     return tuple(sig)
