@@ -370,7 +370,10 @@ class PermissionsTightenedAfterWrite(Rule):
     ## What it does
     Finds a `chmod` (`os.chmod`, `os.fchmod`, `Path.chmod`) that restricts a
     key file *after* key material was written to it, or after the file was
-    created with default permissions.
+    created with default permissions. The finding is at the `chmod`, and it
+    replaces KG201 for that write (one finding per problem: the file was
+    created with umask-dependent permissions and fixed too late). A `chmod`
+    that leaves group/other access is KG202 instead, beside the KG201.
 
     ## Why is this bad?
     Between the creation of the file and the `chmod` the key sits in a file
