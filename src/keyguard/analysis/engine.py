@@ -19,7 +19,6 @@ rules can tell a cleanup in ``finally`` from one on the success path only.
 from __future__ import annotations
 
 import functools
-import os
 import operator
 import re
 from dataclasses import dataclass, field
@@ -3319,8 +3318,7 @@ class ModuleInterp:
             # pytest's tmp_path / tmpdir / tmp_path_factory: per-test folders under the system temp
             # dir (in a test or a fixture; elsewhere a parameter named so is a temporary folder too)
             fname = self._guess_func_name or ""
-            in_test = fname.startswith("test") or self.path.endswith("conftest.py") \
-                or os.path.basename(self.path).startswith("test_")
+            in_test = fname.startswith("test") or is_test_module(self.path)
             org = self.origin(f"pytest's `{name}` folder" if in_test else f"parameter `{name}`, a temporary folder by its name", p)
             return Value(kind=L.TEMP_DIR if name.endswith("factory") else L.PATH, taints=((L.TEMP, org),), ident=ident)
         if p.annotation is not None:
@@ -3523,6 +3521,19 @@ _STD_STREAMS = frozenset({"sys.stdout", "sys.stderr", "sys.__stdout__", "sys.__s
 
 #: module constants that decide key strength (KG601) whatever their module's text says
 _KEY_PARAMETER_NAME = re.compile(r"(?:KEY|RSA|DSA|MODULUS).*(?:SIZE|BITS|LEN)|BITS$|EXPONENT|CURVE")
+
+
+_TEST_DIRS = frozenset({"test", "tests", "testing", "unittests"})
+
+
+def is_test_module(path: str) -> bool:
+    """A test file by the usual conventions: under a ``test``/``tests`` folder, or named
+    ``test_*.py``, ``*_test.py``, ``*_tests.py`` or ``conftest.py``."""
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    if name.startswith("test_") or name.endswith(("_test.py", "_tests.py")) or name == "conftest.py":
+        return True
+    return any(p in _TEST_DIRS for p in parts[:-1])
 
 
 def _worth_importing_constant(project: "Project", path: str, name: str) -> bool:

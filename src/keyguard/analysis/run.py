@@ -19,7 +19,7 @@ from typing import Callable, Collection, Dict, FrozenSet, List, Mapping, Optiona
 import libcst as cst
 
 from keyguard.analysis.context import AnalysisContext
-from keyguard.analysis.engine import ModuleInterp, Project, fields_carry, names_keygen_tool
+from keyguard.analysis.engine import ModuleInterp, Project, fields_carry, is_test_module, names_keygen_tool
 from keyguard.analysis.events import Event
 from keyguard.analysis.labels import KEY_LABELS, PARAM_GUESS, PASSPHRASE
 from keyguard.analysis.values import Origin, Value, deep_taints
@@ -338,19 +338,6 @@ def _analyze_targets(project: Project, loader: Loader, targets: Sequence[str], k
         kept, _dropped = filter_findings(res.findings, texts)
         res.findings = kept
     return results
-
-
-_TEST_DIRS = frozenset({"test", "tests", "testing", "unittests"})
-
-
-def is_test_module(path: str) -> bool:
-    """A test file by the usual conventions: under a ``test``/``tests`` folder, or named
-    ``test_*.py``, ``*_test.py``, ``*_tests.py`` or ``conftest.py``."""
-    parts = path.replace("\\", "/").split("/")
-    name = parts[-1]
-    if name.startswith("test_") or name.endswith(("_test.py", "_tests.py")) or name == "conftest.py":
-        return True
-    return any(p in _TEST_DIRS for p in parts[:-1])
 
 
 def _guess_of_called_helper(h: Hit, called_params: Collection[int]) -> bool:

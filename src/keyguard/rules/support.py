@@ -80,7 +80,7 @@ def at_call_site(hit: Hit, ev: Event, site: Any, what: str) -> Hit:
     if not site:
         return hit
     module, node, _top = site
-    from keyguard.analysis.run import is_test_module  # (run imports the rules)
+    from keyguard.analysis.engine import is_test_module
 
     if is_test_module(module) and not is_test_module(ev.module):
         # a test driving a library helper (an outdated signature, a scratch folder it set up) is
