@@ -115,3 +115,13 @@ def test_bulk_scans_do_not_write_trees(hook, tmp_path: Path) -> None:
     (many / "helper.py").write_text("def keep(k):\n    return k\n")
     scan(paths=[many])
     assert "helper.py" in parsed and not _entries(store)
+
+
+def test_a_store_alone_marks_the_cache_folder(tmp_path: Path) -> None:
+    import libcst
+
+    store = TreeStore(str(tmp_path / "cache"))
+    store.put("ab" * 32, libcst.parse_module("x = 1\n"))
+    assert (tmp_path / "cache" / ".gitignore").read_text() == "*\n"
+    assert (tmp_path / "cache" / "CACHEDIR.TAG").exists()
+    assert store.get("ab" * 32).code == "x = 1\n"

@@ -58,14 +58,7 @@ class ResultCache:
         try:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             if not self._made:
-                tag = os.path.join(self.dir, "CACHEDIR.TAG")
-                if not os.path.exists(tag):
-                    with open(tag, "w", encoding="ascii") as fh:
-                        fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# keyguard cache\n")
-                gi = os.path.join(self.dir, ".gitignore")
-                if not os.path.exists(gi):
-                    with open(gi, "w", encoding="ascii") as fh:
-                        fh.write("*\n")
+                mark_cache_dir(self.dir)
                 self._made = True
             data = {
                 "salt": self.salt,
@@ -81,6 +74,18 @@ class ResultCache:
             os.replace(tmp, target)
         except OSError:
             pass  # a read-only tree still scans, just without a cache
+
+
+def mark_cache_dir(directory: str) -> None:
+    """Tag a cache folder as one (CACHEDIR.TAG for backup tools, a .gitignore of everything)."""
+    tag = os.path.join(directory, "CACHEDIR.TAG")
+    if not os.path.exists(tag):
+        with open(tag, "w", encoding="ascii") as fh:
+            fh.write("Signature: 8a477f597d28d172789f06886806bc55\n# keyguard cache\n")
+    gi = os.path.join(directory, ".gitignore")
+    if not os.path.exists(gi):
+        with open(gi, "w", encoding="ascii") as fh:
+            fh.write("*\n")
 
 
 def _dump(f: Finding) -> dict:
@@ -216,6 +221,7 @@ class TreeStore:
         try:
             if not self._made:
                 os.makedirs(self.dir, mode=0o700, exist_ok=True)
+                mark_cache_dir(os.path.dirname(self.dir))
                 self._made = True
             os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
             tmp = f"{target}.{os.getpid()}.tmp"
