@@ -25,6 +25,7 @@ See benchmarks/README.md for how to read the output.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import hashlib
 import json
@@ -40,7 +41,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -885,17 +886,13 @@ def keyguard_findings(inv: Invocation, verbose: bool) -> Optional[str]:
 def run_warm(args: argparse.Namespace, root: Path, kg: List[str],
              consistency: Dict[str, Optional[bool]]) -> List[Sample]:
     """Warm case: cached keyguard re-scans of a corpus copy after a one-file edit."""
-    if args.scratch:
-        args.scratch.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="keyguard-bench-warm-",
-                                    dir=str(args.scratch) if args.scratch else None))
-    copy = scratch / root.name
-    # The cache lives in the scratch folder too (keyguard's default is next to
-    # the nearest pyproject.toml, which a copy in a temp dir may not have).
-    warm_argv = (shlex.split(args.keyguard_warm_cmd) if args.keyguard_warm_cmd
-                 else warm_command(kg, scratch / "keyguard-cache"))
     samples: List[Sample] = []
-    try:
+    with scratch_dir(args, "warm") as scratch:
+        copy = scratch / root.name
+        # The cache lives in the scratch folder too (keyguard's default is next to
+        # the nearest pyproject.toml, which a copy in a temp dir may not have).
+        warm_argv = (shlex.split(args.keyguard_warm_cmd) if args.keyguard_warm_cmd
+                     else warm_command(kg, scratch / "keyguard-cache"))
         # A copy, so the cached corpus is never edited and the cache starts empty.
         shutil.copytree(root, copy, symlinks=True)
         edited = pick_warm_file(copy, args.warm_file)
@@ -920,11 +917,6 @@ def run_warm(args: argparse.Namespace, root: Path, kg: List[str],
         cold_result = keyguard_findings(cold_inv, args.verbose)
         consistency[f"warm/{args.tier}: cached re-scan == uncached scan"] = (
             None if warm_result is None or cold_result is None else warm_result == cold_result)
-    finally:
-        if args.keep_scratch:
-            print(f"warm: kept {scratch}", file=sys.stderr)
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
     return samples
 
 
@@ -934,12 +926,8 @@ def run_hook(args: argparse.Namespace, root: Path, rel: List[str], tools: Sequen
     trailing comment before every run (they are the commit's changed files), and keyguard keeps
     its cache directory between runs, as it does in a repository (the unchanged modules its
     cross-module flows reach are stored parsed).  The peers run on the same edited files."""
-    if args.scratch:
-        args.scratch.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="keyguard-bench-hook-",
-                                    dir=str(args.scratch) if args.scratch else None))
     samples: List[Sample] = []
-    try:
+    with scratch_dir(args, "hook") as scratch:
         tops = sorted({Path(r).parts[0] for r in rel})
         for top in tops:  # the packages whose modules the flows reach
             shutil.copytree(root / top, scratch / top, symlinks=True)
@@ -959,12 +947,24 @@ def run_hook(args: argparse.Namespace, root: Path, rel: List[str], tools: Sequen
                       f"{s.peak_rss_kb / 1024:6.0f} MB  {'ok' if s.ok else s.error}", file=sys.stderr)
                 if i >= 0:
                     samples.append(s)
+    return samples
+
+
+@contextlib.contextmanager
+def scratch_dir(args: argparse.Namespace, case: str) -> Iterator[Path]:
+    """A fresh folder for a case's corpus copy and cache (under ``--scratch`` when given),
+    removed afterwards unless ``--keep-scratch``."""
+    if args.scratch:
+        args.scratch.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"keyguard-bench-{case}-",
+                                    dir=str(args.scratch) if args.scratch else None))
+    try:
+        yield scratch
     finally:
         if args.keep_scratch:
-            print(f"hook: kept {scratch}", file=sys.stderr)
+            print(f"{case}: kept {scratch}", file=sys.stderr)
         else:
             shutil.rmtree(scratch, ignore_errors=True)
-    return samples
 
 
 def compare_jobs(args: argparse.Namespace, root: Path, kg: List[str],
