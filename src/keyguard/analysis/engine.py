@@ -1906,8 +1906,7 @@ class ModuleInterp:
 
     def ev_Yield(self, node: cst.Yield) -> Value:
         func = self.frame.func
-        if func is not None and any(_decorator_name(d.decorator) in ("contextmanager", "asynccontextmanager")
-                                    for d in func.node.decorators):
+        if func is not None and any(self._is_contextmanager_decorator(d.decorator) for d in func.node.decorators):
             self.frame.at_exit = True
         if node.value is not None and not isinstance(node.value, cst.From):
             v = self.eval(node.value)
@@ -1915,6 +1914,17 @@ class ModuleInterp:
         elif isinstance(node.value, cst.From):
             self.frame.returns.append(self.element_of(self.eval(node.value.item)))
         return CLEAN
+
+    def _is_contextmanager_decorator(self, e: cst.BaseExpression) -> bool:
+        """``@contextmanager`` / ``@contextlib.asynccontextmanager``, or a name imported as one
+        (``from contextlib import contextmanager as cm``)."""
+        name = _decorator_name(e)
+        if name in ("contextmanager", "asynccontextmanager"):
+            return True
+        if isinstance(e, cst.Name):
+            v = self.globals.get(e.value)
+            return v is not None and v.qname in ("contextlib.contextmanager", "contextlib.asynccontextmanager")
+        return False
 
     def ev_NamedExpr(self, node: cst.NamedExpr) -> Value:
         v = self.eval(node.value)
@@ -2493,8 +2503,10 @@ class ModuleInterp:
             elif eff == "umask":
                 mode = self.arg(row.spec("mode"), args, kwargs)
                 # restoring the saved umask after a @contextmanager's yield happens when the with exits
+                # (a mask a helper's caller passed down, `with umask(0o002):`: reported at that call)
                 self.emit("umask", node, mode=mode or CLEAN, describe=desc, at_exit=self.frame.at_exit,
-                          module_level=self.frame.func is None and self.depth == 0)
+                          module_level=self.frame.func is None and self.depth == 0,
+                          site=self.call_site_of(mode) if mode is not None and not self.frame.at_exit else None)
                 result = result or Value()
             elif eff == "remove":
                 path = recv if (row.spec("path") and row.spec("path").receiver) else self.arg(row.spec("path"), args, kwargs)

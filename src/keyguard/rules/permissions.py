@@ -22,6 +22,7 @@ from keyguard.rules.base import Rule
 from keyguard.rules.report import Hit
 from keyguard.rules.support import (
     after,
+    at_call_site,
     before,
     confidence,
     data_of,
@@ -543,7 +544,9 @@ class PermissiveUmask(Rule):
                     continue  # (a with exiting restores the umask its @contextmanager set: reported there)
                 write = None
                 for e in after(trace, ev):
-                    if e.kind == "umask" and not e.values.get("restore"):
+                    if e.kind == "umask" and e.values.get("at_exit") and e.depth >= ev.depth:
+                        continue  # (a @contextmanager's restore after its yield: done when its with exits)
+                    if e.kind == "umask":
                         break
                     if e.kind == "write" and data_of(e).is_key and not ctx.is_temp(e.value("target")):
                         write = e
@@ -554,10 +557,12 @@ class PermissiveUmask(Rule):
                     continue
                 org = data_of(write).key_origin()
                 mask = mode_of(ev.value("mode"))
-                yield Hit(self.code, ev.node, ev.module,
+                hit = Hit(self.code, ev.node, ev.module,
                           f"`{ev.describe}({octal(mask)})` leaves group/other access on files created while "
                           f"{{source}} is written", org, confidence(ev, org),
                           steps=((write.node, write.module, "key written under the permissive umask"),))
+                # a helper's parameter (`set_umask(0o022)`, `with umask(0o002):`): the caller decided it
+                yield at_call_site(hit, ev, ev.values.get("site"), f"`{ev.describe}` sets the umask the call passed")
 
     @staticmethod
     def _module_level(ctx: AnalysisContext, ev: Event) -> bool:
