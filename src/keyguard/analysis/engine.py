@@ -537,6 +537,20 @@ class ModuleInterp:
                 return Value(taints=((L.KEY_MATERIAL, org),))
         return None
 
+    def _file_contents(self, f: Value, node: cst.CSTNode) -> Optional[Value]:
+        """What the file ``f`` (a path or a file object) holds when it is copied somewhere
+        (shutil.copyfileobj, ZipFile.write, TarFile.add): key material for a file the program
+        put a key in, or for one named like a private key file (server.key, id_ed25519)."""
+        back = self._key_file_read(f) if self.project.key_files else None
+        if back is not None:
+            return back
+        if f.has(L.KEY_PATH) and f.kind in (None, L.PATH, L.FILE_HANDLE, L.FD):
+            name = f.const if isinstance(f.const, str) else (
+                f.file.path.const if f.file is not None and f.file.path is not None and isinstance(f.file.path.const, str) else None)
+            what = f"the private key file {name!r}" if name else "a private key file"
+            return Value(taints=((L.KEY_MATERIAL, self.origin(what, node, "medium")),))
+        return None
+
     # ------------------------------------------------------------------ declarations
     def _predeclare(self, body: Sequence[cst.CSTNode], env: Dict[str, Value], cls: Optional[ClassRef]) -> None:
         for stmt in body:
@@ -2435,6 +2449,9 @@ class ModuleInterp:
                             v = self._renamed(row.opt("renames"), recv, part, v, node)
                     if row.opt("result_kind") == L.FD and recv is not None:
                         v = v.evolve(file=recv.file, ident=recv.ident, taints=recv.taints)
+                    elif row.opt("result_kind") == L.FILE_HANDLE and recv is not None and recv.file is not None:
+                        # zf.open(name, "w"): a handle over the receiver's file (the archive)
+                        v = v.evolve(file=recv.file, ident=recv.ident, taints=recv.taints)
                 result = v if result is None else join(result, v)
             elif eff == "neutral":
                 weak = tuple(t for t in _union(args, kwargs) if t[0] == L.WEAK_RANDOM)
@@ -2485,6 +2502,8 @@ class ModuleInterp:
             elif eff == "write":
                 target = self.arg(row.spec("target"), args, kwargs, recv) if not (row.spec("target") and row.spec("target").receiver) else recv
                 data = self.arg(row.spec("data"), args, kwargs, recv)
+                if row.opt("copies_file") and data is not None and not data.is_key:
+                    data = self._file_contents(data, node) or data
                 if target is not None and data is not None and target.qname in _STD_STREAMS:
                     # json.dump(doc, sys.stdout), yaml.safe_dump(doc, sys.stdout): printed
                     self.emit("sink", node, sink="log", data=data, describe=f"{desc}(..., {target.qname})")
@@ -2980,6 +2999,12 @@ class ModuleInterp:
             return fd.evolve(kind=L.FILE_HANDLE)
         pspec = row.spec("path")
         path = recv if (pspec is not None and pspec.receiver) else self.arg(pspec, args, kwargs)
+        fileobj = self.arg(row.spec("fileobj"), args, kwargs) if row.spec("fileobj") is not None else None
+        if fileobj is None and path is not None and path.kind in ("memfile", L.FILE_HANDLE, L.FD):
+            fileobj = path  # zipfile.ZipFile(buf, "w"): the archive is written into that object
+        if fileobj is not None and fileobj.const is not None:
+            # tarfile.open(fileobj=buf, mode="w"): writes go to that object, no file is created here
+            return fileobj.evolve(kind=returns or L.FILE_HANDLE)
         path = path or CLEAN
         if path.kind == L.FD and returns == L.FILE_HANDLE:
             # open(fd, "wb") of a descriptor os.open made: a file object over it, as os.fdopen

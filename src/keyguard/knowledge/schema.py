@@ -41,7 +41,10 @@ SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
 EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key", "authlib-key", "gnupg", "http-client",
                          "plain-http-connection", "event-loop", "cli-parser", "ansible-module",
                          "command-runner", "config-parser", "template", "template-env", "masked-secret",
-                         "jwk-set"})
+                         "jwk-set",
+                         # a zip or tar archive being written (zipfile.ZipFile, tarfile.open): what its
+                         # writer methods add goes into the archive's file
+                         "archive"})
 
 
 class KnowledgeError(ValueError):
@@ -113,15 +116,24 @@ class Row:
 SPEC_KEYS = frozenset(
     {"args", "from", "path", "mode", "flags", "fd", "delete", "src", "dst", "target", "data",
      "opener", "shell", "env", "size", "exponent", "curve", "type", "randfunc", "password",
-     "unencrypted_unless", "key", "url", "host", "base_url", "applies_if", "default", "dest", "callable", "kwargs"}
+     "unencrypted_unless", "key", "url", "host", "base_url", "applies_if", "default", "dest", "callable", "kwargs",
+     "fileobj"}
 )
+# `fileobj = "fileobj"` on an open row: a file object the call writes into instead of creating the
+#   file at `path` (tarfile.open(fileobj=buf, mode="w")); a `path` argument that is itself a file
+#   object or an in-memory file (zipfile.ZipFile(buf, "w")) counts as one.  The result is that
+#   object, with the row's `returns` kind.
 OPT_KEYS = frozenset(
     {"creation", "returns", "map", "note", "ref", "describe", "path_join", "result_kind",
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
-     "calls_with"}
+     "calls_with", "copies_file"}
 )
+# `copies_file = true` on a write row: `data` names a file (a path or a file object) whose contents
+#   are written, not the data itself (shutil.copyfileobj(src, dst), ZipFile.write(filename),
+#   TarFile.add(name)): a file the program put key material into, or one named like a private key
+#   file (server.key, id_ed25519), writes key material.
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
 # `items = ["", "private-key"]` on a source row: the result is a tuple whose element i carries the
