@@ -1029,7 +1029,29 @@ class ModuleInterp:
         elem = self.element_of(it)
         # for x in ["-aes256"]: a known, non-empty sequence is iterated at least once
         runs = isinstance(it.const, tuple) and bool(it.const) and it.kind != "list-unknown-tail"
-        self._loop(node.body, lambda: self.assign(node.target, elem, node.iter), node.orelse, runs)
+
+        def bind_target() -> None:
+            self.assign(node.target, elem, node.iter)
+            self._loop_idents(node.target, node.iter)
+
+        self._loop(node.body, bind_target, node.orelse, runs)
+
+    def _loop_idents(self, target: cst.BaseExpression, iter_node: cst.CSTNode) -> None:
+        """A loop variable that holds a text (``for name in ("rsa", "ed25519")``) stands for one
+        value per iteration: paths built from it twice in the body (``etc / f"ssh_host_{name}_key"``
+        written, then chmod-ed) name one file."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                self._loop_idents(el.value, iter_node)
+            return
+        if not isinstance(target, cst.Name):
+            return
+        v = self.frame.env.get(target.value)
+        if v is None or v.ident is not None or v.func is not None or v.qname is not None \
+                or v.kind not in (None, L.PATH) or isinstance(v.const, (int, float, bool, bytes)) or v.const is None:
+            return
+        tag = "gname" if self._generic_depth else "name"
+        self.bind(target.value, v.evolve(ident=(tag, self.path, id(self.frame), target.value, id(iter_node))))
 
     def stmt_While(self, node: cst.While) -> None:
         self.eval(node.test)
@@ -1506,6 +1528,18 @@ class ModuleInterp:
         if all_known:
             return self.string_value("".join(str(p) for p in merged), node).with_taints(taints)
         value = Value(taints=taints, pieces=tuple(merged))
+        idents = tuple(p if isinstance(p, str) else p.ident for p in merged)
+        if None not in idents:
+            # f"ssh_host_{name}_key" spelled twice names one file when its holes are the same values;
+            # f"{keydir}/{name}.key" is a file in the folder keydir (as keydir / f"{name}.key")
+            ident: object = ("fstr",) + idents
+            if len(idents) >= 2 and not isinstance(merged[0], str) and isinstance(idents[1], str) \
+                    and idents[1].startswith("/") and len(idents[1]) > 1:
+                rest = (idents[1][1:],) + idents[2:]
+                tail = ("const", rest[0]) if len(rest) == 1 else ("fstr",) + rest
+                ident = ("join", "/", (idents[0], tail))
+                self.path_parents.setdefault(ident, set()).add(idents[0])
+            value = value.evolve(ident=ident)
         head = merged[0] if merged and isinstance(merged[0], str) else ""
         if head and self.is_temp_text(head):
             value = value.with_taints(self._temp_taints(head, node))
