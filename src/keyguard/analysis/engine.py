@@ -488,6 +488,9 @@ class ModuleInterp:
         return Origin(description, node, self.path, confidence, self.top)
 
     def emit(self, kind: str, node: cst.CSTNode, confidence: str = "high", describe: str = "", **values: Any) -> Event:
+        if kind == "exec" and values.get("key_outputs"):
+            # (the private key the tool writes: the files it writes it to hold it, see key_origin)
+            values["key_origin"] = self.origin(f"private key written by `{_short(self.code(node))}`", node, confidence)
         ev = Event(
             kind=kind,
             node=node,
@@ -508,7 +511,7 @@ class ModuleInterp:
                 self.project.key_file_idents.update(_file_idents(values.get("target")))
                 self._remember_key_file(values.get("target"), data.key_origin())
         elif kind == "exec" and values.get("key_outputs"):
-            org = self.origin(f"private key written by `{_short(self.code(node))}`", node, confidence)
+            org = values["key_origin"]
             for out in values["key_outputs"]:
                 self._remember_key_file(out, org)
         if self._recording is not None and kind in _ORDER_EVENTS and len(self._recording) < MAX_SUMMARY_EVENTS:

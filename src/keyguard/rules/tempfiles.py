@@ -299,9 +299,16 @@ class TempfileCleanupNotGuaranteed(Rule):
                 if handle.kind == "temp-dir":
                     continue  # TemporaryDirectory cleans up itself
                 ids = ctx.file_ids(handle)
-                writes = [w for w in after(trace, ev) if w.kind == "write" and data_of(w).is_key
-                          and (ctx.file_ids(w.value("target")) & ids
-                               or any(ids & ctx.ancestors(i) for i in ctx.file_ids(w.value("target"))))]
+
+                def inside(target: object) -> bool:
+                    got = ctx.file_ids(target)  # type: ignore[arg-type]
+                    return bool(got & ids) or any(ids & ctx.ancestors(i) for i in got)
+
+                # key writes into the file (or the mkdtemp() folder): from Python, or by a
+                # key-generation tool given a path in it (openssl genrsa -out {work}/k.pem)
+                writes = [(w, data_of(w).key_origin()) for w in after(trace, ev)
+                          if (w.kind == "write" and data_of(w).is_key and inside(w.value("target")))
+                          or (w.kind == "exec" and any(inside(o) for o in w.values.get("key_outputs") or ()))]
                 if not writes:
                     continue
                 # renamed into place (atomic write): the temporary name no longer exists - on every
@@ -318,14 +325,15 @@ class TempfileCleanupNotGuaranteed(Rule):
                 )
                 if removed:
                     continue
-                org = data_of(writes[0]).key_origin()
+                first = writes[0][0]
+                org = writes[0][1] if first.kind == "write" else first.values.get("key_origin")
                 renamed = any(r.kind == "copy" and r.describe.endswith(("replace", "rename", "move"))
                               and ctx.file_ids(r.value("src")) & ids for r in after(trace, ev))
                 why = ("it is moved into place outside a finally: block, so a failure before the move leaves it"
                        if renamed else "no removal in a finally: block")
                 yield Hit(self.code, ev.node, ev.module,
                           f"temporary file from `{ev.describe}` holds {{source}} but is not removed on every "
-                          f"path ({why})", org, confidence(writes[0], org))
+                          f"path ({why})", org, confidence(first, org))
 
 
 class KeyFileRemovedWithoutWipe(Rule):
