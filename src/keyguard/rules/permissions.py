@@ -133,7 +133,9 @@ class KeyFileDefaultPermissions(Rule):
     Finds key material written to a file that was created without an explicit
     owner-only mode: `open(path, "w"/"wb"/"x"/"a")`, `io.open`,
     `Path.write_bytes/write_text/open`, `os.open(path, flags)` without a mode
-    argument, and `shutil.copy*` of a key file.
+    argument, and `shutil.copy*` of a key file; a zip or tar archive a key is
+    added to and the destination of `shutil.copyfileobj` from a key file are
+    created the same way.
 
     ## Why is this bad?
     These calls create the file with mode `0o666` minus the process umask. The
@@ -465,7 +467,10 @@ class PermissiveUmask(Rule):
     ## What it does
     Finds `os.umask(mask)` where the mask does not remove all group and other
     permission bits (anything other than a superset of `0o077`, e.g. `0`,
-    `0o002`, `0o022`) in a module or function that writes key material.
+    `0o002`, `0o022`) in a module or function that writes key material. When
+    the mask is a helper's parameter (`def set_umask(m): os.umask(m)`, a
+    `@contextmanager def umask(mask)` used as `with umask(0o002):`), the
+    finding is at the caller's call that passes it.
 
     ## Why is this bad?
     The umask decides the permissions of every file and directory created

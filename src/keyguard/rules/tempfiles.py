@@ -30,7 +30,9 @@ class KeyInTempfile(Rule):
     a temporary location: a `tempfile.NamedTemporaryFile`, `TemporaryFile`,
     `SpooledTemporaryFile` or `mkstemp` handle or descriptor, or a path built
     from `tempfile.gettempdir()`, `mkdtemp()`, `TemporaryDirectory()`, `/tmp`,
-    `/var/tmp`, `/dev/shm` or `%TEMP%`.
+    `/var/tmp`, `/dev/shm` or `%TEMP%`. A zip or tar archive in such a place
+    that a key is added to (`ZipFile.writestr`, `TarFile.addfile`, `add` of a
+    key file) and a file `shutil.copyfileobj` copies a key into count too.
 
     ## Why is this bad?
     The temporary directory is the first place an attacker with local access
@@ -197,7 +199,9 @@ class TempfileCleanupNotGuaranteed(Rule):
     Finds temporary files that received key material and are not deleted on
     every path through the code, exceptions included: `NamedTemporaryFile(delete=False)`,
     `mkstemp()` whose file is unlinked outside a `finally:` block or a context
-    manager, or never unlinked at all. A file staged in the shared temporary
+    manager, or never unlinked at all; a `mkdtemp()` folder a key-generation
+    tool wrote a private key into (`openssl genrsa -out {dir}/k.pem`) that is
+    not removed in a `finally:` block too. A file staged in the shared temporary
     directory and moved into place (`os.replace`, `shutil.move`) outside a
     `finally:` block counts too: a failure before the move leaves it behind.
     (Staging next to the destination, `mkstemp(dir=final_dir)`, is the
