@@ -2992,6 +2992,10 @@ class ModuleInterp:
         for cmd in launch.report.commands:
             for arg in cmd.key_outputs:
                 v = arg.ref if isinstance(arg.ref, Value) else None
+                if v is not None and v.pieces is not None and len(v.pieces) != len(arg.pieces):
+                    # a word of a longer command line (every word refers to the line): the value
+                    # of the word's one hole, if it is one
+                    v = _arg_value(arg)
                 if v is not None and (v.ident is not None or isinstance(v.const, str)):
                     out.append(v)
                     continue
