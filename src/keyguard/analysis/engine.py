@@ -778,7 +778,7 @@ class ModuleInterp:
                 self.frame.returns.append(Value(const=None))
         elif isinstance(node, cst.Raise):
             if node.exc is not None:
-                exc = self.eval(node.exc)
+                exc = self._raised(node.exc)
                 if exc.is_key and isinstance(node.exc, cst.Call):
                     self.emit("sink", node.exc, sink="exception", data=exc, describe="an exception message")
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
@@ -2066,6 +2066,10 @@ class ModuleInterp:
     _into_buffer: Set[int] = set()
 
     def ev_Call(self, node: cst.Call) -> Value:
+        return self._evaluate_call(node)[0]
+
+    def _evaluate_call(self, node: cst.Call) -> Tuple[Value, Value, List[Value], Dict[str, Value]]:
+        """(result, callee, positional arguments, keyword arguments) of a call."""
         fval = self.eval(node.func)
         if fval.qname is not None and any(r.effect == "buffer" for r in self.kb.call_rows(fval.qname)):
             # bytearray(key.private_bytes(...)): the serialization goes straight into a wipeable buffer
@@ -2091,7 +2095,33 @@ class ModuleInterp:
                 args.append(v)
         result = self.call(fval, args, kwargs, node, star)
         self._after_wipe(node, fval)
-        return result
+        return result, fval, args, kwargs
+
+    def _raised(self, expr: cst.BaseExpression) -> Value:
+        """The object a ``raise`` statement raises.  ``raise CommandError(f"... {pem!r}")`` of a
+        class the scan does not read (django's CommandError, requests' HTTPError, FastAPI's
+        HTTPException(detail=...)): whatever the class, what it is given is its message.  A project
+        function or class (its ``__init__``), a project object's method and a class the knowledge
+        base knows keep what their analysis says."""
+        if not isinstance(expr, cst.Call):
+            return self.eval(expr)
+        result, fval, args, kwargs = self._evaluate_call(expr)
+        if result.is_key or not (args or kwargs) or not self._opaque_callee(fval):
+            return result
+        return result.with_taints(_union(args, kwargs))
+
+    def _opaque_callee(self, fval: Value) -> bool:
+        """A callee neither the project nor the knowledge base says anything about."""
+        if fval.func is not None or fval.kind == "lambda":
+            return False
+        if fval.receiver is not None:
+            return not isinstance(fval.receiver.func, ClassRef)  # self.error(pem): the project's method
+        qname = fval.qname
+        if qname is None:
+            return True  # raise exc_type(msg) of a parameter
+        if self.kb.call_rows(qname):
+            return False
+        return "." not in qname or self.project.resolve_module(qname.rpartition(".")[0]) is None
 
     def _after_wipe(self, node: cst.Call, fval: Value) -> None:
         """``wipe(buf)``, ``ctypes.memset(...)``, ``buf.wipe()``: the buffer holds zeros from here on."""
