@@ -182,6 +182,9 @@ _LAUNCHERS = frozenset({
 _NAME_HINT = re.compile(r"private_?key|priv_?key|privkey|signing_?key|key_?pem|pem_?key|private_?pem|passphrase|"
                         r"pass_phrase|key_?pass|ssh_?key|key_?pair|(?:^|_)pem(?:_|$)", re.I)
 
+#: a variable named as a key passphrase (the engine's assignment heuristic, engine.PASS_NAME_RE)
+_PASS_HINT = re.compile(r"passphrase|pass_phrase|key_?pass|pem_?pass", re.I)
+
 
 class Prefilter:
     """A sound byte-level filter: a file that contains none of the words cannot hold a finding.
@@ -247,6 +250,8 @@ class Prefilter:
         for node in _nodes(tree):
             if isinstance(node, ast.Name):
                 names.add(node.id)
+                if isinstance(node.ctx, ast.Store) and _PASS_HINT.search(node.id):
+                    hinted = True  # passphrase = args.passphrase: the engine takes it for one
             elif isinstance(node, ast.Attribute):
                 names.add(node.attr)
                 if _NAME_HINT.search(node.attr):

@@ -1239,7 +1239,7 @@ class ModuleInterp:
     # ------------------------------------------------------------------ assignment
     def assign(self, target: cst.BaseExpression, value: Value, value_node: Optional[cst.CSTNode]) -> None:
         if isinstance(target, (cst.Name, cst.Attribute)):
-            value = self._named_passphrase(target, value)
+            value = self._named_passphrase(target, value, value_node)
         if isinstance(target, cst.Name):
             if value.ident is None and (value.kind in (L.PATH, L.FILE_HANDLE, L.FD) or value.file is not None
                                         or value.has(L.TEMP) or isinstance(value.const, str)
@@ -1637,12 +1637,26 @@ class ModuleInterp:
             return self.globals["<attr>" + d]
         if base.kind == _CLI_NAMESPACE:
             field_v = base.get_attr(name)
+            if _passphrase_named(name):
+                # args.passphrase: what the user gives on the command line (the default only when not)
+                return self._passphrase_attribute(field_v or CLEAN, node)
             return field_v if field_v is not None else CLEAN
         # a bound method of an object: dispatched when called; sizes and flags are not material
         if name in _METADATA_ATTRS:
             return Value(receiver=base, attr=name, taints=tuple(t for t in base.taints if t[0] not in L.KEY_LABELS))
         taints = tuple(t for t in base.taints if t[0] not in (L.PRIVATE_KEY,))
-        return Value(receiver=base, attr=name, taints=taints)
+        v = Value(receiver=base, attr=name, taints=taints)
+        if base.kind is None and base.func is None and base.qname is None and _passphrase_named(name):
+            # cfg.key_passphrase / opts.passphrase of an object the scan knows nothing about: named
+            # as a passphrase, as a parameter so named is one
+            return self._passphrase_attribute(v, node)
+        return v
+
+    def _passphrase_attribute(self, v: Value, node: cst.CSTNode) -> Value:
+        if v.has(L.PASSPHRASE):
+            return v
+        org = self.origin(f"attribute `{self.code(node)}`", node, "medium")
+        return v.evolve(const=UNKNOWN, pieces=None).with_taints(((L.PASSPHRASE, org),))
 
     def _row_applies_here(self, row: Row) -> bool:
         """False for a row with ``unless_module_calls`` in a module making one of those calls
@@ -2902,17 +2916,22 @@ class ModuleInterp:
                 return CLEAN
         return default
 
-    def _named_passphrase(self, target: cst.BaseExpression, value: Value) -> Value:
+    def _named_passphrase(self, target: cst.BaseExpression, value: Value, value_node: Optional[cst.CSTNode] = None) -> Value:
         """``self._passphrase = Path(f).read_bytes().strip()``, ``key_password = load()``: a value
         the program computes, stored under a passphrase's name, is a key passphrase (as a parameter
         with that name is).  Literals, None, callables and names of files, descriptors,
-        environment variables or prompts are not."""
+        environment variables or prompts are not; a text known only as the value by default of a
+        lookup (``os.environ.get("KEY_PASSPHRASE", "")``, ``os.getenv("PW") or ""``) is the value
+        read at run time."""
         name = target.value if isinstance(target, cst.Name) else target.attr.value  # type: ignore[union-attr]
-        if not PASS_NAME_RE.search(name) or _NOT_A_SECRET_NAME.search(name):
+        if not _passphrase_named(name):
             return value
-        if value.const is not UNKNOWN or value.pieces is not None or value.kind is not None or value.func is not None \
-                or value.qname is not None or value.has(L.PASSPHRASE) or value.is_key:
+        looked_up = isinstance(value.const, (str, bytes)) and isinstance(value_node, (cst.Call, cst.BooleanOperation))
+        if (value.const is not UNKNOWN and not looked_up) or value.pieces is not None or value.kind is not None \
+                or value.func is not None or value.qname is not None or value.has(L.PASSPHRASE) or value.is_key:
             return value
+        if looked_up:
+            value = value.evolve(const=UNKNOWN)
         shown = f"variable `{name}`" if isinstance(target, cst.Name) else f"attribute `{self.code(target) or name}`"
         return value.with_taints(((L.PASSPHRASE, self.origin(shown, target, "medium")),))
 
@@ -2931,6 +2950,16 @@ class ModuleInterp:
             cur = self.lookup(expr.value)
             if cur.qname is None and cur.func is None and not cur.has(L.PASSPHRASE):
                 self.bind(expr.value, cur.with_taints(((L.PASSPHRASE, self.origin(f"key passphrase `{expr.value}`", node)),)))
+        elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            # BestAvailableEncryption(opts.password.encode()): the option holds the key's passphrase
+            # from here on (an object the scan does not model, or a command-line namespace)
+            base = self.lookup(expr.value.value)
+            if base.func is None and base.qname is None and base.kind in (None, _CLI_NAMESPACE):
+                cur = self.eval(expr)
+                if cur.func is None and cur.qname is None and not cur.has(L.PASSPHRASE):
+                    d = f"{expr.value.value}.{expr.attr.value}"
+                    org = self.origin(f"key passphrase `{d}`", node)
+                    self.bind("<attr>" + d, cur.evolve(receiver=None, attr=None).with_taints(((L.PASSPHRASE, org),)))
 
     def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
         func = node.func
@@ -3491,6 +3520,12 @@ class ModuleInterp:
 
 _QUOTES = ("'", '"')
 _TRIPLE = ("'" * 3, '"' * 3)
+
+
+def _passphrase_named(name: str) -> bool:
+    """A variable or attribute name saying it holds a key passphrase (``passphrase``,
+    ``key_password``), not where one is kept (``passphrase_file``, ``passphrase_env``, ``_fd``)."""
+    return bool(PASS_NAME_RE.search(name)) and not _NOT_A_SECRET_NAME.search(name)
 
 
 def _base_name(v: Value) -> Optional[str]:
