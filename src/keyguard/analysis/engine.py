@@ -3463,6 +3463,9 @@ class ModuleInterp:
             inst = self._annotated_instance(p.annotation.annotation, p.name.value)
             if inst is not None:
                 return inst  # acct: AccountKey - a project class: its methods are followed
+            kind = self._annotated_kind(p.annotation.annotation)
+            if kind is not None:
+                return Value(kind=kind, ident=ident)  # module: AnsibleModule - a library object
             if KEY_ANNOT_RE.search(ann) and "Public" not in ann:
                 return Value(taints=((L.PRIVATE_KEY, self.origin(f"{L.PARAM_GUESS} `{name}: {ann}`", p, "medium")),), ident=ident)
             if "Path" in ann:
@@ -3483,11 +3486,29 @@ class ModuleInterp:
     _guess_func_name: str = ""
     _guess_func_node: Optional[cst.FunctionDef] = None
 
+    def _annotated_kind(self, ann: cst.BaseExpression) -> Optional[str]:
+        """The kind of the library class a parameter annotation names, when its ``kind`` row says
+        ``annotated`` (``module: AnsibleModule``, ``c: Optional[invoke.Context]``, ``c: "Connection"``)."""
+        ann = _unwrap_optional(ann)
+        d = dotted(ann) if isinstance(ann, (cst.Name, cst.Attribute)) else None
+        if isinstance(ann, cst.SimpleString):
+            text = ann.evaluated_value
+            d = text if isinstance(text, str) and all(x.isidentifier() for x in text.split(".")) else None
+        if d is None:
+            return None
+        head, _, rest = d.partition(".")
+        base = self.lookup(head)
+        qname = base.qname if not rest else (f"{base.qname}.{rest}" if base.qname else None)
+        if qname is None:
+            return None
+        for row in self.kb.call_rows(qname):
+            if row.effect == "kind" and row.opt("annotated") and row.kind:
+                return row.kind
+        return None
+
     def _annotated_instance(self, ann: cst.BaseExpression, param: str = "") -> Optional[Value]:
         """An instance of the project class named by a parameter annotation (``Optional[C]`` too)."""
-        if isinstance(ann, cst.Subscript) and len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index) \
-                and (dotted(ann.value) or "").rsplit(".", 1)[-1] == "Optional":
-            ann = ann.slice[0].slice.value
+        ann = _unwrap_optional(ann)
         if not isinstance(ann, (cst.Name, cst.Attribute)):  # (not "C" strings: forward references)
             return None
         saved = self.frame
@@ -3520,6 +3541,14 @@ class ModuleInterp:
 
 _QUOTES = ("'", '"')
 _TRIPLE = ("'" * 3, '"' * 3)
+
+
+def _unwrap_optional(ann: cst.BaseExpression) -> cst.BaseExpression:
+    """``C`` of an ``Optional[C]`` annotation, else the annotation."""
+    if isinstance(ann, cst.Subscript) and len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index) \
+            and (dotted(ann.value) or "").rsplit(".", 1)[-1] == "Optional":
+        return ann.slice[0].slice.value
+    return ann
 
 
 def _passphrase_named(name: str) -> bool:

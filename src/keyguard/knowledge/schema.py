@@ -128,12 +128,15 @@ OPT_KEYS = frozenset(
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
-     "calls_with", "copies_file"}
+     "calls_with", "copies_file", "annotated"}
 )
 # `copies_file = true` on a write row: `data` names a file (a path or a file object) whose contents
 #   are written, not the data itself (shutil.copyfileobj(src, dst), ZipFile.write(filename),
 #   TarFile.add(name)): a file the program put key material into, or one named like a private key
 #   file (server.key, id_ed25519), writes key material.
+# `annotated = true` on a `kind` row: a parameter annotated with that class (`Optional[...]` too)
+#   is an object of that kind (`def run_module(module: AnsibleModule)`: its methods are the
+#   kind's methods), as one the function makes itself.
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
 # `items = ["", "private-key"]` on a source row: the result is a tuple whose element i carries the
