@@ -128,12 +128,14 @@ OPT_KEYS = frozenset(
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
-     "calls_with", "copies_file", "annotated"}
+     "calls_with", "copies_file", "annotated", "default_curve"}
 )
 # `copies_file = true` on a write row: `data` names a file (a path or a file object) whose contents
 #   are written, not the data itself (shutil.copyfileobj(src, dst), ZipFile.write(filename),
 #   TarFile.add(name)): a file the program put key material into, or one named like a private key
 #   file (server.key, id_ed25519), writes key material.
+# `default_curve = "NIST192p"` on a key-params row: the curve a call without one uses (a library
+#   default, checked against [weak_curves] as a given curve is).
 # `annotated = true` on a `kind` row: a parameter annotated with that class (`Optional[...]` too)
 #   is an object of that kind (`def run_module(module: AnsibleModule)`: its methods are the
 #   kind's methods), as one the function makes itself.

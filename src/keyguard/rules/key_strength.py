@@ -53,8 +53,11 @@ class WeakKeyParameters(Rule):
     Finds RSA and DSA keys under 2048 bits, RSA public exponents other than
     65537, and weak elliptic curves (`SECP192R1`, `SECT163K1`/`SECT163R2` and
     the other binary curves under 233 bits) in key-generation calls of
-    cryptography, PyCryptodome, pyOpenSSL, paramiko and asyncssh (including
-    library defaults such as paramiko's 1024-bit `DSSKey.generate()`).
+    cryptography, PyCryptodome, pyOpenSSL, paramiko, asyncssh, python-ecdsa
+    (`NIST192p`, `SECP160r1` and its other curves under 224 bits) and authlib
+    JWKs (`JsonWebKey.generate_key("RSA", 1024)`), including library defaults
+    such as paramiko's 1024-bit `DSSKey.generate()` and python-ecdsa's
+    `SigningKey.generate()` (NIST192p).
 
     ## Why is this bad?
     RSA-1024 and DSA-1024 are within reach of well-funded attackers and are
@@ -114,9 +117,10 @@ class WeakKeyParameters(Rule):
         if algorithm == "auto":  # pyOpenSSL generate_key(TYPE_RSA|TYPE_DSA, bits), asyncssh ("ssh-rsa", ...)
             t = _param(ev, "type")
             tname = ((t.const if isinstance(t.const, str) else t.qname) or "") if t is not None else ""
+            # (a JWK's kty: authlib JsonWebKey.generate_key("RSA", 1024) / ("EC", "P-192"))
             algorithm = ("DSA" if tname.endswith(("TYPE_DSA", "ssh-dss")) else
-                         "RSA" if tname.endswith("TYPE_RSA") or tname in ("ssh-rsa", "rsa-sha2-256", "rsa-sha2-512")
-                         else None)
+                         "RSA" if tname.endswith("TYPE_RSA") or tname in ("ssh-rsa", "rsa-sha2-256", "rsa-sha2-512", "RSA")
+                         else "EC" if tname == "EC" else None)
         kwargs = ev.values.get("kwargs") or {}
         kty = kwargs.get("kty")
         if kty is not None and isinstance(kty.const, str) and kty.const != "RSA" and algorithm == "RSA":
@@ -136,7 +140,7 @@ class WeakKeyParameters(Rule):
                 decided_by.append(e_arg)
         if algorithm == "EC":
             c_arg = _param(ev, "curve")
-            curve = _curve_name(c_arg)
+            curve = _curve_name(c_arg) if c_arg is not None else row.opt("default_curve")
             if curve is not None and curve in ctx.kb.weak_curves:
                 problems.append(f"weak elliptic curve {curve}")
                 decided_by.append(c_arg)
