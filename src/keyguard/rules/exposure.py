@@ -27,8 +27,12 @@ class KeyLogged(Rule):
     ## What it does
     Finds key material that reaches `logging` calls, `print`, `warnings.warn`,
     `sys.stdout`/`sys.stderr` writes (and a Django management command's
-    `self.stdout`/`self.stderr`), `pprint`, exception messages, or code
-    that renders the local variables of a traceback.
+    `self.stdout`/`self.stderr`), `pprint`, exception messages (the arguments
+    of any exception raised, a library's such as Django's `CommandError` or
+    FastAPI's `HTTPException(detail=...)` included), exit messages
+    (`sys.exit(msg)`, argparse `parser.error(msg)`), an Ansible module's
+    `warn`/`log`/`fail_json`/`exit_json`, or code that renders the local
+    variables of a traceback.
 
     ## Why is this bad?
     Log output is copied to files, journald, log shippers, CI logs, terminals
