@@ -3551,6 +3551,7 @@ def _unwrap_optional(ann: cst.BaseExpression) -> cst.BaseExpression:
     return ann
 
 
+@functools.lru_cache(maxsize=4096)
 def _passphrase_named(name: str) -> bool:
     """A variable or attribute name saying it holds a key passphrase (``passphrase``,
     ``key_password``), not where one is kept (``passphrase_file``, ``passphrase_env``, ``_fd``)."""
