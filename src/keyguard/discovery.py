@@ -247,6 +247,10 @@ class Prefilter:
         tool_strings = False
         hinted = False
         literals: set = set()  # the first two words of string constants naming a tool
+        #: ``mktemp`` reaches ``tempfile.mktemp`` only through an import: a module that imports
+        #: ``tempfile`` (or anything with a star), or a name ``mktemp`` imported from anywhere (a
+        #: compat module's re-export).  Twisted trial's ``self.mktemp()`` is a test-case method.
+        temp_import = False
         for node in _nodes(tree):
             if isinstance(node, ast.Name):
                 names.add(node.id)
@@ -259,6 +263,11 @@ class Prefilter:
             elif isinstance(node, ast.alias):
                 names.add(node.name.rsplit(".", 1)[-1])
                 names.update(node.name.split("."))
+                if node.name in ("mktemp", "*") or node.name.split(".", 1)[0] == "tempfile":
+                    temp_import = True
+            elif isinstance(node, ast.ImportFrom):
+                if (node.module or "").split(".", 1)[0] == "tempfile":
+                    temp_import = True
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 2000:
                 if any(t in node.value for t in _TOOLS):
                     tool_strings = True
@@ -273,7 +282,7 @@ class Prefilter:
             if isinstance(node, ast.Call):
                 f = node.func
                 calls.add(f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", ""))
-        if hinted or "mktemp" in names or "getpass" in calls:
+        if hinted or (temp_import and "mktemp" in names) or "getpass" in calls:
             return True
         if tool_strings and calls & _LAUNCHERS:
             return True

@@ -1,0 +1,61 @@
+"""The prefilter's confirmation of "weak" files (discovery.Prefilter.confirm).
+
+A weak word such as ``mktemp`` only counts where it can reach the knowledge base's
+``tempfile.mktemp``: a test-case method (Twisted trial's ``self.mktemp()``, pytest's
+``tmp_path_factory.mktemp()``) keeps a file out of the libcst parse.
+"""
+
+import pytest
+
+from keyguard.api import knowledge_base
+from keyguard.config import Config
+from keyguard.discovery import prefilter_for
+
+
+@pytest.fixture(scope="module")
+def prefilter():
+    return prefilter_for(knowledge_base(Config()))
+
+
+KEPT = {
+    "module attribute": "import tempfile\npath = tempfile.mktemp()\n",
+    "aliased module": "import tempfile as tf\npath = tf.mktemp()\n",
+    "imported name": "from tempfile import mktemp\npath = mktemp()\n",
+    "re-exported name": "from .compat import mktemp\npath = mktemp()\n",
+    "star import": "from .compat import *\npath = mktemp()\n",
+}
+
+DROPPED = {
+    "trial test case": "from twisted.trial import unittest\n\nclass T(unittest.TestCase):\n"
+                       "    def test_x(self):\n        p = self.mktemp()\n",
+    "pytest factory": "def test_x(tmp_path_factory):\n    d = tmp_path_factory.mktemp('data')\n",
+    "comment only": "# tempfile.mktemp is racy\nx = 1\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEPT))
+def test_mktemp_that_can_be_tempfile_is_kept(prefilter, name):
+    raw = KEPT[name].encode()
+    assert prefilter.verdict(raw) == "weak"
+    assert prefilter.confirm(KEPT[name])
+
+
+@pytest.mark.parametrize("name", sorted(DROPPED))
+def test_mktemp_method_of_a_test_helper_is_dropped(prefilter, name):
+    raw = DROPPED[name].encode()
+    assert prefilter.verdict(raw) == "weak"
+    assert not prefilter.confirm(DROPPED[name])
+
+
+def test_tempfile_mktemp_still_found_end_to_end(tmp_path):
+    from keyguard.api import scan_paths
+
+    # the engine agrees with the prefilter: only tempfile's mktemp makes a temporary path
+    body = ("def save(blob):\n    p = {call}()\n    with open(p, 'wb') as fh:\n        fh.write(blob)\n\n"
+            "def go(key):\n    save(key.private_bytes(E.PEM, F.PKCS8, N()))\n")
+    (tmp_path / "a.py").write_text("import tempfile\n" + body.format(call="tempfile.mktemp"))
+    (tmp_path / "b.py").write_text("class T:\n    def mktemp(self):\n        return 'x'\n\n"
+                                   + body.format(call="T().mktemp"))
+    found = scan_paths([str(tmp_path)], Config(use_cache=False, semgrep=False), jobs=1).findings
+    got = {(f.path.rsplit("/", 1)[-1], f.code) for f in found}
+    assert ("a.py", "KG101") in got and ("b.py", "KG101") not in got
