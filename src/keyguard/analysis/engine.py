@@ -1101,15 +1101,21 @@ class ModuleInterp:
 
     def stmt_With(self, node: cst.With) -> None:
         entered: List[Value] = []
-        restores: List[Tuple[cst.CSTNode, Event]] = []
+        restores: List[Tuple[cst.CSTNode, Optional[Event]]] = []
         for item in node.items:
             marks = self._event_marks()
             cm = self.eval(item.item)
             val = self.enter_value(cm, item.item, node.asynchronous is not None)
             entered.append(cm)
-            restores.extend((item.item, e) for e in self._events_since(marks)
-                            if e.kind == "umask" and e.values.get("at_exit") and e.depth > self.depth
-                            and e.trace == self.trace)
+            for e in self._events_since(marks):
+                if e.kind != "umask" or e.trace != self.trace:
+                    continue
+                if e.values.get("at_exit") and e.depth > self.depth:
+                    restores.append((item.item, e))
+                elif e.values.get("scoped") and e.depth == self.depth:
+                    # a library umask context manager (salt.utils.files.set_umask(0o077)): it
+                    # restores the mask it saved, unknown here, when the with exits
+                    restores.append((item.item, None))
             if item.asname is not None:
                 self.assign(item.asname.name, val, item.item)
         self.context.append("with")
@@ -1120,7 +1126,8 @@ class ModuleInterp:
         for item_node, e in reversed(restores):
             # the @contextmanager restores the umask after its yield: when this with exits,
             # so whatever is created after the with gets the restored (usually unknown) umask
-            self.emit("umask", item_node, mode=e.value("mode") or CLEAN, describe=e.describe, restore=True,
+            self.emit("umask", item_node, mode=(e.value("mode") if e is not None else None) or CLEAN,
+                      describe=e.describe if e is not None else "", restore=True,
                       module_level=self.frame.func is None and self.depth == 0)
         for cm in reversed(entered):
             # a class context manager: its __exit__ runs when the with exits (restoring the umask
@@ -2605,6 +2612,7 @@ class ModuleInterp:
                 # restoring the saved umask after a @contextmanager's yield happens when the with exits
                 # (a mask a helper's caller passed down, `with umask(0o002):`: reported at that call)
                 self.emit("umask", node, mode=mode or CLEAN, describe=desc, at_exit=self.frame.at_exit,
+                          scoped=bool(row.opt("scoped")),
                           module_level=self.frame.func is None and self.depth == 0,
                           site=self.call_site_of(mode) if mode is not None and not self.frame.at_exit else None)
                 result = result or Value()

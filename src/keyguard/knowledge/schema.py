@@ -128,8 +128,10 @@ OPT_KEYS = frozenset(
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
-     "calls_with", "copies_file", "annotated", "default_curve"}
+     "calls_with", "copies_file", "annotated", "default_curve", "scoped"}
 )
+# `scoped = true` on a umask row: the call is a context manager (salt.utils.files.set_umask(0o077))
+#   whose umask is in force inside its `with` only and restored (to an unknown mask) when it exits.
 # `copies_file = true` on a write row: `data` names a file (a path or a file object) whose contents
 #   are written, not the data itself (shutil.copyfileobj(src, dst), ZipFile.write(filename),
 #   TarFile.add(name)): a file the program put key material into, or one named like a private key
