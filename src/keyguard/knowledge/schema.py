@@ -44,7 +44,10 @@ EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh
                          "jwk-set",
                          # a zip or tar archive being written (zipfile.ZipFile, tarfile.open): what its
                          # writer methods add goes into the archive's file
-                         "archive"})
+                         "archive",
+                         # multiprocessing.managers.SharedMemoryManager: its SharedMemory()/ShareableList()
+                         # methods make shared-memory segments
+                         "shm-manager"})
 
 
 class KnowledgeError(ValueError):
