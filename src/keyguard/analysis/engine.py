@@ -1289,6 +1289,10 @@ class ModuleInterp:
                 self.emit("sink", target, sink="env", data=value, key=key, describe="os.environ")
             elif obj.kind in (L.SHARED_MEMORY, L.MMAP):
                 self.emit("sink", target, sink="ipc", data=value, describe="shared memory" if obj.kind == L.SHARED_MEMORY else "a shared mmap")
+                mapped = obj.get_attr(_MAPPED_FILE)
+                if mapped is not None:
+                    # mm[:] = der: into the mapped file, as os.write(fd, der) would
+                    self.emit("write", target, target=mapped, data=value, describe="mmap")
             elif obj.kind in (L.BUFFER, L.MMAP) and value.is_key and isinstance(target.value, cst.Name):
                 filled = obj.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(value)))
                 self.bind(target.value.value, filled)
@@ -2589,6 +2593,9 @@ class ModuleInterp:
                 result = self._temp(row, qname, desc, args, kwargs, node)
             elif eff == "write":
                 target = self.arg(row.spec("target"), args, kwargs, recv) if not (row.spec("target") and row.spec("target").receiver) else recv
+                if target is not None and row.on is not None and target.attrs:
+                    # a method of a shared mapping (mm.write(der)): the mapped file is written
+                    target = target.get_attr(_MAPPED_FILE) or target
                 data = self.arg(row.spec("data"), args, kwargs, recv)
                 if row.opt("copies_file") and data is not None and not data.is_key:
                     data = self._file_contents(data, node) or data
@@ -2845,6 +2852,11 @@ class ModuleInterp:
             return Value(kind="mp-queue")
         if kind == "memfile":
             return Value(kind="memfile", ident=("obj", id(node)), taints=_union(args, kwargs))
+        mapped = self.arg(row.spec("fd"), args, kwargs)
+        if mapped is not None and (mapped.file is not None or mapped.kind in (L.FD, L.FILE_HANDLE)):
+            # mmap.mmap(fd, n): a shared mapping of that descriptor's file, what is written into
+            # the mapping is written into the file
+            return Value(kind=kind, ident=("obj", id(node)), attrs=((_MAPPED_FILE, mapped),))
         base_url = self.arg(row.spec("base_url"), args, kwargs)
         if base_url is not None:
             # httpx.Client(base_url="http://..."): relative request URLs are resolved against it
@@ -3644,6 +3656,8 @@ def _secret_of(arg: object) -> Value:
 
 #: the attribute under which a client object keeps the base URL it was made with (not a Python name)
 _BASE_URL = "<base-url>"
+#: the descriptor or file object whose file a shared mapping maps (a kind row's `fd` argument)
+_MAPPED_FILE = "<mapped-file>"
 
 #: functions returning all of an object's fields
 _OBJECT_DUMPS = frozenset({"dataclasses.asdict", "dataclasses.astuple", "attr.asdict", "attr.astuple",

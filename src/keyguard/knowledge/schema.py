@@ -122,6 +122,9 @@ SPEC_KEYS = frozenset(
      "unencrypted_unless", "key", "url", "host", "base_url", "applies_if", "default", "dest", "callable", "kwargs",
      "fileobj"}
 )
+# `fd = "0,fileno"` on a `kind` row: the object maps the file of that descriptor or file object
+#   (mmap.mmap(fd, n)): what is written into it (mm[:] = data, a `write` row with target
+#   "receiver") is written into that file, for the file rules (KG101, KG201, KG203).
 # `fileobj = "fileobj"` on an open row: a file object the call writes into instead of creating the
 #   file at `path` (tarfile.open(fileobj=buf, mode="w")); a `path` argument that is itself a file
 #   object or an in-memory file (zipfile.ZipFile(buf, "w")) counts as one.  The result is that

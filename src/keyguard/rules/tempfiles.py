@@ -32,7 +32,9 @@ class KeyInTempfile(Rule):
     from `tempfile.gettempdir()`, `mkdtemp()`, `TemporaryDirectory()`, `/tmp`,
     `/var/tmp`, `/dev/shm` or `%TEMP%`. A zip or tar archive in such a place
     that a key is added to (`ZipFile.writestr`, `TarFile.addfile`, `add` of a
-    key file) and a file `shutil.copyfileobj` copies a key into count too.
+    key file), a file `shutil.copyfileobj` copies a key into, and a file a
+    shared `mmap.mmap(fd, n)` maps (`mm[:] = der`, `mm.write(der)` write into
+    the file; the mapping itself is KG403) count too.
 
     ## Why is this bad?
     The temporary directory is the first place an attacker with local access
