@@ -1804,6 +1804,12 @@ class ModuleInterp:
             return Value(taints=tuple(t for t in base.taints if id(t[1]) not in known),
                          ident=("item", base.ident, idx.const) if base.ident is not None else None)
         if base.qname and not base.taints:
+            if idx is not None and isinstance(idx.const, str) and base.func is None:
+                # a library's table of functions by name (SaltStack's __salt__["cmd.run"]): the
+                # knowledge base names its entries `table["name"]`
+                entry = f'{base.qname}["{idx.const}"]'
+                if self.kb.call_rows(entry):
+                    return Value(qname=entry)
             return Value(qname=None)
         held = base.get_attr(_HELD) if base.attrs else None
         if held is not None and (idx is None or not isinstance(idx.const, (str, int)) or base.get_attr(f"[{idx.const}]") is None):
