@@ -2774,9 +2774,11 @@ class ModuleInterp:
                 return result or CLEAN  # jwcrypto export(private_key=False) / JWKSet.export(private_keys=False): the public part
         if row.spec("key") is not None:
             # a container holding a private key only when one is given (pkcs12 with key=None: certificates)
-            given = self.arg(row.spec("key"), args, kwargs)
+            given = self.arg(row.spec("key"), args, kwargs, recv)
             if given is None or given.const is None:
                 return result or CLEAN
+            if row.spec("key").receiver and not given.has(L.PRIVATE_KEY):
+                return result or CLEAN  # a pyOpenSSL PKCS12 never given set_privatekey(): certificates only
         if row.opt("requires_key_arg"):
             data = args[0] if args else kwargs.get("extern_key") or kwargs.get("encoded")
             if data is None or not data.is_key:

@@ -47,7 +47,9 @@ EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh
                          "archive",
                          # multiprocessing.managers.SharedMemoryManager: its SharedMemory()/ShareableList()
                          # methods make shared-memory segments
-                         "shm-manager"})
+                         "shm-manager",
+                         # pyOpenSSL crypto.PKCS12(): holds a private key after set_privatekey()
+                         "pkcs12-bundle"})
 
 
 class KnowledgeError(ValueError):
@@ -125,6 +127,8 @@ SPEC_KEYS = frozenset(
 # `fd = "0,fileno"` on a `kind` row: the object maps the file of that descriptor or file object
 #   (mmap.mmap(fd, n)): what is written into it (mm[:] = data, a `write` row with target
 #   "receiver") is written into that file, for the file rules (KG101, KG201, KG203).
+# `key = "receiver"` on a method source row: the result holds a private key only when the
+#   receiver does (pyOpenSSL PKCS12.export() after set_privatekey(); certificates only otherwise).
 # `fileobj = "fileobj"` on an open row: a file object the call writes into instead of creating the
 #   file at `path` (tarfile.open(fileobj=buf, mode="w")); a `path` argument that is itself a file
 #   object or an in-memory file (zipfile.ZipFile(buf, "w")) counts as one.  The result is that
