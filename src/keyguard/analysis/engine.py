@@ -2095,6 +2095,8 @@ class ModuleInterp:
 
     # ------------------------------------------------------------------ calls
     _into_buffer: Set[int] = set()
+    #: calls with a ``**`` expansion whose keywords are unknown (ids of the call nodes)
+    _unknown_kwargs: FrozenSet[int] = frozenset()
 
     def ev_Call(self, node: cst.Call) -> Value:
         return self._evaluate_call(node)[0]
@@ -2115,6 +2117,9 @@ class ModuleInterp:
             elif a.star == "**":
                 if isinstance(v.const, dict):
                     kwargs.update({k: x for k, x in v.const.items() if isinstance(k, str)})
+                else:
+                    # f(**kwargs) of a dict not known here: any keyword may be in it
+                    self._unknown_kwargs = self._unknown_kwargs | {id(node)}
                 star = True
             elif a.star == "*":
                 if isinstance(v.const, tuple):
@@ -3227,6 +3232,10 @@ class ModuleInterp:
             directory = args[2]
         if directory is not None and directory.const is not None and not directory.has(L.TEMP):
             t = ()  # created in the caller's own directory (a staging sibling), not in the temp dir
+        elif directory is None and id(node) in self._unknown_kwargs:
+            # tempfile.mkstemp(*args, **kwargs) in a wrapper (salt.utils.files.mkstemp): its callers
+            # may pass dir= (a sibling of the destination); where the file is, is not known
+            t = ()
         elif qname.endswith(("gettempdir", "gettempdirb", "mktemp")) or returns in (L.FILE_HANDLE, "fd-path"):
             t = ((L.TEMP, org), (L.SHARED_TEMP, org)) if qname.endswith(("gettempdir", "gettempdirb", "mktemp")) else t
         if qname.endswith("mktemp") or desc.endswith("mktemp"):

@@ -16,6 +16,7 @@ from typing import Dict, Iterable, List, Optional
 
 import libcst as cst
 
+from keyguard.analysis import labels as L
 from keyguard.analysis.context import AnalysisContext, mode_of
 from keyguard.analysis.events import Event
 from keyguard.rules.base import Rule
@@ -73,6 +74,13 @@ def _safely_created_before(ctx: AnalysisContext, trace: List[Event], ev: Event, 
     """The file was created earlier with an explicit owner-only mode (touch(mode=0o600), os.open(..., 0o600)),
     or with an explicit permissive one, which KG202 reports at the touch (touch(mode=0o644))."""
     for e in before(trace, ev):
+        if e.kind == "temp-create":
+            # tempfile.mkstemp / NamedTemporaryFile create their file with mode 0o600 (in a folder
+            # the caller chose with dir=, else it is KG101's): opened again with open(path, "wb")
+            # or shutil.copyfile, the existing file keeps its mode
+            h = e.value("handle")
+            if h is not None and h.kind in (L.FD, L.FILE_HANDLE) and ctx.file_ids(h) & ids:
+                return True
         if e.kind == "touch" and ctx.file_ids(e.value("path")) & ids and (
                 restrictive(mode_of(e.value("mode"))) or permissive(mode_of(e.value("mode")))):
             return True
@@ -238,7 +246,8 @@ class KeyFileDefaultPermissions(Rule):
             if not ev.describe.endswith(("copy", "copy2", "copyfile")):
                 continue
             src, dst = ev.value("src"), ev.value("dst")
-            if src is not None and ctx.is_key_file(src) and not ctx.is_temp(dst):
+            if src is not None and ctx.is_key_file(src) and not ctx.is_temp(dst) \
+                    and not _safely_created_before(ctx, ctx.traces.get(ev.trace, []), ev, ctx.file_ids(dst)):
                 yield Hit(self.code, ev.node, ev.module,
                           f"a private key file is copied by `{ev.describe}`; the copy is created with "
                           "umask-dependent permissions", None, confidence(ev, None))
