@@ -186,6 +186,19 @@ _NAME_HINT = re.compile(r"private_?key|priv_?key|privkey|signing_?key|key_?pem|p
 _PASS_HINT = re.compile(r"passphrase|pass_phrase|key_?pass|pem_?pass", re.I)
 
 
+_BARE_MKTEMP = re.compile(rb"(?<![.\w])mktemp\b")
+_STAR_IMPORT = re.compile(rb"\bimport[ \t]+\*")
+
+
+def _may_be_tempfile_mktemp(raw: bytes) -> bool:
+    """Can a ``mktemp`` in these bytes be ``tempfile.mktemp``?  Only through an import: of
+    ``tempfile`` (the word is in the text), of a name ``mktemp`` (a bare ``mktemp`` word, not an
+    attribute), or a star import.  ``self.mktemp()`` (Twisted trial) and
+    ``tmp_path_factory.mktemp()`` (pytest) alone cannot; :meth:`Prefilter.confirm` applies the
+    same test to the parsed names."""
+    return b"tempfile" in raw or _BARE_MKTEMP.search(raw) is not None or _STAR_IMPORT.search(raw) is not None
+
+
 class Prefilter:
     """A sound byte-level filter: a file that contains none of the words cannot hold a finding.
 
@@ -224,7 +237,8 @@ class Prefilter:
             if w in raw:
                 if w not in _WEAK_WORDS:
                     return "strong"
-                weak = True
+                if w != b"mktemp" or _may_be_tempfile_mktemp(raw):
+                    weak = True
         for w, rx in self.short:
             if w in raw and rx.search(raw):
                 return "strong"

@@ -29,7 +29,6 @@ DROPPED = {
     "trial test case": "from twisted.trial import unittest\n\nclass T(unittest.TestCase):\n"
                        "    def test_x(self):\n        p = self.mktemp()\n",
     "pytest factory": "def test_x(tmp_path_factory):\n    d = tmp_path_factory.mktemp('data')\n",
-    "comment only": "# tempfile.mktemp is racy\nx = 1\n",
 }
 
 
@@ -42,9 +41,22 @@ def test_mktemp_that_can_be_tempfile_is_kept(prefilter, name):
 
 @pytest.mark.parametrize("name", sorted(DROPPED))
 def test_mktemp_method_of_a_test_helper_is_dropped(prefilter, name):
-    raw = DROPPED[name].encode()
-    assert prefilter.verdict(raw) == "weak"
+    # by the bytes already (no parse), and by the parsed names
+    assert prefilter.verdict(DROPPED[name].encode()) is None
     assert not prefilter.confirm(DROPPED[name])
+
+
+def test_mktemp_in_a_comment_is_dropped_by_the_parse(prefilter):
+    text = "# tempfile.mktemp is racy\nx = 1\n"
+    assert prefilter.verdict(text.encode()) == "weak"
+    assert not prefilter.confirm(text)
+
+
+def test_attribute_mktemp_beside_a_tempfile_import_is_kept(prefilter):
+    # (conservative: `tf = tempfile; tf.mktemp()` reads the same as `self.mktemp()` by name)
+    text = "import tempfile\n\nclass T:\n    def test_x(self):\n        p = self.mktemp()\n"
+    assert prefilter.verdict(text.encode()) == "weak"
+    assert prefilter.confirm(text)
 
 
 def test_tempfile_mktemp_still_found_end_to_end(tmp_path):
