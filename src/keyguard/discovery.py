@@ -216,6 +216,10 @@ class Prefilter:
         self.pairs = tuple((tuple(a), tuple(b)) for a, b in pairs)
         self._whole = {w: re.compile(rb"\b" + re.escape(w) + rb"\b")
                        for a, b in self.pairs for w in (*a, *b) if len(w) <= 5 and w.isalnum()}
+        #: a pair's first words as the name of a call (``derive(``, not ``derived``): what
+        #: :meth:`confirm` looks for among the calls
+        self._called = tuple(re.compile(rb"\b(?:" + b"|".join(re.escape(w) for w in a) + rb")\s*\(")
+                             for a, _b in self.pairs)
 
     def _any(self, words: Sequence[bytes], raw: bytes) -> bool:
         for w in words:
@@ -244,8 +248,8 @@ class Prefilter:
                 return "strong"
         if weak:
             return "weak"
-        for a, b in self.pairs:
-            if self._any(a, raw) and self._any(b, raw):
+        for (a, b), called in zip(self.pairs, self._called):
+            if self._any(a, raw) and self._any(b, raw) and called.search(raw):
                 return "weak"
         return None
 

@@ -71,3 +71,11 @@ def test_tempfile_mktemp_still_found_end_to_end(tmp_path):
     found = scan_paths([str(tmp_path)], Config(use_cache=False, semgrep=False), jobs=1).findings
     got = {(f.path.rsplit("/", 1)[-1], f.code) for f in found}
     assert ("a.py", "KG101") in got and ("b.py", "KG101") not in got
+
+
+def test_construction_word_beside_a_weak_generator_must_be_a_call(prefilter):
+    # "derived" and "time" are text; derive(...) beside random is what confirm() looks for
+    assert prefilter.verdict(b"import time\n# the derived value\nx = time.time()\n") is None
+    text = "import random\nfrom kdf import derive\nkey = derive(random.getrandbits(256))\n"
+    assert prefilter.verdict(text.encode()) == "weak"
+    assert prefilter.confirm(text)
