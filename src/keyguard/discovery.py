@@ -186,6 +186,22 @@ _NAME_HINT = re.compile(r"private_?key|priv_?key|privkey|signing_?key|key_?pem|p
 _PASS_HINT = re.compile(r"passphrase|pass_phrase|key_?pass|pem_?pass", re.I)
 
 
+#: the bytes ``\w`` matches in a bytes pattern
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _has_word(raw: bytes, w: bytes) -> bool:
+    """``re.search(rb"\b" + w + rb"\b", raw)`` for an alphanumeric ``w``, by ``find``: about six
+    times faster where ``w`` is mostly part of longer words (``EC`` in ``SECRET``, ``EXEC``)."""
+    n = len(w)
+    i = raw.find(w)
+    while i != -1:
+        if (i == 0 or raw[i - 1] not in _WORD_BYTES) and (i + n == len(raw) or raw[i + n] not in _WORD_BYTES):
+            return True
+        i = raw.find(w, i + 1)
+    return False
+
+
 _BARE_MKTEMP = re.compile(rb"(?<![.\w])mktemp\b")
 _STAR_IMPORT = re.compile(rb"\bimport[ \t]+\*")
 
@@ -220,13 +236,16 @@ class Prefilter:
         #: :meth:`confirm` looks for among the calls
         self._called = tuple(re.compile(rb"\b(?:" + b"|".join(re.escape(w) for w in a) + rb")\s*\(")
                              for a, _b in self.pairs)
+        #: the plain words no other plain word is part of: a file without any of them has no
+        #: plain word at all (``private_key`` stands for ``load_pem_private_key``), and the longer
+        #: words are looked for only where their part is (a weak part of a strong word)
+        self._minimal = tuple(w for w in self.plain if not any(o != w and o in w for o in self.plain))
+        self._longer = {m: tuple(w for w in self.plain if w != m and m in w) for m in self._minimal}
 
     def _any(self, words: Sequence[bytes], raw: bytes) -> bool:
         for w in words:
-            if w in raw:
-                rx = self._whole.get(w)
-                if rx is None or rx.search(raw):
-                    return True
+            if w in raw and (w not in self._whole or _has_word(raw, w)):
+                return True
         return False
 
     def __call__(self, raw: bytes) -> bool:
@@ -237,14 +256,17 @@ class Prefilter:
         text matched (``mktemp``, a key-construction API beside ``random``): those files are
         confirmed with Python's own parser before the expensive libcst parse."""
         weak = False
-        for w in self.plain:
+        for w in self._minimal:
             if w in raw:
                 if w not in _WEAK_WORDS:
                     return "strong"
+                for longer in self._longer[w]:
+                    if longer not in _WEAK_WORDS and longer in raw:
+                        return "strong"
                 if w != b"mktemp" or _may_be_tempfile_mktemp(raw):
                     weak = True
-        for w, rx in self.short:
-            if w in raw and rx.search(raw):
+        for w, _rx in self.short:
+            if _has_word(raw, w):
                 return "strong"
         if weak:
             return "weak"

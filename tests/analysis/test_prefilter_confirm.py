@@ -79,3 +79,16 @@ def test_construction_word_beside_a_weak_generator_must_be_a_call(prefilter):
     text = "import random\nfrom kdf import derive\nkey = derive(random.getrandbits(256))\n"
     assert prefilter.verdict(text.encode()) == "weak"
     assert prefilter.confirm(text)
+
+
+def test_short_words_stand_as_whole_words(prefilter):
+    assert prefilter.verdict(b"SECRET = EXEC_SPEC\n") is None
+    assert prefilter.verdict(b"from Crypto.PublicKey import ECC\n") == "strong"
+    assert prefilter.verdict(b"k = EC\n") == "strong"
+    assert prefilter.verdict(b"EC") == "strong"
+
+
+def test_a_long_strong_word_is_found_behind_its_weak_part(prefilter):
+    # private_key is weak (often just a name); load_pem_private_key contains it and is strong
+    assert prefilter.verdict(b"x = private_key\n") == "weak"
+    assert prefilter.verdict(b"k = load_pem_private_key(data, None)\n") == "strong"
