@@ -230,6 +230,12 @@ def _analyze_targets(project: Project, loader: Loader, targets: Sequence[str], k
         res = TargetResult(path)
         results.append(res)
         loader.accessed = set()
+        # every target starts with the full budget of contexts per function (engine.MAX_CONTEXTS)
+        # in the modules earlier targets of the batch loaded: what a file's analysis finds does not
+        # depend on which files shared its batch (a pre-commit hook, a warm re-scan and a full scan
+        # analyse a file in different company)
+        for other in project.modules.values():
+            other.contexts_per_func.clear()
         first_trace = project._trace_counter + 1
         try:
             interp = project.interp_for_path(path)
