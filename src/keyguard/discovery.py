@@ -14,7 +14,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 if TYPE_CHECKING:  # imported when a folder has a .gitignore (pre-commit passes files: not needed)
     import pathspec
@@ -448,6 +448,29 @@ def imported_words(raw: bytes) -> frozenset:
 _TOP_DEF = re.compile(rb"^(?:async[ \t]+def|def|class)[ \t]+(\w+)", re.M)
 
 
+def _local_callers(raw: bytes, marks: List["re.Match"], starts: List[int], seeds: Set[str]) -> Set[str]:
+    """The top-level definitions that use one of ``seeds``, transitively: a public ``issue()``
+    built on a module-private ``_keypair()`` helper that calls the key source hands out key
+    material too.  Text only (never parsed): one search of the module per level of the call
+    chain, for all the names found at the level before."""
+    todo = sorted(seeds)
+    seen = set(todo)
+    for _level in range(8):
+        if not todo:
+            break
+        words = rb"|".join(re.escape(n.encode()) for n in todo)
+        todo = []
+        for ref in re.finditer(rb"(?<![\w.])(?:" + words + rb")\b", raw):
+            i = bisect.bisect_right(starts, ref.start()) - 1
+            if i < 0:
+                continue
+            user = marks[i].group(1).decode()
+            if user not in seen:
+                seen.add(user)
+                todo.append(user)
+    return seen
+
+
 class KeyNames:
     """Which module-level functions and classes of a file mention a key source (or a temporary
     location or a non-cryptographic generator: values that make a finding when they meet key
@@ -478,12 +501,21 @@ class KeyNames:
         out = set()
         marks = list(_TOP_DEF.finditer(raw))
         starts = [m.start() for m in marks]
+        #: definitions with a source inside their indented body (or on their def line), not only
+        #: in the comments or code at column 0 that follow them: the callers of those are worth too
+        seeds = set()
         for pos in self.sources.positions(raw):
             i = bisect.bisect_right(starts, pos) - 1
+            line = raw.rfind(b"\n", 0, pos) + 1
             if i >= 0:
-                out.add(marks[i].group(1).decode())
-            elif not raw[raw.rfind(b"\n", 0, pos) + 1:pos].lstrip().startswith((b"import ", b"from ")):
+                name = marks[i].group(1).decode()
+                out.add(name)
+                if line == starts[i] or raw[line:line + 1] in (b" ", b"\t"):
+                    seeds.add(name)
+            elif not raw[line:pos].lstrip().startswith((b"import ", b"from ")):
                 out.add("<module>")  # (an import line names a source; only code using it counts)
+        if seeds and "<module>" not in out:
+            out |= _local_callers(raw, marks, starts, seeds)
         result = frozenset(out)
         self._cache[path] = result
         return result
