@@ -1275,7 +1275,7 @@ class ModuleInterp:
             cls = obj.func if isinstance(obj.func, ClassRef) else None
             if cls is not None:
                 prev = cls.attrs.get(name)
-                cls.attrs[name] = value if prev is None else join(prev, value)
+                cls.attrs[name] = value if prev is None else _join_attribute(prev, value)
             elif obj.kind == L.ENVIRON:
                 pass
             else:
@@ -1342,6 +1342,15 @@ class ModuleInterp:
             else:
                 self.bind_mutated(container.value, cur.with_taints(value.taints))
         elif value.taints and isinstance(container, cst.Attribute):
+            if isinstance(key.const, (str, int)) and isinstance(obj.const, dict):
+                updated = _FrozenDict(obj.const)
+                updated[key.const] = value
+                obj = obj.evolve(const=updated)
+            elif isinstance(key.const, (str, int)) and not isinstance(obj.const, tuple):
+                # app.config["JWT_PRIVATE_KEY"] = pem (a mapping held by an attribute): the field
+                # holding the key is remembered, so app.config["JWT_ALGORITHM"] stays clean
+                obj = obj.evolve(attrs=tuple((k, v) for k, v in obj.attrs if k != f"[{key.const}]")
+                                 + ((f"[{key.const}]", value),))
             self.assign(container, obj.with_taints(value.taints), value_node)
 
     # ------------------------------------------------------------------ expressions
@@ -3656,6 +3665,21 @@ class _FrozenDict(dict):
     """A dict constant (hashable by identity so values stay immutable in practice)."""
 
     __hash__ = object.__hash__  # type: ignore[assignment]
+
+
+def _join_attribute(prev: Value, value: Value) -> Value:
+    """What an instance attribute holds after another assignment: the join of both, except that
+    a dict constant joined with one (``self.settings = {"region": r}`` in ``__init__``, then
+    ``self.settings["pem"] = pem``) joins entry by entry, so that the entries never given key
+    material stay clean (a general join makes differing dicts unknown)."""
+    joined = join(prev, value)
+    if isinstance(prev.const, dict) and isinstance(value.const, dict) and joined.const is UNKNOWN:
+        merged = _FrozenDict(prev.const)
+        for k, v in value.const.items():
+            old = merged.get(k)
+            merged[k] = join(old, v) if isinstance(old, Value) and isinstance(v, Value) else v
+        joined = joined.evolve(const=merged)
+    return joined
 
 
 def _attr_state(attrs: Mapping[str, Value]) -> tuple:
