@@ -1653,6 +1653,11 @@ class ModuleInterp:
         d = dotted(node) if isinstance(node, cst.Attribute) else None
         if d is not None and ("<attr>" + d) in self.frame.env:
             return self.frame.env["<attr>" + d]
+        closure = self.frame.func.closure if d is not None and self.frame.func is not None else None
+        if closure and ("<attr>" + d) in closure and d.partition(".")[0] not in self.frame.env:
+            # a nested function (a Flask route or CLI command in create_app) reading the
+            # enclosing scope's app.config: what the enclosing function put there
+            return closure["<attr>" + d]
         if d is not None and ("<attr>" + d) in self.globals:
             return self.globals["<attr>" + d]
         if base.kind == _CLI_NAMESPACE:
