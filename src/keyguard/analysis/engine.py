@@ -3514,9 +3514,12 @@ class ModuleInterp:
             inst = self._annotated_instance(p.annotation.annotation, p.name.value)
             if inst is not None:
                 return inst  # acct: AccountKey - a project class: its methods are followed
-            kind = self._annotated_kind(p.annotation.annotation)
-            if kind is not None:
-                return Value(kind=kind, ident=ident)  # module: AnsibleModule - a library object
+            row = self._annotated_row(p.annotation.annotation)
+            if row is not None:
+                # module: AnsibleModule - a library object; key: asyncssh.SSHKey - one whose row
+                # gives it a label (a private key) too
+                taints = ((row.label, self.origin(f"{L.PARAM_GUESS} `{name}: {ann}`", p, "medium")),) if row.label else ()
+                return Value(kind=row.kind, ident=ident, taints=taints)
             if KEY_ANNOT_RE.search(ann) and "Public" not in ann:
                 return Value(taints=((L.PRIVATE_KEY, self.origin(f"{L.PARAM_GUESS} `{name}: {ann}`", p, "medium")),), ident=ident)
             if "Path" in ann:
@@ -3537,8 +3540,8 @@ class ModuleInterp:
     _guess_func_name: str = ""
     _guess_func_node: Optional[cst.FunctionDef] = None
 
-    def _annotated_kind(self, ann: cst.BaseExpression) -> Optional[str]:
-        """The kind of the library class a parameter annotation names, when its ``kind`` row says
+    def _annotated_row(self, ann: cst.BaseExpression) -> Optional[Row]:
+        """The ``kind`` row of the library class a parameter annotation names, when it says
         ``annotated`` (``module: AnsibleModule``, ``c: Optional[invoke.Context]``, ``c: "Connection"``)."""
         ann = _unwrap_optional(ann)
         d = dotted(ann) if isinstance(ann, (cst.Name, cst.Attribute)) else None
@@ -3554,7 +3557,7 @@ class ModuleInterp:
             return None
         for row in self.kb.call_rows(qname):
             if row.effect == "kind" and row.opt("annotated") and row.kind:
-                return row.kind
+                return row
         return None
 
     def _annotated_instance(self, ann: cst.BaseExpression, param: str = "") -> Optional[Value]:

@@ -150,7 +150,8 @@ OPT_KEYS = frozenset(
 #   default, checked against [weak_curves] as a given curve is).
 # `annotated = true` on a `kind` row: a parameter annotated with that class (`Optional[...]` too)
 #   is an object of that kind (`def run_module(module: AnsibleModule)`: its methods are the
-#   kind's methods), as one the function makes itself.
+#   kind's methods), as one the function makes itself; with a `label`, the parameter also carries
+#   that label (`key: asyncssh.SSHKey` is a private key, medium confidence, as a guessed parameter).
 # `dash_is_stdio = true` on an open row: a path that is the literal "-" opens standard output (a
 #   writing mode) or standard input, not a file (click.open_file("-", "wb") is sys.stdout).
 # `items = ["", "private-key"]` on a source row: the result is a tuple whose element i carries the
