@@ -128,6 +128,9 @@ class ClassRef:
     methods: Dict[str, FunctionRef] = field(default_factory=dict)
     attrs: Dict[str, Value] = field(default_factory=dict)
     bases: Tuple[str, ...] = ()
+    #: attributes assigned through an instance (``self.bits = ...`` in ``__post_init__``,
+    #: ``policy.bits = 4096``): what a constructor call gave one instance may not last
+    assigned: Set[str] = field(default_factory=set)
 
     @property
     def name(self) -> str:
@@ -592,6 +595,22 @@ class ModuleInterp:
             if v is not None and (v.taints or v.kind == "masked-secret"):
                 prev = cls.attrs.get(name)
                 cls.attrs[name] = v if prev is None else join(prev, v)
+
+    def _record_constants(self, cls: ClassRef, args: List[Value], kwargs: Dict[str, Value]) -> Tuple[Tuple[str, Value], ...]:
+        """The constant fields one construction of a generated-``__init__`` class gives its
+        instance (``LEGACY = KeyPolicy(bits=1024)``: ``LEGACY.bits`` is 1024 whatever the class
+        default or other instances say), as instance attributes named ``.<field>``."""
+        if not self._is_record(cls):
+            return ()
+        out = []
+        for i, f in enumerate(_class_fields(cls)):
+            v = kwargs.get(f.name, args[i] if i < len(args) else None)
+            if v is not None and not v.taints and (
+                    (isinstance(v.const, (int, float, str)) and v.const is not UNKNOWN)
+                    or (v.qname is not None and v.func is None)
+                    or (v.attr is not None and v.attr.startswith("call:"))):  # (ec.SECP192R1())
+                out.append(("." + f.name, v))
+        return tuple(out)
 
     def _is_record(self, cls: ClassRef) -> bool:
         """A class with a generated ``__init__`` taking its fields: ``@dataclass``, attrs,
@@ -1276,6 +1295,8 @@ class ModuleInterp:
             if cls is not None:
                 prev = cls.attrs.get(name)
                 cls.attrs[name] = value if prev is None else _join_attribute(prev, value)
+                if obj.kind == "instance":
+                    cls.assigned.add(name)
             elif obj.kind == L.ENVIRON:
                 pass
             else:
@@ -1614,6 +1635,10 @@ class ModuleInterp:
                     # self.private_pem where private_pem is a @property: reading it runs the getter
                     return self.call_user_function(fn, [], {}, self_value=base, call_node=node)
                 return Value(func=fn, receiver=base if base.kind == "instance" else None, attr=name)
+            if base.kind == "instance" and base.attrs and name not in cls.assigned:
+                own = base.get_attr("." + name)
+                if own is not None:
+                    return own  # LEGACY.bits of LEGACY = KeyPolicy(bits=1024)
             if name in cls.attrs:
                 return cls.attrs[name]
             guess = self._field_guess(base, cls, name)
@@ -2205,6 +2230,9 @@ class ModuleInterp:
                 self.call_user_function(init, args, kwargs, self_value=inst, call_node=node)
             else:
                 self._record_fields(fval.func, args, kwargs)
+                own = self._record_constants(fval.func, args, kwargs)
+                if own:
+                    inst = inst.evolve(attrs=own)
             if any(b.endswith(("Error", "Exception", "Warning")) for b in fval.func.bases) or \
                     fval.func.name.endswith(("Error", "Exception")):
                 inst = inst.with_taints(tuple(t for t in _union(args, kwargs) if t[0] in L.KEY_LABELS))
