@@ -1657,6 +1657,11 @@ class ModuleInterp:
                     self.emit("immutable-copy", node, data=base, describe=self.code(node))
                     return Value(taints=tuple(t for t in base.taints if t[0] in L.KEY_LABELS))
                 continue
+            if row.effect == "kind":
+                # client.containers of a docker client: an object of the row's kind
+                if row.on != "*" and base.kind == row.on:
+                    return Value(kind=row.kind)
+                continue
             if self._receiver_matches(row.on, base):
                 org = base.key_origin() or self.origin(f"{self.code(node)}", node)
                 return Value(taints=((row.label or L.KEY_MATERIAL, org),))
@@ -3047,15 +3052,19 @@ class ModuleInterp:
               node: cst.Call, confidence: str) -> Optional[Value]:
         kind = row.kind
         if kind == "argv":
-            argv = self.arg(row.spec("args"), args, kwargs)
+            spec = row.spec("args")
+            argv = self.arg(spec, args, kwargs)
             if desc.endswith(("create_subprocess_exec", "pexpect.spawn")) and args and not isinstance(args[0].const, tuple):
                 argv = Value(const=tuple(args), taints=_union(args, {}))  # program and arguments as varargs
-            if argv is None and args:
+            if argv is None and args and (spec is None or not spec.pos):
                 argv = args[0]
-            if argv is None:
-                return None
             shell = self.arg(row.spec("shell"), args, kwargs)
             env = self.arg(row.spec("env"), args, kwargs)
+            if argv is None and env is not None:
+                # containers.run(image, environment={...}): no command line of its own, an environment
+                argv = Value(const=())
+            if argv is None:
+                return None
             launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
             for mode_text, file_arg in (launch.report.chmods if launch is not None else ()):
                 # subprocess.run(["chmod", "600", path]), os.system(f"chmod go-rwx {path}"): a chmod too

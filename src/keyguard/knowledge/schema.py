@@ -49,7 +49,10 @@ EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh
                          # methods make shared-memory segments
                          "shm-manager",
                          # pyOpenSSL crypto.PKCS12(): holds a private key after set_privatekey()
-                         "pkcs12-bundle"})
+                         "pkcs12-bundle",
+                         # the docker SDK: a client (docker.from_env()), its container collection
+                         # (client.containers), one container, the low-level APIClient
+                         "docker-client", "docker-containers", "docker-container", "docker-api"})
 
 
 class KnowledgeError(ValueError):
@@ -140,6 +143,8 @@ OPT_KEYS = frozenset(
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped"}
 )
+# `effect = "kind"` on an [[attribute]] row: reading that attribute of an object of kind `on` gives
+#   an object of the row's `kind` (client.containers of a docker client: its container collection).
 # `scoped = true` on a umask row: the call is a context manager (salt.utils.files.set_umask(0o077))
 #   whose umask is in force inside its `with` only and restored (to an unknown mask) when it exits.
 # `copies_file = true` on a write row: `data` names a file (a path or a file object) whose contents

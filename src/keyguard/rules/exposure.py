@@ -125,7 +125,9 @@ class KeyInArgvOrEnv(Rule):
     Finds key material or a key passphrase passed as a `subprocess` argument
     (`run`, `call`, `check_call`, `check_output`, `Popen`), through `os.system`
     or `os.exec*`/`os.spawn*`, stored in `os.environ` or `os.putenv`, or given
-    to a child in `env=`.
+    to a child in `env=`; also the command and `environment=` of a container
+    started with the docker SDK (`client.containers.run/create`,
+    `container.exec_run`), which `docker inspect` shows.
 
     ## Why is this bad?
     A command line is visible to every local user through `ps` and
