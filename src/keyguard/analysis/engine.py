@@ -146,6 +146,20 @@ class _Partial:
     kwargs: Tuple[Tuple[str, Value], ...]
 
 
+@dataclass(frozen=True, eq=False)
+class _Command:
+    """A command object of a process library (``sh.openssl``, ``plumbum.local["openssl"]``):
+    calling it runs the program with its bound words (``bake``, ``cmd["-out", p]``) and then the
+    call's arguments; ``row`` is the knowledge-base row that made it (its `env` keyword and
+    `keyword_options`)."""
+
+    row: Row
+    words: Tuple[Value, ...]
+
+
+_COMMAND = "process-command"
+
+
 @dataclass
 class Summary:
     """The effect of evaluating one function in one argument context."""
@@ -1607,6 +1621,9 @@ class ModuleInterp:
             const = self.kb.constants.get(qname)
             if const is not None:
                 return Value(const=const, qname=qname)
+            cmd = self._command_member(qname)
+            if cmd is not None:
+                return cmd
             # config.RSA_KEY_BITS after `from . import config`: constants worth it load their module
             # (keydata.privateRSA_openssh: a module-level key; the same test as imports)
             mod_path = self.project.resolve_module(base.qname)
@@ -1847,6 +1864,21 @@ class ModuleInterp:
             known = {id(org) for v in base.const.values() if isinstance(v, Value) for _, org in deep_taints(v)}
             return Value(taints=tuple(t for t in base.taints if id(t[1]) not in known),
                          ident=("item", base.ident, idx.const) if base.ident is not None else None)
+        if isinstance(base.func, _Command) and idx is None and node.slice \
+                and all(isinstance(s.slice, cst.Index) for s in node.slice):
+            # cmd["genpkey", "-out", p]: several words (libcst keeps them as separate elements)
+            idx = Value(const=tuple(self.eval(s.slice.value) for s in node.slice))  # type: ignore[union-attr]
+        if isinstance(base.func, _Command) and idx is not None:
+            # plumbum: cmd["genpkey", "-out", p] is the command with those words bound
+            more = idx.const if isinstance(idx.const, tuple) else (idx,)
+            return self._command_value(base.func.row, base.func.words + tuple(v for v in more if isinstance(v, Value)))
+        if base.qname and not base.taints and idx is not None and base.func is None:
+            for row in self.kb.call_rows(f"{base.qname}.__getitem__"):
+                if row.effect == "command":
+                    # plumbum.local["openssl"]: the library's __getitem__ makes a command object
+                    made = self._command_effect(row, None, [idx], {}, node)  # type: ignore[arg-type]
+                    if made is not None:
+                        return made
         if base.qname and not base.taints:
             if idx is not None and isinstance(idx.const, str) and base.func is None:
                 # a library's table of functions by name (SaltStack's __salt__["cmd.run"]): the
@@ -2244,6 +2276,9 @@ class ModuleInterp:
             return inst
         if fval.kind == "lambda":
             return Value(taints=_union(args, kwargs))
+        if isinstance(fval.func, _Command):
+            # sh.openssl("genrsa", ...), local["openssl"]["genpkey", ...](): the program runs
+            return self._run_command(fval.func, args, kwargs, node)
         if isinstance(fval.func, _Partial):
             # functools.partial(f, a, k=v)(b): f(a, b, k=v)
             bound = fval.func
@@ -2265,6 +2300,10 @@ class ModuleInterp:
             qname = fval.qname
             rows = self.kb.call_rows(qname)
             confidence = "high"
+            if not rows:
+                cmd = self._command_member(qname)
+                if cmd is not None:
+                    return self.call(cmd, args, kwargs, node, star)
             if not rows:
                 tainted = any(_worth_following(v) for v in args) or any(_worth_following(v) for v in kwargs.values()) \
                     or any(self.project.key_file_idents.intersection(_file_idents(v))
@@ -2632,6 +2671,8 @@ class ModuleInterp:
                 result = self._open(row, desc, recv, args, kwargs, node)
             elif eff == "invoke":
                 result = self._invoke(row, recv, args, kwargs, node)
+            elif eff == "command":
+                result = self._command_effect(row, recv, args, kwargs, node) or result or CLEAN
             elif eff == "partial":
                 # functools.partial(f, *args, **kw): f with its first arguments bound
                 target = self.arg(row.spec("args"), args, kwargs)
@@ -3126,6 +3167,83 @@ class ModuleInterp:
                 self.emit("sink", node, sink=kind, data=v, describe=describe, confidence=confidence)
                 break
         return None
+
+    # ------------------------------------------------------------------ command objects (sh, plumbum)
+    def _command_value(self, row: Row, words: Tuple[Value, ...]) -> Value:
+        return Value(kind=_COMMAND, func=_Command(row, words))
+
+    def _command_member(self, qname: str) -> Optional[Value]:
+        """``sh.openssl`` / ``from plumbum.cmd import openssl``: a member of a module whose every
+        attribute is a command (a `command` row with ``members = true``) names its program, ``_``
+        read as ``-`` (``sh.ssh_keygen`` runs ``ssh-keygen``)."""
+        mod, _, name = qname.rpartition(".")
+        if not mod or not name or name.startswith("_") or self.kb.call_rows(qname):
+            return None
+        for row in self.kb.call_rows(mod):
+            if row.effect == "command" and row.opt("members"):
+                return self._command_value(row, (Value(const=name.replace("_", "-")),))
+        return None
+
+    def _command_effect(self, row: Row, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
+                        node: cst.Call) -> Optional[Value]:
+        """A `command` row: ``sh.Command("openssl")`` makes a command object of its program argument;
+        on a command object, ``bake(*args)`` binds more words and ``run(args)`` runs it."""
+        if row.opt("members"):
+            return None
+        spec = row.spec("args")
+        got = self.args_for(spec, args, kwargs, None) if spec is not None else []
+        words: List[Value] = []
+        for v in got:
+            words.extend(x for x in v.const if isinstance(x, Value)) if isinstance(v.const, tuple) else words.append(v)
+        if recv is not None and isinstance(recv.func, _Command):
+            cmd = recv.func
+            if row.opt("runs"):
+                out = self._run_command(_Command(cmd.row, cmd.words + tuple(words)), [], kwargs, node)
+                item = row.opt("stdout_item")
+                if isinstance(item, int):
+                    # plumbum cmd.run() -> (retcode, stdout, stderr)
+                    return Value(const=tuple(out if i == item else CLEAN for i in range(3)), taints=out.taints)
+                return out
+            if row.opt("keyword_options") or cmd.row.opt("keyword_options"):
+                words.extend(self._keyword_options(kwargs))
+            return self._command_value(cmd.row, cmd.words + tuple(words))
+        if not words:
+            return None
+        return self._command_value(row, tuple(words[:1]))
+
+    @staticmethod
+    def _keyword_options(kwargs: Dict[str, Value]) -> List[Value]:
+        """sh's keyword arguments as options: ``f=path`` is ``-f path``, ``out=p`` ``--out=p``,
+        ``verbose=True`` ``--verbose`` (keywords starting with ``_`` configure the call)."""
+        words: List[Value] = []
+        for k, v in kwargs.items():
+            if k.startswith("_"):
+                continue
+            flag = ("-" if len(k) == 1 else "--") + k.replace("_", "-")
+            if v.const is True:
+                words.append(Value(const=flag))
+            elif v.const is False or v.const is None:
+                continue
+            elif len(k) == 1:
+                words.extend((Value(const=flag), v))
+            else:
+                words.append(Value(pieces=(flag + "=", v), taints=v.taints))
+        return words
+
+    def _run_command(self, cmd: _Command, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
+        """The program of a command object run with its words and ``args``, as an argv sink; the
+        result is its standard output (key material when the tool prints a key)."""
+        words = list(cmd.words) + list(args)
+        if cmd.row.opt("keyword_options"):
+            words.extend(self._keyword_options(kwargs))
+        argv = Value(const=tuple(words), taints=_union(words, {}))
+        env = cmd.row.spec("env")
+        specs: Tuple[Tuple[str, ArgSpec], ...] = (("args", ArgSpec(pos=0)),) + ((("env", env),) if env is not None else ())
+        sink = Row("sink", cmd.row.file, cmd.row.index, cmd.row.targets, None, (), None, "argv", specs, cmd.row.opts)
+        desc = self.code(node.func) if isinstance(node, cst.Call) else "command"
+        out = self._sink(sink, desc, None, [argv], {k: v for k, v in kwargs.items() if env is not None and k == env.kw},
+                         node, "high")
+        return out if out is not None else CLEAN
 
     def _tool_key_outputs(self, launch: Any, node: cst.Call) -> Tuple[Value, ...]:
         """The files a key-generation tool writes its private key to (``ssh-keygen -f PATH``), as

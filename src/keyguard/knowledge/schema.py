@@ -35,6 +35,10 @@ EFFECTS = frozenset(
         # `if not key.has_private(): raise ...`, after `assert key.has_private()`) a key loaded
         # from unknown data (kind `loaded-key`) is private
         "private-test",
+        # `command` a command object of a process library: calling it runs the program (`args`:
+        #   the program name; `members = true`: every attribute of the module names one; on a
+        #   command object, `args` are more words, bound or, with `runs = true`, run)
+        "command",
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
@@ -50,6 +54,8 @@ EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh
                          "shm-manager",
                          # pyOpenSSL crypto.PKCS12(): holds a private key after set_privatekey()
                          "pkcs12-bundle",
+                         # a command object of sh / plumbum (effect "command")
+                         "process-command",
                          # the docker SDK: a client (docker.from_env()), its container collection
                          # (client.containers), one container, the low-level APIClient
                          "docker-client", "docker-containers", "docker-container", "docker-api"})
@@ -141,8 +147,15 @@ OPT_KEYS = frozenset(
      "requires_key_arg", "attribute", "algorithm", "ec_bits", "wiping", "text", "default_size",
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
-     "calls_with", "copies_file", "annotated", "default_curve", "scoped"}
+     "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
+     "runs", "stdout_item"}
 )
+# On `command` rows (process libraries' command objects, sh and plumbum):
+# `members = true`: a module whose every attribute is a command named after it, `_` read as `-`
+#   (sh.ssh_keygen runs ssh-keygen); `keyword_options = true`: keywords of a call are options
+#   (sh: f=p is `-f p`, out=p is `--out=p`, keywords starting with `_` configure the call);
+#   `runs = true` on a method row: the method runs the command with `args` as more words;
+#   `stdout_item = n`: the result is a tuple whose item n is the program's standard output.
 # `effect = "kind"` on an [[attribute]] row: reading that attribute of an object of kind `on` gives
 #   an object of the row's `kind` (client.containers of a docker client: its container collection).
 # `scoped = true` on a umask row: the call is a context manager (salt.utils.files.set_umask(0o077))

@@ -36,8 +36,9 @@ class KeygenToolTempOutput(Rule):
     Finds `step crypto keypair`, `step certificate create`, `openssl genrsa`,
     `openssl genpkey`, `openssl req -keyout`, `openssl ecparam -genkey`,
     `ssh-keygen`, `certtool` and `wg genkey`/`wg genpsk` (a shell redirect)
-    run through `subprocess`, `os.system` or `os.popen` with the private
-    key's output path in a temporary location
+    run through `subprocess`, `os.system`, `os.popen` or a command runner
+    (Fabric/Invoke `run`, the `sh` and `plumbum` libraries, SaltStack
+    `cmd.run`) with the private key's output path in a temporary location
     (`tempfile.gettempdir()`, `mkdtemp()`, `TemporaryDirectory()`, `/tmp`,
     `/var/tmp`, `/dev/shm`, `%TEMP%`).
 
