@@ -1328,6 +1328,9 @@ class ModuleInterp:
                 if mapped is not None:
                     # mm[:] = der: into the mapped file, as os.write(fd, der) would
                     self.emit("write", target, target=mapped, data=value, describe="mmap")
+            elif obj.kind is not None and obj.file is not None and value.taints:
+                # db[name] = pem of a shelf (shelve.open(path)): the library's __setitem__ rows
+                self._setitem_rows(target, obj, key, value)
             elif obj.kind in (L.BUFFER, L.MMAP) and value.is_key and isinstance(target.value, cst.Name):
                 filled = obj.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(value)))
                 self.bind(target.value.value, filled)
@@ -1350,6 +1353,24 @@ class ModuleInterp:
             self._store_item(target.value, obj, key, value, value_node)
         elif isinstance(target, cst.StarredElement):
             self.assign(target.value, value, value_node)
+
+    def _setitem_rows(self, target: cst.Subscript, obj: Value, key: Value, value: Value) -> None:
+        """``obj[key] = value`` for an object of a kind whose ``__setitem__`` the knowledge base
+        describes (a `write` row: into the object's file; a `sink` row)."""
+        desc = f"{self.code(target.value)}[...] ="
+        for row in self.kb.method_rows("__setitem__"):
+            if row.on != obj.kind:
+                continue
+            args = [key, value]
+            if row.effect == "write":
+                data = self.arg(row.spec("data"), args, {})
+                if data is not None:
+                    self.emit("write", target, target=obj, data=data, creation=row.opt("creation"), describe=desc)
+            elif row.effect == "sink":
+                for v in self.args_for(row.spec("args"), args, {}, None):
+                    if v.is_key:
+                        self.emit("sink", target, sink=row.kind, data=v, describe=row.describe or desc, confidence="high")
+                        break
 
     def _store_item(self, container: cst.BaseExpression, obj: Value, key: Value, value: Value,
                     value_node: cst.CSTNode) -> None:
@@ -2668,6 +2689,8 @@ class ModuleInterp:
                 else:
                     result = result or CLEAN
             elif eff == "open":
+                if self._row_excluded(row, args, kwargs):
+                    continue  # shelve.open(path, "r"): read only
                 result = self._open(row, desc, recv, args, kwargs, node)
             elif eff == "invoke":
                 result = self._invoke(row, recv, args, kwargs, node)
@@ -3312,6 +3335,8 @@ class ModuleInterp:
             # open(fd, "wb") of a descriptor os.open made: a file object over it, as os.fdopen
             return path.evolve(kind=L.FILE_HANDLE)
         mode = self.arg(row.spec("mode"), args, kwargs)
+        if mode is None and row.spec("mode") is None and row.opt("creation") == "default":
+            mode = Value(const="w")  # shelve.open(path): created when missing, with umask permissions
         if row.opt("dash_is_stdio") and path.const in ("-", b"-"):
             # click.open_file("-", "wb"): standard output, not a file
             m = mode.const if mode is not None else "r"

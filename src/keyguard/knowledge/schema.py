@@ -56,6 +56,8 @@ EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh
                          "pkcs12-bundle",
                          # a command object of sh / plumbum (effect "command")
                          "process-command",
+                         # a shelve.open() shelf: db[k] = v pickles v into its file
+                         "shelf",
                          # the docker SDK: a client (docker.from_env()), its container collection
                          # (client.containers), one container, the low-level APIClient
                          "docker-client", "docker-containers", "docker-container", "docker-api"})

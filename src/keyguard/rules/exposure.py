@@ -235,7 +235,8 @@ class KeyOverInsecureIpc(Rule):
     `http.client.HTTPConnection`), `pickle`/`marshal` files, or named pipes
     (FIFOs) in shared directories. A pickle file is written either by
     `pickle.dump(key, f)` or by writing the bytes of `pickle.dumps(key)` (or
-    `marshal.dumps`) to a file later (`f.write(data)`, `Path.write_bytes`).
+    `marshal.dumps`) to a file later (`f.write(data)`, `Path.write_bytes`), or
+    by storing it in a `shelve` shelf (`db[name] = pem`).
 
     A request given a URL is reported only when the URL is known to start with
     `http://`: a constant, a module constant, or an f-string, `+`, `%` or
