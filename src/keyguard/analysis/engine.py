@@ -2586,6 +2586,12 @@ class ModuleInterp:
                 result = self._source(row, desc, recv, args, kwargs, node, confidence, result)
             elif eff == "propagate":
                 src = self.args_for(row.spec("from"), args, kwargs, recv)
+                objects = row.opt("objects")
+                if objects and len(src) == 1 and isinstance(src[0].const, str) and src[0].const in objects:
+                    # click.get_text_stream("stdout"): the object so named (sys.stdout)
+                    named = Value(qname=str(objects[src[0].const]))
+                    result = named if result is None else join(result, named)
+                    continue
                 if row.opt("unwraps"):
                     # secret.get_secret_value(): what the masked wrapper holds
                     src = [self.project.masked.get(x.ident, x) if x.kind == "masked-secret" else x for x in src]

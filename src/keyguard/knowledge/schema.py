@@ -150,8 +150,11 @@ OPT_KEYS = frozenset(
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
-     "runs", "stdout_item"}
+     "runs", "stdout_item", "objects"}
 )
+# `objects = {stdout = "sys.stdout"}` on a propagate row: when the `from` argument is one of those
+#   constant names, the result is the object of that qualified name (click.get_text_stream("stdout")
+#   is sys.stdout, with its rows: write() is standard output).
 # On `command` rows (process libraries' command objects, sh and plumbum):
 # `members = true`: a module whose every attribute is a command named after it, `_` read as `-`
 #   (sh.ssh_keygen runs ssh-keygen); `keyword_options = true`: keywords of a call are options
