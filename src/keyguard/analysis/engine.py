@@ -1922,7 +1922,11 @@ class ModuleInterp:
             if idx is not None and idx.const == 0:
                 return Value(taints=((L.PRIVATE_KEY, base.origin(L.PRIVATE_KEY)),))
             return CLEAN
-        if base.kind == L.BUFFER:
+        if base.kind == L.BUFFER and any(isinstance(s.slice, cst.Slice) for s in node.slice):
+            # view[:16] of a memoryview: a view of the same buffer; buf[:16] of a bytearray: a
+            # bytearray copy, as wipeable (one buffer for the wipe rules: judged where it was bound)
+            out = out.evolve(kind=L.BUFFER, ident=base.ident)
+        elif base.kind == L.BUFFER:
             out = out.evolve(kind=None)
         elif base.ident is not None and idx is not None and isinstance(idx.const, (str, int)) and out.ident is None:
             # options["out"] written and then chmod-ed: one file, spelled the same way twice
