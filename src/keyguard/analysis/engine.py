@@ -3214,6 +3214,8 @@ class ModuleInterp:
             return None
         for row in self.kb.call_rows(mod):
             if row.effect == "command" and row.opt("members"):
+                if self.project.resolve_module(mod) is not None:
+                    return None  # the project's own module of that name (sh.py)
                 return self._command_value(row, (Value(const=name.replace("_", "-")),))
         return None
 
