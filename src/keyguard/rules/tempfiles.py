@@ -34,7 +34,13 @@ class KeyInTempfile(Rule):
     that a key is added to (`ZipFile.writestr`, `TarFile.addfile`, `add` of a
     key file), a file `shutil.copyfileobj` copies a key into, and a file a
     shared `mmap.mmap(fd, n)` maps (`mm[:] = der`, `mm.write(der)` write into
-    the file; the mapping itself is KG403) count too.
+    the file; the mapping itself is KG403) count too. pytest's `tmp_path`,
+    `tmpdir` and `tmp_path_factory` folders in tests and fixtures are
+    temporary locations as well: like `mkdtemp()` they are private to the
+    user, but the key stays on disk after the run (pytest keeps the last three
+    base folders). Test keys are throwaway by design; a project that does not
+    want its tests checked ignores them per file
+    (`per-file-ignores = {"tests/**" = ["KG101"]}`).
 
     ## Why is this bad?
     The temporary directory is the first place an attacker with local access
