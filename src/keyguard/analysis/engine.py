@@ -19,6 +19,7 @@ rules can tell a cleanup in ``finally`` from one on the success path only.
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import re
 from dataclasses import dataclass, field
@@ -3648,10 +3649,16 @@ class ModuleInterp:
             rest = {k: v for k, v in kwargs.items() if k not in known}
             env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
         self._bound_args = {name: env[name] for name in passed if name in env}
+        serial = None
         for name, v in list(env.items()):
             if v.ident is None and v.func is None and v.qname is None:
-                # (one token for every call that passes a value without an identity)
-                env[name] = v.evolve(ident=("arg", id(fn.node), name))
+                # a value without an identity: one token per parameter and evaluation (certbot's
+                # key and CSR paths, split and joined again inside the same unique_file(path,
+                # mode) helper, are two files; a call the memo answers replays the summary of an
+                # earlier call with the same arguments, tokens included)
+                if serial is None:
+                    serial = _next_serial()
+                env[name] = v.evolve(ident=("arg", id(fn.node), name, serial))
         return env
 
     _bound_args: Dict[str, Value] = {}
@@ -4267,6 +4274,14 @@ def _union(args: Iterable[Value], kwargs: Mapping[str, Value]) -> Tuple:
     for v in list(args) + list(kwargs.values()):
         out = merge_taints(out, deep_taints(v))
     return out
+
+
+_SERIALS = itertools.count()
+
+
+def _next_serial() -> int:
+    """A number no other evaluation of this process gets (object ids can be reused)."""
+    return next(_SERIALS)
 
 
 def _signature(env: Mapping[str, Value]) -> tuple:
