@@ -24,7 +24,7 @@ from keyguard.config import Config
 from keyguard.discovery import KeyNames, discover, imported_words, prefilter_for, source_filter_for
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
-from keyguard.model import FileError, Finding, ScanResult
+from keyguard.model import FileError, Finding, ScanResult, drop_subsumed
 from keyguard.source import check_syntax, decode, read_bytes
 
 if TYPE_CHECKING:  # the pool is imported when one is started (not for one file in an editor)
@@ -633,6 +633,8 @@ def scan_paths(
 
 
 def _dedupe(findings: Iterable[Finding]) -> List[Finding]:
+    """One finding per code and position, none that another on its line subsumes (the batches of
+    a scan each see some of a helper's callers)."""
     seen: Set[Tuple[str, str, int, int]] = set()
     out: List[Finding] = []
     for f in findings:
@@ -640,7 +642,7 @@ def _dedupe(findings: Iterable[Finding]) -> List[Finding]:
         if k not in seen:
             seen.add(k)
             out.append(f)
-    return out
+    return drop_subsumed(out)
 
 
 def _semgrep_target_predicate():

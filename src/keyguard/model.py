@@ -7,7 +7,7 @@ results can be cached, compared and sent across processes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 
 SEVERITIES = ("low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
@@ -30,6 +30,19 @@ class TraceStep:
     line: int
     column: int
     message: str
+
+
+#: codes whose finding on a statement makes another code's finding there redundant: a write that
+#: some calls of a helper aim at a temporary location (KG101) and others at a regular path (KG201)
+#: is one problem on one line, reported as its more specific code
+SUBSUMES: Mapping[str, Tuple[str, ...]] = {"KG101": ("KG201",)}
+
+
+def drop_subsumed(findings: Sequence["Finding"]) -> List["Finding"]:
+    """``findings`` without those another finding on the same line subsumes (:data:`SUBSUMES`)."""
+    present = {(f.path, f.line, f.code) for f in findings}
+    return [f for f in findings
+            if not any((f.path, f.line, big) in present for big, small in SUBSUMES.items() if f.code in small)]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from keyguard.analysis.labels import KEY_LABELS, PARAM_GUESS, PASSPHRASE
 from keyguard.analysis.values import Origin, Value, deep_taints
 from keyguard.knowledge.schema import KnowledgeBase
 from keyguard.cache import TreeStore
-from keyguard.model import FileError, Finding, SourceRef, TraceStep
+from keyguard.model import FileError, Finding, SourceRef, TraceStep, drop_subsumed
 from keyguard.registry import RULES
 from keyguard.rules.report import Hit
 from keyguard.source import SourceFile, parse, read_source
@@ -343,7 +343,7 @@ def _analyze_targets(project: Project, loader: Loader, targets: Sequence[str], k
     # ---- line suppressions (on the file holding the finding)
     texts = {p: src.text for p, src in loader.sources.items()}
     for res in results:
-        kept, _dropped = filter_findings(res.findings, texts)
+        kept, _dropped = filter_findings(drop_subsumed(res.findings), texts)
         res.findings = kept
     return results
 

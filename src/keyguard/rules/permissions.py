@@ -143,7 +143,8 @@ class KeyFileDefaultPermissions(Rule):
     `Path.write_bytes/write_text/open`, `os.open(path, flags)` without a mode
     argument, and `shutil.copy*` of a key file; a zip or tar archive a key is
     added to and the destination of `shutil.copyfileobj` from a key file are
-    created the same way.
+    created the same way. A write that some callers of a helper aim at a
+    temporary location is reported once, as KG101.
 
     ## Why is this bad?
     These calls create the file with mode `0o666` minus the process umask. The
