@@ -79,8 +79,14 @@ def _apply_per_file_ignores(config: Config, findings: Iterable[Finding]) -> Tupl
 
 def _module_map(paths: Iterable[str], root: Optional[str] = None) -> Dict[str, str]:
     out: Dict[str, str] = {}
+    # (os.path.relpath makes both paths absolute on every call: the root once is enough)
+    base = os.path.join(os.path.abspath(root), "") if root else ""
     for p in paths:
-        rel = os.path.relpath(p, root) if root else p
+        if not root:
+            rel = p
+        else:
+            a = os.path.abspath(p)
+            rel = a[len(base):] if a.startswith(base) else os.path.relpath(a, base)
         if rel.startswith(".."):
             rel = p
         out.setdefault(module_name_for(rel), p)

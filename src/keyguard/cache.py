@@ -70,7 +70,7 @@ class ResultCache:
             }
             tmp = f"{target}.{os.getpid()}.tmp"
             with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(data, fh)
+                fh.write(json.dumps(data))  # (dumps: the C encoder; dump to a file is Python code)
             os.replace(tmp, target)
         except OSError:
             pass  # a read-only tree still scans, just without a cache
@@ -153,7 +153,7 @@ class FileIndex:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             tmp = f"{self.path}.{os.getpid()}.tmp"
             with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump({"salt": self.salt, "files": files}, fh)
+                fh.write(json.dumps({"salt": self.salt, "files": files}))  # (the C encoder)
             os.replace(tmp, self.path)
         except OSError:
             pass

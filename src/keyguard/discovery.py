@@ -94,16 +94,19 @@ def discover(
 
 
 def _walk(top: str, out: Discovered, exclude: Sequence[str], respect_gitignore: bool, is_other_target, root: Optional[str]) -> None:
-    seen_real = set()
+    #: (device, inode) of every folder walked: a symlink back up the tree is a loop (one stat per
+    #: folder; os.path.realpath lstat-ed every component of every folder's path)
+    seen_real: Set[Tuple[int, int]] = set()
     excludes = _Excludes(exclude)
     # stack of (dir, its path relative to top ("" for top), [(base_dir, spec), ...])
     stack: List[Tuple[str, str, Tuple[Tuple[str, pathspec.PathSpec], ...]]] = [(top, "", ())]
     while stack:
         d, d_rel, specs = stack.pop()
         try:
-            real = os.path.realpath(d)
+            st = os.stat(d)
+            real: Tuple[int, int] = (st.st_dev, st.st_ino)
         except OSError:
-            real = d
+            real = (-1, len(seen_real))  # (unreadable: listing it reports the error)
         if real in seen_real:
             out.errors.append(FileError(d, "symlink loop (folder already visited), skipped"))
             continue

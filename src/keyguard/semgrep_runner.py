@@ -145,8 +145,7 @@ def semgrep_language(path: str) -> Optional[str]:
     naming a POSIX shell; YAML when the file lives in a CI location, has a CI
     file name, or contains ``run:``/``script:``-style keys.
     """
-    p = Path(path)
-    name = p.name
+    name = os.path.basename(path)
     lower = name.lower()
     if lower.endswith(".py") or lower.endswith(".pyi"):
         return None
@@ -158,7 +157,7 @@ def semgrep_language(path: str) -> Optional[str]:
     if lower.endswith(_SHELL_SUFFIXES):
         return "bash"
     if lower.endswith((".yml", ".yaml")):
-        norm = p.as_posix().lower()
+        norm = Path(path).as_posix().lower()
         if lower in _CI_FILE_NAMES or any(part in "/" + norm for part in _CI_PATH_PARTS):
             return "yaml"
         head = _read_head(path)
