@@ -2634,7 +2634,7 @@ class ModuleInterp:
                 if mark and any(lbl in L.KEY_LABELS for lbl, _ in taints):
                     taints = merge_taints(taints, ((mark, self.origin(desc, node)),))
                 v = Value(taints=taints)
-                if len(src) == 1 and src[0].ident is not None and qname in _IDENTITY_CONVERSIONS:
+                if len(src) == 1 and src[0].ident is not None and row.opt("same_file"):
                     v = v.evolve(ident=src[0].ident, const=src[0].const if isinstance(src[0].const, str) else UNKNOWN)
                 if row.opt("path_join"):
                     parts = tuple(x.ident if x.ident is not None else (("const", x.const) if isinstance(x.const, str) else None)
@@ -2662,8 +2662,10 @@ class ModuleInterp:
                 if row.opt("result_kind"):
                     v = v.evolve(kind=row.opt("result_kind"))
                     if row.opt("result_kind") == L.PATH:
-                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH)), ident=("path", id(node)))
-                        if recv is not None and recv.ident is not None:
+                        same = row.opt("same_file") and recv is not None and recv.ident is not None
+                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH)),
+                                     ident=recv.ident if same else ("path", id(node)))
+                        if recv is not None and recv.ident is not None and not same:
                             self.path_parents[v.ident] = {recv.ident}
                         if row.opt("renames") and recv is not None:
                             part = args[0] if args else kwargs.get(row.opt("renames"))
@@ -3839,8 +3841,6 @@ _METADATA_ATTRS = frozenset({"size", "capacity", "nbytes", "itemsize", "closed",
                              "key_size", "curve", "name", "shape", "ndim", "readonly", "format",
                              # key.private_numbers().public_numbers.n, type(k).__name__: nothing secret
                              "public_numbers", "__class__", "__name__", "__qualname__", "__module__"})
-_IDENTITY_CONVERSIONS = frozenset({"str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath",
-                                   "os.path.expanduser", "os.fsencode", "os.fsdecode"})
 _CLEANUP_REGISTRARS = frozenset({"callback", "register", "finalize", "addCleanup", "add_cleanup", "push_callback"})
 _LOG_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "exception", "fatal"})
 

@@ -150,8 +150,11 @@ OPT_KEYS = frozenset(
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
-     "runs", "stdout_item", "objects"}
+     "runs", "stdout_item", "objects", "same_file"}
 )
+# `same_file = true` on a propagate row: the result is another spelling of its one `from` value
+#   and names the same file, so it keeps that value's identity (os.path.abspath(p), str(p),
+#   Path(p).resolve()): a chmod, rename or copy of it is one of the file written through p.
 # `objects = {stdout = "sys.stdout"}` on a propagate row: when the `from` argument is one of those
 #   constant names, the result is the object of that qualified name (click.get_text_stream("stdout")
 #   is sys.stdout, with its rows: write() is standard output).
