@@ -18,9 +18,11 @@ rules can tell a cleanup in ``finally`` from one on the success path only.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import operator
+import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
@@ -167,6 +169,9 @@ class Summary:
 
     returns: Value
     events: List[Event]
+    #: the identity each parameter was bound to (a later call the memo answers with this summary
+    #: gets what it returns and records rebound to its own arguments' identities)
+    params: Tuple[Tuple[str, object], ...] = ()
 
 
 @dataclass
@@ -2636,6 +2641,18 @@ class ModuleInterp:
                 v = Value(taints=taints)
                 if len(src) == 1 and src[0].ident is not None and row.opt("same_file"):
                     v = v.evolve(ident=src[0].ident, const=src[0].const if isinstance(src[0].const, str) else UNKNOWN)
+                if row.opt("path_split") and len(src) == 1:
+                    # head, tail = os.path.split(path): the folder holding the path and its name
+                    whole = src[0]
+                    head = Value(taints=taints, ident=self._folder_of(whole.ident))
+                    tail = Value(taints=taints, ident=_join_ident("os.path.basename", (whole.ident,), node)
+                                 if whole.ident is not None else None)
+                    if isinstance(whole.const, str):
+                        h, t = posixpath.split(whole.const)
+                        head, tail = head.evolve(const=h), tail.evolve(const=t)
+                    v = Value(taints=taints, const=(head, tail))
+                    result = v if result is None else join(result, v)
+                    continue
                 if row.opt("path_join"):
                     parts = tuple(x.ident if x.ident is not None else (("const", x.const) if isinstance(x.const, str) else None)
                                   for x in src)
@@ -3506,6 +3523,14 @@ class ModuleInterp:
         key = (id(fn.node), sig, entry)
         if key in self.summaries:
             summary = self.summaries[key]
+            moved = {old: env[name].ident for name, old in summary.params
+                     if old is not None and name in env and env[name].ident is not None and env[name].ident != old}
+            if moved:
+                # the same argument context, other files: key.pem and csr.pem made by one helper
+                # (certbot's unique_file) are two files, not the one of the call evaluated first
+                rebind = _Rebinder(moved, self.path_parents)
+                self._replay(summary.events, rebind.event_values)
+                return rebind.value(summary.returns)
             self._replay(summary.events)
             return summary.returns
         if key in self._active:
@@ -3523,12 +3548,14 @@ class ModuleInterp:
             return generic.returns.with_taints(_union(args, kwargs))
         self.contexts_per_func[id(fn.node)] = count + 1
         self._active.add(key)
+        params = tuple((name, v.ident) for name, v in env.items())
         try:
             pinned = frozenset() if entry else frozenset(k for k in env if k != "self")
             summary = self._evaluate_body(fn, env, self_value, [] if entry else list(self.context), pinned,
                                           site=site, caller=caller, args_in=args_in)
         finally:
             self._active.discard(key)
+        summary.params = params
         if self._recording is not None:
             self._recording.extend(summary.events[: max(0, MAX_SUMMARY_EVENTS - len(self._recording))])
         self.summaries[key] = summary
@@ -3594,10 +3621,13 @@ class ModuleInterp:
         finally:
             self.trace, self.depth, self.context, self.frame, self._recording = saved
 
-    def _replay(self, events: List[Event]) -> None:
-        """A memoised call's order-relevant events, re-entered into the caller's trace."""
+    def _replay(self, events: List[Event],
+                rebind: Optional[Callable[[Mapping[str, Any]], Mapping[str, Any]]] = None) -> None:
+        """A memoised call's order-relevant events, re-entered into the caller's trace (their
+        values rebound to this call's arguments by ``rebind``)."""
         for ev in events:
-            clone = Event(ev.kind, ev.node, ev.module, self.project.next_seq(), self.trace, ev.values,
+            clone = Event(ev.kind, ev.node, ev.module, self.project.next_seq(), self.trace,
+                          ev.values if rebind is None else rebind(ev.values),
                           tuple(self.context) + ev.context, self.depth + ev.depth, ev.confidence, ev.describe, ev.top)
             self.events.append(clone)
             if self._recording is not None and len(self._recording) < MAX_SUMMARY_EVENTS:
@@ -4300,6 +4330,91 @@ def _signature(env: Mapping[str, Value]) -> tuple:
         sig.append((name, tuple(sorted(((lbl, org) for lbl, org in v.taints), key=lambda t: t[0])), v.kind,
                     _memo_ident(v), consts, v.func, v.file))
     return tuple(sig)
+
+
+class _Rebinder:
+    """Rewrites the identities of a memoised call's results: each identity a parameter was bound
+    to in the evaluated call is the one this call's argument has, in every identity built from it
+    (os.path.join(folder, name) of the parameter's folder), whose folder links are copied."""
+
+    def __init__(self, moved: Dict[object, object], path_parents: Dict[object, Set[object]]) -> None:
+        self.moved = moved
+        self.path_parents = path_parents
+        self.idents: Dict[object, object] = {}
+        self.values: Dict[int, Tuple[Value, Value]] = {}
+
+    def ident(self, ident: object) -> object:
+        if ident is None or not isinstance(ident, tuple):
+            return self.moved.get(ident, ident) if ident is not None else None
+        try:
+            return self.idents[ident]
+        except KeyError:
+            pass
+        direct = ident in self.moved
+        if direct:
+            out = self.moved[ident]
+        else:
+            parts = tuple(self.ident(p) if isinstance(p, tuple) or p in self.moved else p for p in ident)
+            out = parts if any(a is not b for a, b in zip(parts, ident)) else ident
+        self.idents[ident] = out
+        if out is not ident and ident in self.path_parents:
+            # the folders of the rebound path: those built from the parameter's identity, and for
+            # a path built here from it (join(folder_of(p), name)) its other parts too
+            parents = set()
+            for par in self.path_parents[ident]:
+                new = self.ident(par)
+                if new is not par or not direct:
+                    parents.add(new)
+            if parents:
+                self.path_parents.setdefault(out, set()).update(parents)
+        return out
+
+    def value(self, v: Value) -> Value:
+        hit = self.values.get(id(v))
+        if hit is not None and hit[0] is v:
+            return hit[1]
+        changes: Dict[str, Any] = {}
+        ident = self.ident(v.ident)
+        if ident is not v.ident:
+            changes["ident"] = ident
+        if v.file is not None and v.file.path is not None:
+            path = self.value(v.file.path)
+            if path is not v.file.path:
+                changes["file"] = dataclasses.replace(v.file, path=path)
+        if isinstance(v.const, tuple):
+            items = tuple(self.value(x) if isinstance(x, Value) else x for x in v.const)
+            if any(a is not b for a, b in zip(items, v.const)):
+                changes["const"] = items
+                if v.alts:
+                    changes["alts"] = ()
+        if v.attrs:
+            attrs = tuple((k, self.value(x)) for k, x in v.attrs)
+            if any(a[1] is not b[1] for a, b in zip(attrs, v.attrs)):
+                changes["attrs"] = attrs
+        if v.receiver is not None:
+            recv = self.value(v.receiver)
+            if recv is not v.receiver:
+                changes["receiver"] = recv
+        out = v.evolve(**changes) if changes else v
+        self.values[id(v)] = (v, out)
+        return out
+
+    def event_values(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        out: Optional[Dict[str, Any]] = None
+        for k, x in values.items():
+            if isinstance(x, Value):
+                y: Any = self.value(x)
+            elif isinstance(x, (tuple, list)) and any(isinstance(i, Value) for i in x):
+                y = type(x)(self.value(i) if isinstance(i, Value) else i for i in x)
+                if all(a is b for a, b in zip(x, y)):
+                    y = x
+            else:
+                y = x
+            if y is not x:
+                if out is None:
+                    out = dict(values)
+                out[k] = y
+        return values if out is None else out
 
 
 def _memo_ident(v: Value) -> object:

@@ -150,11 +150,15 @@ OPT_KEYS = frozenset(
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
-     "runs", "stdout_item", "objects", "same_file"}
+     "runs", "stdout_item", "objects", "same_file", "path_split"}
 )
 # `same_file = true` on a propagate row: the result is another spelling of its one `from` value
 #   and names the same file, so it keeps that value's identity (os.path.abspath(p), str(p),
 #   Path(p).resolve()): a chmod, rename or copy of it is one of the file written through p.
+# `path_split = true` on a propagate row: the result is the (folder, name) pair of its one `from`
+#   path (os.path.split): item 0 names the folder holding that file (as os.path.dirname does),
+#   item 1 its name, both derived from the path's identity, so a helper that splits the path it
+#   is given and joins it again makes a file of each caller's path.
 # `objects = {stdout = "sys.stdout"}` on a propagate row: when the `from` argument is one of those
 #   constant names, the result is the object of that qualified name (click.get_text_stream("stdout")
 #   is sys.stdout, with its rows: write() is standard output).
