@@ -2831,6 +2831,11 @@ class ModuleInterp:
                 taints = merge_taints((), taints)
                 if len(src) == 1 and src[0].kind == L.BUFFER and qname == "memoryview":
                     v = src[0]  # a view of the buffer: wiping either wipes both
+                elif qname == "memoryview" and not any(s.kind == L.MMAP for s in src):
+                    # a view owns no memory: over bytes (a2b_base64, private_bytes) it is read-only
+                    # and what it shows was immutable already; over a caller's buffer that buffer
+                    # is judged where it was made.  It carries the key, as no wipeable buffer.
+                    v = Value(taints=taints)
                 else:
                     # (a file-backed mmap is a buffer and a shared mapping: its kind says the latter)
                     kind = L.MMAP if result is not None and result.kind == L.MMAP else L.BUFFER

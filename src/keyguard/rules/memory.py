@@ -396,7 +396,8 @@ class KeyBufferNotZeroized(Rule):
     key material and is not overwritten with zeros on every path out of its
     scope, exceptions included (a wipe in a `finally:` clause or a context
     manager that wipes on exit counts; a wipe after code that can raise does
-    not).
+    not). A `memoryview` is judged as the buffer it views: over a `bytearray`
+    it is that buffer, over `bytes` it is read-only and nothing to wipe.
 
     ## Why is this bad?
     A mutable buffer is the only place in Python where a key *can* be erased;
