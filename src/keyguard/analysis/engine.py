@@ -2506,6 +2506,15 @@ class ModuleInterp:
                 return Value(const=(held,))
             if name == "items":
                 return Value(const=(Value(const=(CLEAN, held)),))
+        if name == "items" and not args and not kwargs and recv.kind is None and recv.func is None \
+                and recv.taints and (isinstance(recv.const, dict) or recv.const is UNKNOWN):
+            # for name, value in params.items(): a mapping's material is in its values (a dict
+            # display's taint is its values'), the names are the caller's keywords or literals
+            vals = [v for v in recv.const.values() if isinstance(v, Value)] if isinstance(recv.const, dict) else []
+            value = Value(taints=recv.taints)
+            for v in vals:
+                value = join(value, v)
+            return Value(const=(Value(const=(CLEAN, value)),))
         if recv.kind is None and recv.func is None and name in _PATH_ONLY_METHODS:
             recv = recv.evolve(kind=L.PATH)
         rows = [r for r in self.kb.method_rows(name) if self._receiver_matches(r.on, recv)]
