@@ -21,7 +21,7 @@ from keyguard.analysis.engine import module_name_for
 from keyguard.analysis.run import TargetResult, analyze_batch, own_process_collections
 from keyguard.cache import TREE_STORE_MAX_TARGETS, FileIndex, ResultCache, TreeStore, cache_salt
 from keyguard.config import Config
-from keyguard.discovery import KeyNames, discover, imported_words, prefilter_for, source_filter_for
+from keyguard.discovery import KeyNames, discover, imported_words, key_names_for, prefilter_for
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
 from keyguard.model import FileError, Finding, ScanResult, drop_subsumed
@@ -295,7 +295,7 @@ def _key_names_for(knowledge: tuple) -> KeyNames:
     """One KeyNames cache per process and knowledge base (workers keep it across chunks)."""
     found = _KEY_NAMES.get(knowledge)
     if found is None:
-        found = _KEY_NAMES[knowledge] = KeyNames(source_filter_for(kb_with_extra(knowledge)))
+        found = _KEY_NAMES[knowledge] = key_names_for(kb_with_extra(knowledge))
     return found
 
 
@@ -498,7 +498,7 @@ def scan_paths(
                 rest.append(p)
     if index is not None:
         index.save()
-    key_names_of = KeyNames(source_filter_for(kb))
+    key_names_of = key_names_for(kb)
     readable = [p for p in python_files if p in read_ok]
     modules = _module_map(readable, config.root)
 

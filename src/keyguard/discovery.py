@@ -485,9 +485,14 @@ class KeyNames:
     module as a whole (``from m import *``).
     """
 
-    def __init__(self, sources: "Prefilter", raw_of: Optional[Dict[str, bytes]] = None) -> None:
+    def __init__(self, sources: "Prefilter", raw_of: Optional[Dict[str, bytes]] = None,
+                 key_sources: Optional["Prefilter"] = None) -> None:
         self.sources = sources
         self.raw_of = raw_of if raw_of is not None else {}
+        #: the words whose definitions' callers count too (a key made in a private helper); by
+        #: default every source word.  Temporary locations and umask words spread no further:
+        #: paramiko's SFTPClient mentions the umask in a docstring, and its callers hand out no key
+        self.key_sources = key_sources
         self._cache: Dict[str, frozenset] = {}
 
     def names(self, path: str) -> frozenset:
@@ -507,13 +512,14 @@ class KeyNames:
         #: definitions with a source inside their indented body (or on their def line), not only
         #: in the comments or code at column 0 that follow them: the callers of those are worth too
         seeds = set()
+        seed_at = None if self.key_sources is None else set(self.key_sources.positions(raw))
         for pos in self.sources.positions(raw):
             i = bisect.bisect_right(starts, pos) - 1
             line = raw.rfind(b"\n", 0, pos) + 1
             if i >= 0:
                 name = marks[i].group(1).decode()
                 out.add(name)
-                if line == starts[i] or raw[line:line + 1] in (b" ", b"\t"):
+                if (line == starts[i] or raw[line:line + 1] in (b" ", b"\t")) and (seed_at is None or pos in seed_at):
                     seeds.add(name)
             elif not raw[line:pos].lstrip().startswith((b"import ", b"from ")):
                 out.add("<module>")  # (an import line names a source; only code using it counts)
@@ -534,3 +540,9 @@ def source_filter_for(kb) -> "Prefilter":
     """A prefilter of the words of key sources, temporary locations and weak generators (no rule
     triggers, no parameter names): what makes a call into another module worth following."""
     return Prefilter(kb.source_words)
+
+
+def key_names_for(kb, raw_of: Optional[Dict[str, bytes]] = None) -> "KeyNames":
+    """The :class:`KeyNames` of a knowledge base: every source word marks its definition, key
+    sources also the definitions that call it."""
+    return KeyNames(source_filter_for(kb), raw_of, Prefilter(kb.key_source_words))

@@ -4,7 +4,7 @@ definition of the same module (a public factory built on a module-private helper
 
 from keyguard.api import knowledge_base
 from keyguard.config import Config
-from keyguard.discovery import KeyNames, source_filter_for
+from keyguard.discovery import KeyNames, key_names_for, source_filter_for
 
 MODULE = b'''
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -49,7 +49,7 @@ def attribute_only(obj):
 def _names(tmp_path, text):
     path = tmp_path / "m.py"
     path.write_bytes(text)
-    return KeyNames(source_filter_for(knowledge_base(Config()))).names(str(path))
+    return key_names_for(knowledge_base(Config())).names(str(path))
 
 
 def test_callers_of_a_source_helper_are_worth_loading(tmp_path):
@@ -63,3 +63,30 @@ def test_a_source_word_in_a_following_comment_spreads_to_no_caller(tmp_path):
     assert "threads" in names  # (the comment below it: as before, the definition itself)
     assert "plan" not in names
     assert "attribute_only" not in names  # obj._keypair is another object's attribute
+
+
+UMASK_DOC = b'''
+class SFTPClient:
+    def mkdir(self, path, mode=0o777):
+        """Where it is used, the current umask value is first masked out."""
+        return path
+
+
+class SFTP(SFTPClient):
+    pass
+
+
+def connect():
+    return SFTPClient()
+'''
+
+
+def test_only_key_sources_spread_to_callers(tmp_path):
+    # paramiko's SFTPClient mentions the umask (a source word for files a helper creates): the
+    # class itself counts, its subclass and callers hand out no key
+    names = _names(tmp_path, UMASK_DOC)
+    assert "SFTPClient" in names
+    assert "SFTP" not in names and "connect" not in names
+    # every source word spreading (KeyNames without key_sources) would take them in
+    path = tmp_path / "m.py"
+    assert "connect" in KeyNames(source_filter_for(knowledge_base(Config()))).names(str(path))

@@ -315,6 +315,10 @@ class KnowledgeBase:
     #: words of values worth following into another module: key sources, temporary locations,
     #: non-cryptographic generators (keyguard.discovery.KeyNames)
     source_words: Tuple[bytes, ...] = field(default=())
+    #: the part of source_words that names a private-key source (not a temporary location, a
+    #: umask, a tool or a weak generator): what makes a module's other definitions that call the
+    #: one holding it hand out key material too (discovery.KeyNames)
+    key_source_words: Tuple[bytes, ...] = field(default=())
     weak_random_words: Tuple[bytes, ...] = field(default=())
     wipe_functions: FrozenSet[str] = frozenset()
     #: the last part of each wipe function's name (``memzero`` of ``nacl.bindings.memzero``)
@@ -407,9 +411,11 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
                     limits[k] = int(wc[k])
     triggers = _trigger_words(calls, methods)
     construct_words, weak_words = _companion_words(calls)
-    source_words = tuple(sorted({_word(q) for q, rows in calls.items()
-                                 if any(r.effect == "source" and r.label in ("private-key", "key-material") for r in rows)}
-                                | {b"PRIVATE KEY", b"check_output", b"getoutput"}
+    key_source_words = ({_word(q) for q, rows in calls.items()
+                         if any(r.effect == "source" and r.label in ("private-key", "key-material") for r in rows)}
+                        | {b"PRIVATE KEY"})
+    source_words = tuple(sorted(key_source_words
+                                | {b"check_output", b"getoutput"}
                                 # a helper that creates a file and returns it (certbot's safe_open:
                                 # os.open(path, O_CREAT | ..., *mode), os.fdopen): its callers write
                                 # key material into what it returns; one that sets the umask (a
@@ -433,6 +439,7 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
         trigger_words=triggers,
         construct_words=construct_words,
         source_words=source_words,
+        key_source_words=tuple(sorted(key_source_words)),
         weak_random_words=weak_words,
         wipe_functions=wipe_f,
         wipe_function_names=frozenset(n.rsplit(".", 1)[-1] for n in wipe_f),
