@@ -14,7 +14,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 if TYPE_CHECKING:  # imported when a folder has a .gitignore (pre-commit passes files: not needed)
     import pathspec
@@ -193,16 +193,20 @@ _PASS_HINT = re.compile(r"passphrase|pass_phrase|key_?pass|pem_?pass", re.I)
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
-def _has_word(raw: bytes, w: bytes) -> bool:
-    """``re.search(rb"\b" + w + rb"\b", raw)`` for an alphanumeric ``w``, by ``find``: about six
-    times faster where ``w`` is mostly part of longer words (``EC`` in ``SECRET``, ``EXEC``)."""
+def _word_starts(raw: bytes, w: bytes) -> Iterator[int]:
+    """Where ``w`` (alphanumeric) stands as a whole word, as ``re.finditer(rb"\b" + w + rb"\b")``
+    finds it, by ``find``: about six times faster where ``w`` is mostly part of longer words
+    (``EC`` in ``SECRET``, ``EXEC``)."""
     n = len(w)
     i = raw.find(w)
     while i != -1:
         if (i == 0 or raw[i - 1] not in _WORD_BYTES) and (i + n == len(raw) or raw[i + n] not in _WORD_BYTES):
-            return True
+            yield i
         i = raw.find(w, i + 1)
-    return False
+
+
+def _has_word(raw: bytes, w: bytes) -> bool:
+    return next(_word_starts(raw, w), None) is not None
 
 
 _BARE_MKTEMP = re.compile(rb"(?<![.\w])mktemp\b")
@@ -230,11 +234,11 @@ class Prefilter:
     def __init__(self, words: Sequence[bytes], pairs: Sequence[Tuple[Sequence[bytes], Sequence[bytes]]] = ()) -> None:
         uniq = sorted(set(words))
         self.plain = tuple(w for w in uniq if not (len(w) <= 5 and w.isalnum()))
-        self.short = tuple((w, re.compile(rb"\b" + re.escape(w) + rb"\b")) for w in uniq if len(w) <= 5 and w.isalnum())
+        self.short = tuple(w for w in uniq if len(w) <= 5 and w.isalnum())
         #: (any of these, together with any of those): e.g. a key-construction API beside `random`
         self.pairs = tuple((tuple(a), tuple(b)) for a, b in pairs)
-        self._whole = {w: re.compile(rb"\b" + re.escape(w) + rb"\b")
-                       for a, b in self.pairs for w in (*a, *b) if len(w) <= 5 and w.isalnum()}
+        #: the pairs' short words, which count as whole words only
+        self._whole = frozenset(w for a, b in self.pairs for w in (*a, *b) if len(w) <= 5 and w.isalnum())
         #: a pair's first words as the name of a call (``derive(``, not ``derived``): what
         #: :meth:`confirm` looks for among the calls
         self._called = tuple(re.compile(rb"\b(?:" + b"|".join(re.escape(w) for w in a) + rb")\s*\(")
@@ -268,7 +272,7 @@ class Prefilter:
                         return "strong"
                 if w != b"mktemp" or _may_be_tempfile_mktemp(raw):
                     weak = True
-        for w, _rx in self.short:
+        for w in self.short:
             if _has_word(raw, w):
                 return "strong"
         if weak:
@@ -344,9 +348,8 @@ class Prefilter:
             while i != -1:
                 out.append(i)
                 i = raw.find(w, i + 1)
-        for w, rx in self.short:
-            if w in raw:
-                out.extend(m.start() for m in rx.finditer(raw))
+        for w in self.short:
+            out.extend(_word_starts(raw, w))
         out.sort()
         return out
 
