@@ -178,8 +178,11 @@ class TreeStore:
     SUBDIR = "trees"
 
     def __init__(self, directory: str) -> None:
-        import libcst
         import sys
+
+        from keyguard.cstimport import import_libcst
+
+        libcst = import_libcst()
 
         self.dir = os.path.join(directory, self.SUBDIR)
         version = getattr(libcst, "__version__", "?")

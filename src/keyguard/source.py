@@ -9,9 +9,13 @@ import tokenize
 from dataclasses import dataclass
 from typing import Optional, Union
 
-import libcst as cst
+from keyguard.cstimport import import_libcst
 
-from keyguard.model import FileError
+import_libcst()  # before the import below: see keyguard.cstimport
+
+import libcst as cst  # noqa: E402
+
+from keyguard.model import FileError  # noqa: E402
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # larger files are reported, not parsed
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from typing import Tuple, Type
 
+from keyguard.cstimport import import_libcst
+
+import_libcst()  # before the rule modules import libcst
+
 from keyguard.rules.base import Rule
 from keyguard.rules.exposure import KeyInArgvOrEnv, KeyLogged, KeyOverInsecureIpc, UnencryptedKeyAtRest
 from keyguard.rules.key_strength import KeyFromWeakRandom, WeakKeyParameters

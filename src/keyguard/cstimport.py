@@ -1,0 +1,106 @@
+"""``import libcst`` with the code of its dataclasses compiled once, like Python's own bytecode.
+
+libcst defines about two hundred frozen dataclasses.  For each one, :mod:`dataclasses` writes the
+source text of ``__init__``, ``__repr__``, ``__eq__``, ``__hash__`` and friends and hands it to
+``exec``, which compiles it; Python caches the bytecode of modules but not of this generated code.
+Compiling those ~600 small functions is more than half of the 0.2 s that ``import libcst`` costs,
+which is most of a pre-commit run on a few files.
+
+:func:`import_libcst` imports libcst with ``exec`` shadowed, inside :mod:`dataclasses` only and
+only for the duration of the import, by a function that looks the source text up in a table of
+code objects compiled by an earlier run.  ``compile(text, "<string>", "exec", dont_inherit=True)``
+gives the code ``exec(text, ...)`` would have compiled inside :mod:`dataclasses` (it has no
+``__future__`` imports), so the classes are the same; a text not in the table is compiled as
+usual.  The table is stored with :mod:`marshal` beside the ``.pyc`` files of this package (so it
+is trusted like them), named after the bytecode tag and marshal version, and rewritten only when
+an import missed (it then holds exactly what that import used, so an upgraded libcst leaves no
+stale entries).  It is written only where Python itself would write bytecode.
+
+Every keyguard module that uses libcst is reached through a package or module that calls
+:func:`import_libcst` before its own imports (``keyguard.analysis``, ``keyguard.rules``,
+``keyguard.fixes``, ``keyguard.source``); ``tests/analysis/test_cstimport.py`` checks this.
+"""
+
+from __future__ import annotations
+
+import builtins
+import marshal
+import os
+import sys
+from pathlib import Path
+from types import CodeType, ModuleType
+from typing import Any, Dict, Optional
+
+_TAG = f"{sys.implementation.cache_tag}-m{marshal.version}"
+CACHE_PATH = Path(__file__).parent / "__pycache__" / f"libcst-dataclasses.{_TAG}.marshal"
+
+#: How libcst was imported in this process: None (not by :func:`import_libcst`), else a dict with
+#: the number of generated functions found in the table (``hits``) and compiled (``misses``).
+STATS: Optional[Dict[str, int]] = None
+
+
+def import_libcst(cache_path: Optional[Path] = None) -> ModuleType:
+    """Import libcst (once per process) with its dataclasses' generated code cached."""
+    global STATS
+    module = sys.modules.get("libcst")
+    if module is not None:
+        return module
+    import dataclasses
+
+    path = CACHE_PATH if cache_path is None else cache_path
+    table = _load(path)
+    used: Dict[str, CodeType] = {}
+    stats = {"hits": 0, "misses": 0}
+
+    def exec_cached(source: Any, globals: Optional[Dict[str, Any]] = None,
+                    locals: Optional[Dict[str, Any]] = None) -> None:
+        if type(source) is str:
+            code = table.get(source)
+            if code is None:
+                code = compile(source, "<string>", "exec", dont_inherit=True)
+                stats["misses"] += 1
+            else:
+                stats["hits"] += 1
+            used[source] = code
+            source = code
+        if globals is None:  # exec's default: the calling frame's globals, those of dataclasses
+            globals = vars(dataclasses)
+        builtins.exec(source, globals, locals)
+
+    shadowed = "exec" in vars(dataclasses)
+    if not shadowed:
+        dataclasses.exec = exec_cached  # type: ignore[attr-defined]
+    try:
+        import libcst
+    finally:
+        if not shadowed:
+            del dataclasses.exec  # type: ignore[attr-defined]
+    STATS = stats
+    if stats["misses"] and not sys.dont_write_bytecode:
+        _write(path, used)
+    return libcst
+
+
+def _load(path: Path) -> Dict[str, CodeType]:
+    try:
+        with open(path, "rb") as fh:
+            table = marshal.loads(fh.read())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    if not isinstance(table, dict):
+        return {}
+    return {k: v for k, v in table.items() if type(k) is str and type(v) is CodeType}
+
+
+def _write(target: Path, table: Dict[str, CodeType]) -> None:
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        target.parent.mkdir(exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(marshal.dumps(table))
+        os.replace(tmp, target)
+    except OSError:  # a read-only install: compile every time, as without the table
+        try:
+            tmp.unlink()
+        except OSError:
+            pass

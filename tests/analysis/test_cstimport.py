@@ -1,0 +1,105 @@
+"""``keyguard.cstimport``: libcst imported with its dataclasses' generated code cached.
+
+Each check runs in a fresh interpreter, because libcst can be imported only once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+# A digest of every function dataclasses generated for libcst's node classes: enough of each code
+# object to tell a differently compiled function (flags from an inherited __future__ import, other
+# constants or names) from the same one.
+DIGEST = r"""
+import dataclasses, hashlib, json, sys
+def digest(mod):
+    h = hashlib.sha256()
+    n = 0
+    for name in sorted(vars(mod)):
+        cls = getattr(mod, name)
+        if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+            continue
+        for attr in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
+            fn = cls.__dict__.get(attr)
+            code = getattr(fn, "__code__", None)
+            if code is None or code.co_filename != "<string>":
+                continue
+            n += 1
+            h.update(repr((name, attr, code.co_code, code.co_consts, code.co_names, code.co_varnames,
+                           code.co_flags, fn.__qualname__, fn.__annotations__.get("return"))).encode())
+    return n, h.hexdigest()
+"""
+
+
+def _run(code: str, *flags: str) -> dict:
+    proc = subprocess.run([sys.executable, *flags, "-c", code], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _cached_import(table: Path, *flags: str) -> dict:
+    return _run(DIGEST + f"""
+from pathlib import Path
+from keyguard import cstimport
+cst = cstimport.import_libcst(Path({str(table)!r}))
+n, d = digest(cst)
+node = cst.Name("key")
+ok = node.deep_equals(cst.Name("key")) and node != cst.Name("key") and "key" in repr(node)
+try:
+    node.value = "other"
+    ok = False
+except dataclasses.FrozenInstanceError:
+    pass
+print(json.dumps(dict(stats=cstimport.STATS, n=n, digest=d, ok=ok,
+                      module=cst.parse_module("x = 1\\n").code)))
+""", *flags)
+
+
+def test_second_import_compiles_nothing_and_builds_the_same_classes(tmp_path: Path) -> None:
+    table = tmp_path / "table.marshal"
+    plain = _run(DIGEST + "import libcst\nn, d = digest(libcst)\nprint(json.dumps(dict(n=n, digest=d)))")
+    first = _cached_import(table)
+    assert first["stats"]["misses"] > 100 and table.exists()
+    second = _cached_import(table)
+    assert second["stats"] == {"hits": first["stats"]["misses"] + first["stats"]["hits"], "misses": 0}
+    assert plain["n"] > 100
+    for run in (first, second):
+        assert (run["n"], run["digest"]) == (plain["n"], plain["digest"])
+        assert run["ok"] and run["module"] == "x = 1\n"
+
+
+def test_foreign_or_torn_table_is_compiled_again(tmp_path: Path) -> None:
+    table = tmp_path / "table.marshal"
+    for junk in (b"", b"\x00not marshal", __import__("marshal").dumps({"def f(): pass": "not code"})):
+        table.write_bytes(junk)
+        run = _cached_import(table)
+        assert run["stats"]["hits"] == 0 and run["stats"]["misses"] > 100 and run["ok"]
+
+
+def test_written_only_where_python_writes_bytecode(tmp_path: Path) -> None:
+    table = tmp_path / "table.marshal"
+    run = _cached_import(table, "-B")
+    assert run["stats"]["misses"] > 100 and not table.exists()
+
+
+@pytest.mark.parametrize("module", ["keyguard.api", "keyguard.source", "keyguard.fixes.apply",
+                                    "keyguard.rules", "keyguard.analysis.engine"])
+def test_modules_import_libcst_through_the_cache(module: str) -> None:
+    run = _run(f"import json, {module}\nfrom keyguard import cstimport\nprint(json.dumps(cstimport.STATS))")
+    assert run is not None and run["hits"] + run["misses"] > 100
+
+
+@pytest.mark.parametrize("module", ["keyguard.cli", "keyguard.integrations.lsp", "keyguard.integrations.flake8"])
+def test_front_ends_leave_libcst_for_later(module: str) -> None:
+    """The command line, the language server and the flake8 plugin import libcst only when they
+    analyse (through the modules above); ``keyguard rule`` or ``--version`` never pays for it."""
+    run = _run(f"import json, sys, {module}\nprint(json.dumps('libcst' in sys.modules))")
+    assert run is False
