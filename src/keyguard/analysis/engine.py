@@ -86,10 +86,10 @@ LOGGER_NAME_RE = re.compile(r"^_*(?:log|logger|LOG|LOGGER|Log|_log|_logger|log_?
 def dotted(node: cst.BaseExpression) -> Optional[str]:
     """``a.b.c`` for a Name/Attribute chain, else None."""
     parts: List[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return None
@@ -580,10 +580,10 @@ class ModuleInterp:
     # ------------------------------------------------------------------ declarations
     def _predeclare(self, body: Sequence[cst.CSTNode], env: Dict[str, Value], cls: Optional[ClassRef]) -> None:
         for stmt in body:
-            if isinstance(stmt, cst.FunctionDef):
+            if type(stmt) is cst.FunctionDef:
                 ref = FunctionRef(stmt, self, cls, top=stmt if self.frame.func is None and cls is None else self.top)
                 env[stmt.name.value] = Value(func=ref)
-            elif isinstance(stmt, cst.ClassDef) and cls is None:
+            elif type(stmt) is cst.ClassDef and cls is None:
                 env[stmt.name.value] = Value(func=self._class_ref(stmt))
 
     def _class_ref(self, node: cst.ClassDef) -> ClassRef:
@@ -593,9 +593,9 @@ class ModuleInterp:
         bases = tuple(d for d in (dotted(a.value) for a in node.bases) if d)
         ref = ClassRef(node, self, bases=bases)
         self.classes.append(ref)
-        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        body = node.body.body if type(node.body) is cst.IndentedBlock else ()
         for stmt in body:
-            if isinstance(stmt, cst.FunctionDef):
+            if type(stmt) is cst.FunctionDef:
                 fn = FunctionRef(stmt, self, ref, top=node if self.frame.func is None else self.top)
                 ref.methods[stmt.name.value] = fn
                 self.functions.append(fn)
@@ -647,8 +647,8 @@ class ModuleInterp:
     def _masking_type(self, cls: ClassRef, annotation: cst.BaseExpression) -> bool:
         """A field annotation naming a type whose text hides its value (``SecretStr``, a ``masks`` row),
         also inside ``Optional[...]``."""
-        for node in [annotation] + ([e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
-                                    if isinstance(annotation, cst.Subscript) else []):
+        for node in [annotation] + ([e.slice.value for e in annotation.slice if type(e.slice) is cst.Index]
+                                    if type(annotation) is cst.Subscript else []):
             name = dotted(node)
             if not name:
                 continue
@@ -774,14 +774,14 @@ class ModuleInterp:
             self.exec_stmt(stmt)
 
     def exec_suite(self, suite: cst.BaseSuite) -> None:
-        if isinstance(suite, cst.IndentedBlock):
+        if type(suite) is cst.IndentedBlock:
             self.exec_block(suite.body)
-        elif isinstance(suite, cst.SimpleStatementSuite):
+        elif type(suite) is cst.SimpleStatementSuite:
             for small in suite.body:
                 self.exec_small(small)
 
     def exec_stmt(self, stmt: cst.CSTNode) -> None:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if type(stmt) is cst.SimpleStatementLine:
             for small in stmt.body:
                 self.exec_small(small)
             return
@@ -790,47 +790,47 @@ class ModuleInterp:
             handler(stmt)
 
     def exec_small(self, node: cst.BaseSmallStatement) -> None:
-        if isinstance(node, cst.Expr):
-            if not isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):  # docstrings
+        if type(node) is cst.Expr:
+            if type(node.value) not in (cst.SimpleString, cst.ConcatenatedString):  # docstrings
                 self.eval(node.value)
-        elif isinstance(node, cst.Assign):
+        elif type(node) is cst.Assign:
             value = self.eval(node.value)
             for target in node.targets:
                 self.assign(target.target, value, node.value)
-        elif isinstance(node, cst.AnnAssign):
+        elif type(node) is cst.AnnAssign:
             if node.value is not None:
                 self.assign(node.target, self.eval(node.value), node.value)
-        elif isinstance(node, cst.AugAssign):
+        elif type(node) is cst.AugAssign:
             cur = self.eval(node.target)
             val = self.eval(node.value)
-            if cur.kind == L.ENVIRON and isinstance(node.operator, cst.BitOrAssign):
+            if cur.kind == L.ENVIRON and type(node.operator) is cst.BitOrAssign:
                 # os.environ |= {...}: the same as os.environ.update({...})
                 self.emit("sink", node, sink="env", data=val, describe="os.environ")
                 return
             op = _AUG_OPS.get(type(node.operator))
             res = self.binop(cur, val, op() if op is not None else node.operator, node)
             self.assign(node.target, res, node)
-        elif isinstance(node, cst.Return):
+        elif type(node) is cst.Return:
             if node.value is not None:
                 self.frame.returns.append(self.eval(node.value))
             else:
                 self.frame.returns.append(Value(const=None))
-        elif isinstance(node, cst.Raise):
+        elif type(node) is cst.Raise:
             if node.exc is not None:
                 exc = self._raised(node.exc)
-                if exc.is_key and isinstance(node.exc, cst.Call):
+                if exc.is_key and type(node.exc) is cst.Call:
                     self.emit("sink", node.exc, sink="exception", data=exc, describe="an exception message")
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+        elif type(node) in (cst.Import, cst.ImportFrom):
             self.do_import(node)
-        elif isinstance(node, cst.Global):
+        elif type(node) is cst.Global:
             for n in node.names:
                 self.frame.globals_declared.add(n.name.value)
-        elif isinstance(node, cst.Nonlocal):
+        elif type(node) is cst.Nonlocal:
             pass
-        elif isinstance(node, cst.Del):
-            if not isinstance(node.target, cst.Tuple):
+        elif type(node) is cst.Del:
+            if type(node.target) is not cst.Tuple:
                 self.eval(node.target)
-        elif isinstance(node, cst.Assert):
+        elif type(node) is cst.Assert:
             self.eval(node.test)
             private_name, private_holds = self._private_test(node.test)
             if private_name is not None and private_holds:
@@ -864,7 +864,7 @@ class ModuleInterp:
         """A decorator whose kind row says ``first_parameter`` (``@task`` of Invoke/Fabric): the
         framework passes an instance of that kind as the function's first parameter."""
         qname = dv.qname
-        if qname is None and isinstance(deco, cst.Call):
+        if qname is None and type(deco) is cst.Call:
             qname = self.eval(deco.func).qname  # @task(help=...)
         if qname is None:
             return
@@ -882,9 +882,9 @@ class ModuleInterp:
         self.frame = Frame(env={}, func=None)
         self.frame.env.update(self.globals)
         try:
-            body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+            body = node.body.body if type(node.body) is cst.IndentedBlock else ()
             for stmt in body:
-                if isinstance(stmt, cst.SimpleStatementLine):
+                if type(stmt) is cst.SimpleStatementLine:
                     self.exec_stmt(stmt)
             for k, v in self.frame.env.items():
                 if k not in self.globals or self.globals[k] is not v:
@@ -944,10 +944,10 @@ class ModuleInterp:
         """``key.has_private()`` -> ("key", True) when ``key`` is a key loaded from unknown data and
         ``has_private`` a `private-test` method of it; ``not key.has_private()`` -> ("key", False)."""
         positive = True
-        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
             test, positive = test.expression, not positive
-        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) \
-                and isinstance(test.func.value, cst.Name):
+        if type(test) is cst.Call and type(test.func) is cst.Attribute \
+                and type(test.func.value) is cst.Name:
             name = test.func.value.value
             cur = self.frame.env.get(name)
             if cur is not None and cur.kind == L.LOADED_KEY and any(
@@ -966,7 +966,7 @@ class ModuleInterp:
 
     def _exec_orelse(self, node: cst.If) -> None:
         """The ``elif`` (another if) or ``else`` branch of ``node``, if any."""
-        if isinstance(node.orelse, cst.If):
+        if type(node.orelse) is cst.If:
             self.stmt_If(node.orelse)
         elif node.orelse is not None:
             self.exec_suite(node.orelse.body)
@@ -979,22 +979,22 @@ class ModuleInterp:
         """``if bits < 2048: raise ValueError(...)``: past the guard, ``bits`` cannot be a value
         the guard rejects (an entry point's default of 1024 says nothing about the key size)."""
         test = node.test
-        if node.orelse is not None or not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        if node.orelse is not None or type(test) is not cst.Comparison or len(test.comparisons) != 1:
             return
-        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+        body = node.body.body if type(node.body) is cst.IndentedBlock else ()
         last = body[-1] if body else None
-        if not (isinstance(last, cst.SimpleStatementLine) and any(isinstance(x, (cst.Raise, cst.Return)) or self._exits(x)
+        if not (type(last) is cst.SimpleStatementLine and any(type(x) in (cst.Raise, cst.Return) or self._exits(x)
                                                                   for x in last.body)):
             return
         target = test.comparisons[0]
         op = self._COMPARE.get(type(target.operator))
-        if op is None or not isinstance(target.comparator, cst.Integer):
+        if op is None or type(target.comparator) is not cst.Integer:
             return
-        if isinstance(test.left, cst.Attribute) and dotted(test.left) is not None:
+        if type(test.left) is cst.Attribute and dotted(test.left) is not None:
             # if args.bits < 2048: sys.exit(...) - an option's value by default, rejected
             name = "<attr>" + dotted(test.left)
             cur = self.eval(test.left)
-        elif isinstance(test.left, cst.Name):
+        elif type(test.left) is cst.Name:
             name = test.left.value
             cur = self.frame.env.get(name)
         else:
@@ -1010,10 +1010,10 @@ class ModuleInterp:
 
     def _exits(self, stmt: cst.BaseSmallStatement) -> bool:
         """``sys.exit(...)``, or ``parser.error(...)`` of an argparse parser (it exits too)."""
-        if not (isinstance(stmt, cst.Expr) and isinstance(stmt.value, cst.Call)):
+        if not (type(stmt) is cst.Expr and type(stmt.value) is cst.Call):
             return False
         func = stmt.value.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "error":
+        if type(func) is cst.Attribute and func.attr.value == "error":
             return self.eval(func.value).kind == _CLI_PARSER
         return self.eval(func).qname in ("sys.exit", "os._exit", "exit", "quit")
 
@@ -1021,12 +1021,12 @@ class ModuleInterp:
         """The truth of ``flag`` / ``not flag`` (and ``and``/``or`` of such tests) for a pinned
         parameter holding a known constant."""
         negate = False
-        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
             negate, test = not negate, test.expression
-        if isinstance(test, cst.BooleanOperation):
+        if type(test) is cst.BooleanOperation:
             # if ca and ca_key: / if insecure or not password: - decided when one side decides it
             left, right = self._static_test(test.left), self._static_test(test.right)
-            if isinstance(test.operator, cst.And):
+            if type(test.operator) is cst.And:
                 value = False if False in (left, right) else True if left is True and right is True else None
             else:
                 value = True if True in (left, right) else False if left is False and right is False else None
@@ -1038,7 +1038,7 @@ class ModuleInterp:
             if v is None or v.taints or not isinstance(v.const, (bool, int, str, bytes, type(None))):
                 return None
             return ((v.const is None) == is_none) != negate
-        if not isinstance(test, cst.Name) or test.value not in self.frame.pinned:
+        if type(test) is not cst.Name or test.value not in self.frame.pinned:
             return None
         v = self.frame.env.get(test.value)
         if v is None or v.taints or not isinstance(v.const, (bool, int, str, type(None))):
@@ -1082,11 +1082,11 @@ class ModuleInterp:
         """A loop variable that holds a text (``for name in ("rsa", "ed25519")``) stands for one
         value per iteration: paths built from it twice in the body (``etc / f"ssh_host_{name}_key"``
         written, then chmod-ed) name one file."""
-        if isinstance(target, (cst.Tuple, cst.List)):
+        if type(target) in (cst.Tuple, cst.List):
             for el in target.elements:
                 self._loop_idents(el.value, iter_node)
             return
-        if not isinstance(target, cst.Name):
+        if type(target) is not cst.Name:
             return
         v = self.frame.env.get(target.value)
         if v is None or v.ident is not None or v.func is not None or v.qname is not None \
@@ -1113,7 +1113,7 @@ class ModuleInterp:
             self.frame.env = _join_env(before, after_body)
             if h.type is not None:
                 self.eval(h.type)
-            if h.name is not None and isinstance(h.name.name, cst.Name):
+            if h.name is not None and type(h.name.name) is cst.Name:
                 self.bind(h.name.name.value, CLEAN)
             self.context.append("except")
             try:
@@ -1206,20 +1206,20 @@ class ModuleInterp:
 
     # ------------------------------------------------------------------ imports
     def do_import(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Import):
+        if type(node) is cst.Import:
             for alias in node.names:
                 full = dotted(alias.name) or ""
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                if alias.asname is not None and type(alias.asname.name) is cst.Name:
                     self.bind(alias.asname.name.value, Value(qname=full, kind=L.MODULE))
                 else:
                     top = full.split(".")[0]
                     self.bind(top, Value(qname=top, kind=L.MODULE))
             return
-        assert isinstance(node, cst.ImportFrom)
+        assert type(node) is cst.ImportFrom
         base = dotted(node.module) if node.module is not None else ""
         base = base or ""
         base = absolute_import(self.name, self.path, len(node.relative), base)
-        if isinstance(node.names, cst.ImportStar):
+        if type(node.names) is cst.ImportStar:
             path = self.project.resolve_module(base)
             if path is not None and path != self.path and self.project.worth(path, "*"):
                 other = self.project.interp_for_path(path)
@@ -1229,9 +1229,9 @@ class ModuleInterp:
                             self.bind(k, v)
             return
         for alias in node.names:
-            name = alias.name.value if isinstance(alias.name, cst.Name) else (dotted(alias.name) or "")
+            name = alias.name.value if type(alias.name) is cst.Name else (dotted(alias.name) or "")
             local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and type(alias.asname.name) is cst.Name:
                 local = alias.asname.name.value
             full = f"{base}.{name}" if base else name
             value = Value(qname=full)
@@ -1284,12 +1284,12 @@ class ModuleInterp:
 
     # ------------------------------------------------------------------ assignment
     def assign(self, target: cst.BaseExpression, value: Value, value_node: Optional[cst.CSTNode]) -> None:
-        if isinstance(target, (cst.Name, cst.Attribute)):
+        if type(target) in (cst.Name, cst.Attribute):
             value = self._named_passphrase(target, value, value_node)
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             if value.ident is None and (value.kind in (L.PATH, L.FILE_HANDLE, L.FD) or value.file is not None
                                         or value.has(L.TEMP) or isinstance(value.const, str)
-                                        or isinstance(value_node, (cst.BinaryOperation, cst.FormattedString))):
+                                        or type(value_node) in (cst.BinaryOperation, cst.FormattedString)):
                 # (tmp = path + ".tmp", key_file = f"{name}.key": the name stands for one file)
                 # (under a generic evaluation the frame stands for every call: "gname")
                 tag = "gname" if self._generic_depth else "name"
@@ -1297,10 +1297,10 @@ class ModuleInterp:
             if value.kind in (L.BUFFER, L.MMAP) and value.is_key:
                 self.emit("buffer-bind", value_node if value_node is not None else target, name=target.value, value=value)
             self.bind(target.value, value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             elems = [e for e in target.elements]
             items = value.const if isinstance(value.const, tuple) else None
-            star_index = next((i for i, e in enumerate(elems) if isinstance(e, cst.StarredElement)), None)
+            star_index = next((i for i, e in enumerate(elems) if type(e) is cst.StarredElement), None)
             for i, el in enumerate(elems):
                 if items is not None and star_index is None and i < len(items) and isinstance(items[i], Value):
                     sub = items[i]
@@ -1308,7 +1308,7 @@ class ModuleInterp:
                     sub = self.element_of(value)
                 tgt = el.value
                 self.assign(tgt, sub, value_node)
-        elif isinstance(target, cst.Attribute):
+        elif type(target) is cst.Attribute:
             obj = self.eval(target.value)
             name = target.attr.value
             cls = obj.func if isinstance(obj.func, ClassRef) else None
@@ -1323,9 +1323,9 @@ class ModuleInterp:
                 d = dotted(target)
                 if d is not None:
                     self.bind("<attr>" + d, value)
-        elif isinstance(target, cst.Subscript):
+        elif type(target) is cst.Subscript:
             obj = self.eval(target.value)
-            key = self.eval(target.slice[0].slice.value) if target.slice and isinstance(target.slice[0].slice, cst.Index) else CLEAN
+            key = self.eval(target.slice[0].slice.value) if target.slice and type(target.slice[0].slice) is cst.Index else CLEAN
             if obj.kind == L.ENVIRON:
                 self.emit("sink", target, sink="env", data=value, key=key, describe="os.environ")
             elif obj.kind in (L.SHARED_MEMORY, L.MMAP):
@@ -1337,27 +1337,27 @@ class ModuleInterp:
             elif obj.kind is not None and obj.file is not None and value.taints:
                 # db[name] = pem of a shelf (shelve.open(path)): the library's __setitem__ rows
                 self._setitem_rows(target, obj, key, value)
-            elif obj.kind in (L.BUFFER, L.MMAP) and value.is_key and isinstance(target.value, cst.Name):
+            elif obj.kind in (L.BUFFER, L.MMAP) and value.is_key and type(target.value) is cst.Name:
                 filled = obj.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(value)))
                 self.bind(target.value.value, filled)
                 self.emit("buffer-bind", target, name=target.value.value, value=filled)
                 return
             if not value.taints and value.kind == "instance" and isinstance(value.func, ClassRef) \
-                    and isinstance(target.value, (cst.Name, cst.Attribute)):
+                    and type(target.value) in (cst.Name, cst.Attribute):
                 # self._keys[name] = key (a project object, its key in its attributes): the container
                 # remembers what it holds, for self._keys[name].to_pem() / .values() / .items()
                 cur = self.eval(target.value)
                 prev = cur.get_attr(_HELD)
                 held = value if prev is None else join(prev, value)
                 cont = cur.evolve(attrs=tuple((k, v) for k, v in cur.attrs if k != _HELD) + ((_HELD, held),))
-                if isinstance(target.value, cst.Name):
+                if type(target.value) is cst.Name:
                     self.bind(target.value.value, cont)
                 else:
                     self.assign(target.value, cont, value_node)
             # a container receiving key material becomes tainted as a whole (for whole uses), and
             # remembers which field holds it, so reading another field stays clean
             self._store_item(target.value, obj, key, value, value_node)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self.assign(target.value, value, value_node)
 
     def _setitem_rows(self, target: cst.Subscript, obj: Value, key: Value, value: Value) -> None:
@@ -1382,13 +1382,13 @@ class ModuleInterp:
                     value_node: cst.CSTNode) -> None:
         """``container[key] = value`` for a name or attribute holding a plain container (``obj``):
         key material makes it tainted as a whole, and a constant key records the field."""
-        if isinstance(container, cst.Name) and isinstance(key.const, (str, int)) and not value.taints:
+        if type(container) is cst.Name and isinstance(key.const, (str, int)) and not value.taints:
             cur = self.lookup(container.value)
             if isinstance(cur.const, dict):
                 updated = _FrozenDict(cur.const)
                 updated[key.const] = value
                 self.bind_mutated(container.value, cur.evolve(const=updated))
-        if value.taints and isinstance(container, cst.Name):
+        if value.taints and type(container) is cst.Name:
             cur = self.lookup(container.value)
             if isinstance(key.const, (str, int)) and isinstance(cur.const, dict):
                 updated = _FrozenDict(cur.const)
@@ -1403,7 +1403,7 @@ class ModuleInterp:
                     attrs=cur.attrs + (("[*]", value),)))
             else:
                 self.bind_mutated(container.value, cur.with_taints(value.taints))
-        elif value.taints and isinstance(container, cst.Attribute):
+        elif value.taints and type(container) is cst.Attribute:
             if isinstance(key.const, (str, int)) and isinstance(obj.const, dict):
                 updated = _FrozenDict(obj.const)
                 updated[key.const] = value
@@ -1590,9 +1590,9 @@ class ModuleInterp:
         taints: Tuple = ()
         all_known = True
         for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
+            if type(part) is cst.FormattedStringText:
                 pieces.append(part.value)
-            elif isinstance(part, cst.FormattedStringExpression):
+            elif type(part) is cst.FormattedStringExpression:
                 v = self.eval(part.expression)
                 if v.kind == "instance":
                     v = self._shown(v, "!r" if part.conversion == "r" else None)
@@ -1724,7 +1724,7 @@ class ModuleInterp:
             return Value(kind=L.SHARED_MEMORY, ident=base.ident)
         if base.kind == "instance" and base.func is None:
             pass
-        d = dotted(node) if isinstance(node, cst.Attribute) else None
+        d = dotted(node) if type(node) is cst.Attribute else None
         if d is not None and ("<attr>" + d) in self.frame.env:
             return self.frame.env["<attr>" + d]
         closure = self.frame.func.closure if d is not None and self.frame.func is not None else None
@@ -1767,12 +1767,12 @@ class ModuleInterp:
             found: Set[str] = set()
             for n in _walk_calls(self.tree):
                 f = n.func
-                name = f.attr.value if isinstance(f, cst.Attribute) else f.value if isinstance(f, cst.Name) else None
+                name = f.attr.value if type(f) is cst.Attribute else f.value if type(f) is cst.Name else None
                 if name is None:
                     continue
                 found.add(name)
                 first = n.args[0].value if n.args and n.args[0].keyword is None else None
-                if isinstance(first, cst.Attribute):
+                if type(first) is cst.Attribute:
                     found.add(f"{name}(.{first.attr.value})")
             self._called_names = frozenset(found)
         return not any(w in self._called_names for w in wanted)
@@ -1862,11 +1862,11 @@ class ModuleInterp:
     def ev_Subscript(self, node: cst.Subscript) -> Value:
         base = self.eval(node.value)
         idx: Optional[Value] = None
-        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
             idx = self.eval(node.slice[0].slice.value)
         else:
             for s in node.slice:
-                if isinstance(s.slice, cst.Slice):
+                if type(s.slice) is cst.Slice:
                     for part in (s.slice.lower, s.slice.upper, s.slice.step):
                         if part is not None:
                             self.eval(part)
@@ -1892,7 +1892,7 @@ class ModuleInterp:
             return Value(taints=tuple(t for t in base.taints if id(t[1]) not in known),
                          ident=("item", base.ident, idx.const) if base.ident is not None else None)
         if isinstance(base.func, _Command) and idx is None and node.slice \
-                and all(isinstance(s.slice, cst.Index) for s in node.slice):
+                and all(type(s.slice) is cst.Index for s in node.slice):
             # cmd["genpkey", "-out", p]: several words (libcst keeps them as separate elements)
             idx = Value(const=tuple(self.eval(s.slice.value) for s in node.slice))  # type: ignore[union-attr]
         if isinstance(base.func, _Command) and idx is not None:
@@ -1928,7 +1928,7 @@ class ModuleInterp:
             if idx is not None and idx.const == 0:
                 return Value(taints=((L.PRIVATE_KEY, base.origin(L.PRIVATE_KEY)),))
             return CLEAN
-        if base.kind == L.BUFFER and any(isinstance(s.slice, cst.Slice) for s in node.slice):
+        if base.kind == L.BUFFER and any(type(s.slice) is cst.Slice for s in node.slice):
             # view[:16] of a memoryview: a view of the same buffer; buf[:16] of a bytearray: a
             # bytearray copy, as wipeable (one buffer for the wipe rules: judged where it was bound)
             out = out.evolve(kind=L.BUFFER, ident=base.ident)
@@ -1954,7 +1954,7 @@ class ModuleInterp:
         unknown_tail = False
         for el in elements:
             v = self.eval(el.value)
-            if isinstance(el, cst.StarredElement):
+            if type(el) is cst.StarredElement:
                 if isinstance(v.const, tuple):
                     items.extend(x for x in v.const if isinstance(x, Value))
                 else:
@@ -1969,7 +1969,7 @@ class ModuleInterp:
         out: Dict[Any, Value] = {}
         taints: Tuple = ()
         for el in node.elements:
-            if isinstance(el, cst.DictElement):
+            if type(el) is cst.DictElement:
                 k = self.eval(el.key)
                 v = self.eval(el.value)
                 if isinstance(k.const, (str, int)):
@@ -1990,13 +1990,13 @@ class ModuleInterp:
         const: Any = UNKNOWN
         ac, bc = a.const, b.const
         try:
-            if isinstance(op, cst.BitOr) and isinstance(ac, int) and isinstance(bc, int):
+            if type(op) is cst.BitOr and isinstance(ac, int) and isinstance(bc, int):
                 const = ac | bc
-            elif isinstance(op, cst.BitAnd) and isinstance(ac, int) and isinstance(bc, int):
+            elif type(op) is cst.BitAnd and isinstance(ac, int) and isinstance(bc, int):
                 const = ac & bc
-            elif isinstance(op, cst.BitXor) and isinstance(ac, int) and isinstance(bc, int):
+            elif type(op) is cst.BitXor and isinstance(ac, int) and isinstance(bc, int):
                 const = ac ^ bc
-            elif isinstance(op, cst.Add):
+            elif type(op) is cst.Add:
                 if isinstance(ac, (str, bytes, int)) and type(ac) is type(bc):
                     const = ac + bc  # type: ignore[operator]
                 elif isinstance(ac, tuple) and isinstance(bc, tuple):
@@ -2004,15 +2004,15 @@ class ModuleInterp:
                     out = Value(taints=taints, const=const, kind=a.kind if a.kind == "list-unknown-tail" else b.kind)
                     # cmd += [...] after branches that built cmd differently: every content grows
                     return with_alternatives(out, tuple(self.binop(alt, b, op, node) for alt in list_alternatives(a)))
-            elif isinstance(op, cst.Subtract) and isinstance(ac, int) and isinstance(bc, int):
+            elif type(op) is cst.Subtract and isinstance(ac, int) and isinstance(bc, int):
                 const = ac - bc
-            elif isinstance(op, cst.Multiply) and isinstance(ac, int) and isinstance(bc, int):
+            elif type(op) is cst.Multiply and isinstance(ac, int) and isinstance(bc, int):
                 const = ac * bc
-            elif isinstance(op, cst.LeftShift) and isinstance(ac, int) and isinstance(bc, int) and bc < 64:
+            elif type(op) is cst.LeftShift and isinstance(ac, int) and isinstance(bc, int) and bc < 64:
                 const = ac << bc
         except Exception:  # pragma: no cover - defensive
             const = UNKNOWN
-        if isinstance(op, cst.Divide) and (a.kind == L.PATH or b.kind == L.PATH or _path_division(a, b)):
+        if type(op) is cst.Divide and (a.kind == L.PATH or b.kind == L.PATH or _path_division(a, b)):
             # pathlib: Path(tmp) / "key.pem" keeps temp-ness; the key-path label comes from the tail
             t = tuple(x for x in a.taints if x[0] in (L.TEMP,)) + tuple(x for x in b.taints if x[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH))
             # Path(d) / "tls.key" spelled twice names one file when its parts are the same
@@ -2022,7 +2022,7 @@ class ModuleInterp:
                 v = v.evolve(const=ac.rstrip("/") + "/" + bc)
             self.path_parents[v.ident] = {x for x in (a.ident, b.ident) if x is not None}
             return v
-        if isinstance(op, cst.Modulo) and isinstance(ac, (str, bytes)):
+        if type(op) is cst.Modulo and isinstance(ac, (str, bytes)):
             # "%s" % buf / "%s:%s" % (name, buf): the buffer's bytes copied into an immutable string
             for item in (b.const if isinstance(b.const, tuple) else (b,)):
                 if isinstance(item, Value) and item.kind in (L.BUFFER, L.MMAP) and item.is_key:
@@ -2035,39 +2035,39 @@ class ModuleInterp:
         if const is not UNKNOWN and isinstance(const, (str, bytes)):
             v = self.string_value(const, node).with_taints(taints)
             return v
-        if isinstance(op, cst.Add) and isinstance(ac, str) and self.is_temp_text(ac):
+        if type(op) is cst.Add and isinstance(ac, str) and self.is_temp_text(ac):
             taints = merge_taints(taints, self._temp_taints(ac, node))
-        if isinstance(op, cst.Add) and isinstance(bc, str) and KEY_PATH_RE.search(bc):
+        if type(op) is cst.Add and isinstance(bc, str) and KEY_PATH_RE.search(bc):
             taints = merge_taints(taints, ((L.KEY_PATH, self.origin(f"key path {bc!r}", node)),))
         # pieces for argv building: "pass:" + pw
         pieces = None
-        if isinstance(op, cst.Add):
+        if type(op) is cst.Add:
             pa = a.pieces if a.pieces is not None else ((ac,) if isinstance(ac, str) else (a,))
             pb = b.pieces if b.pieces is not None else ((bc,) if isinstance(bc, str) else (b,))
             pieces = tuple(pa) + tuple(pb)
-        if a.kind == L.BUFFER and isinstance(op, cst.Add):
+        if a.kind == L.BUFFER and type(op) is cst.Add:
             return a.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in taints))
         ident = None
-        if isinstance(op, cst.Add) and a.ident is not None and isinstance(bc, str):
+        if type(op) is cst.Add and a.ident is not None and isinstance(bc, str):
             ident = ("concat", a.ident, bc)  # key_path + ".new" spelled twice names one file
         return Value(taints=taints, const=const, pieces=pieces, kind=a.kind if a.kind == L.PATH else None, ident=ident)
 
     def ev_UnaryOperation(self, node: cst.UnaryOperation) -> Value:
         v = self.eval(node.expression)
-        if isinstance(node.operator, cst.Minus) and isinstance(v.const, int):
+        if type(node.operator) is cst.Minus and isinstance(v.const, int):
             return Value(const=-v.const)
-        if isinstance(node.operator, cst.BitInvert) and isinstance(v.const, int):
+        if type(node.operator) is cst.BitInvert and isinstance(v.const, int):
             return Value(const=~v.const)
-        if isinstance(node.operator, cst.Not):
+        if type(node.operator) is cst.Not:
             return CLEAN
         return Value(taints=v.taints)
 
     def ev_BooleanOperation(self, node: cst.BooleanOperation) -> Value:
         a = self.eval(node.left)
         b = self.eval(node.right)
-        if isinstance(node.operator, cst.Or) and a.const is None:
+        if type(node.operator) is cst.Or and a.const is None:
             return b
-        if isinstance(node.operator, cst.Or) and (a.const is UNKNOWN) and not a.taints and b.taints:
+        if type(node.operator) is cst.Or and (a.const is UNKNOWN) and not a.taints and b.taints:
             return join(a, b)
         return join(a, b)
 
@@ -2097,10 +2097,10 @@ class ModuleInterp:
         func = self.frame.func
         if func is not None and any(self._is_contextmanager_decorator(d.decorator) for d in func.node.decorators):
             self.frame.at_exit = True
-        if node.value is not None and not isinstance(node.value, cst.From):
+        if node.value is not None and type(node.value) is not cst.From:
             v = self.eval(node.value)
             self.frame.returns.append(v)
-        elif isinstance(node.value, cst.From):
+        elif type(node.value) is cst.From:
             self.frame.returns.append(self.element_of(self.eval(node.value.item)))
         return CLEAN
 
@@ -2110,7 +2110,7 @@ class ModuleInterp:
         name = _decorator_name(e)
         if name in ("contextmanager", "asynccontextmanager"):
             return True
-        if isinstance(e, cst.Name):
+        if type(e) is cst.Name:
             v = self.globals.get(e.value)
             return v is not None and v.qname in ("contextlib.contextmanager", "contextlib.asynccontextmanager")
         return False
@@ -2246,7 +2246,7 @@ class ModuleInterp:
         HTTPException(detail=...)): whatever the class, what it is given is its message.  A project
         function or class (its ``__init__``), a project object's method and a class the knowledge
         base knows keep what their analysis says."""
-        if not isinstance(expr, cst.Call):
+        if type(expr) is not cst.Call:
             return self.eval(expr)
         result, fval, args, kwargs = self._evaluate_call(expr)
         if result.is_key or not (args or kwargs) or not self._opaque_callee(fval):
@@ -2275,10 +2275,10 @@ class ModuleInterp:
         if name in self._wipe_names:
             targets = [a.value for a in node.args]
         elif fval.receiver is not None and fval.receiver.kind == L.BUFFER and name in self.kb.wipe_methods \
-                and isinstance(node.func, cst.Attribute):
+                and type(node.func) is cst.Attribute:
             targets = [node.func.value]
         for t in targets:
-            if isinstance(t, cst.Name):
+            if type(t) is cst.Name:
                 cur = self.lookup(t.value)
                 if cur.kind == L.BUFFER and cur.is_key:
                     self.bind(t.value, cur.evolve(taints=tuple(x for x in cur.taints if x[0] not in L.KEY_LABELS)))
@@ -2431,7 +2431,7 @@ class ModuleInterp:
         if name == "keys" and not args and not kwargs and _dict_keys_clean(recv):
             return CLEAN
         if isinstance(recv.const, tuple) and name in ("append", "extend", "insert") and args \
-                and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, (cst.Name, cst.Attribute)):
+                and type(node.func) is cst.Attribute and type(node.func.value) in (cst.Name, cst.Attribute):
             # argv.append("-out") / argv.extend([...]): the list grows in place
             item = args[-1]
             if name == "extend":
@@ -2449,17 +2449,17 @@ class ModuleInterp:
                     for alt in alts))
             else:
                 grown = grown.evolve(alts=())
-            if isinstance(node.func.value, cst.Name):
+            if type(node.func.value) is cst.Name:
                 self.bind_mutated(node.func.value.value, grown)
             else:
                 self.assign(node.func.value, grown, node)
             return CLEAN
         if name in ("update", "setdefault") and recv.kind is None and recv.func is None \
-                and isinstance(node.func, cst.Attribute) and isinstance(node.func.value, (cst.Name, cst.Attribute)):
+                and type(node.func) is cst.Attribute and type(node.func.value) in (cst.Name, cst.Attribute):
             # env.update(P=pw) / env.update({"P": pw}) / env.setdefault("P", pw): as env["P"] = pw
             container = node.func.value
             for key, value in _mapping_items(name, recv, args, kwargs):
-                self._store_item(container, self.eval(container) if isinstance(container, cst.Attribute) else recv,
+                self._store_item(container, self.eval(container) if type(container) is cst.Attribute else recv,
                                  key, value, node)
             if name == "update":
                 return CLEAN
@@ -2539,11 +2539,11 @@ class ModuleInterp:
 
     def _looks_like_logger(self, node: cst.Call) -> bool:
         func = node.func
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             base = func.value
-            if isinstance(base, cst.Name):
+            if type(base) is cst.Name:
                 return bool(LOGGER_NAME_RE.match(base.value))
-            if isinstance(base, cst.Attribute):
+            if type(base) is cst.Attribute:
                 return bool(LOGGER_NAME_RE.match(base.attr.value))
         return False
 
@@ -2857,7 +2857,7 @@ class ModuleInterp:
                     filled = recv.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(data)))
                     self._retaint_receiver(node, filled)
                     func = node.func
-                    if recv.kind in (L.BUFFER, L.MMAP) and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                    if recv.kind in (L.BUFFER, L.MMAP) and type(func) is cst.Attribute and type(func.value) is cst.Name:
                         self.emit("buffer-bind", node, name=func.value.value, value=filled)
                 result = result or CLEAN
             elif eff == "immutable-copy":
@@ -2870,7 +2870,7 @@ class ModuleInterp:
                 result = result if result is not None else None
             elif eff == "key-construct":
                 for v in self.args_for(row.spec("args"), args, kwargs, None):
-                    if v.kind == "lambda" and isinstance(v.func, cst.Lambda):
+                    if v.kind == "lambda" and type(v.func) is cst.Lambda:
                         v = self._lambda_result(v.func)  # randfunc=lambda n: rng.getrandbits(8 * n).to_bytes(n, "big")
                     if v.qname and not v.taints and any(r.effect == "source" and r.label == L.WEAK_RANDOM
                                                         for r in self.kb.call_rows(v.qname)):
@@ -3111,34 +3111,34 @@ class ModuleInterp:
         environment variables or prompts are not; a text known only as the value by default of a
         lookup (``os.environ.get("KEY_PASSPHRASE", "")``, ``os.getenv("PW") or ""``) is the value
         read at run time."""
-        name = target.value if isinstance(target, cst.Name) else target.attr.value  # type: ignore[union-attr]
+        name = target.value if type(target) is cst.Name else target.attr.value  # type: ignore[union-attr]
         if not _passphrase_named(name):
             return value
-        looked_up = isinstance(value.const, (str, bytes)) and isinstance(value_node, (cst.Call, cst.BooleanOperation))
+        looked_up = isinstance(value.const, (str, bytes)) and type(value_node) in (cst.Call, cst.BooleanOperation)
         if (value.const is not UNKNOWN and not looked_up) or value.pieces is not None or value.kind is not None \
                 or value.func is not None or value.qname is not None or value.has(L.PASSPHRASE) or value.is_key:
             return value
         if looked_up:
             value = value.evolve(const=UNKNOWN)
-        shown = f"variable `{name}`" if isinstance(target, cst.Name) else f"attribute `{self.code(target) or name}`"
+        shown = f"variable `{name}`" if type(target) is cst.Name else f"attribute `{self.code(target) or name}`"
         return value.with_taints(((L.PASSPHRASE, self.origin(shown, target, "medium")),))
 
     def _mark_passphrase(self, expr: cst.BaseExpression, node: cst.CSTNode) -> None:
         """The variable under ``expr`` (``pw``, ``pw.encode()``, ``bytes(pw)``) holds a key passphrase."""
         while True:
-            if isinstance(expr, cst.Call):
-                if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("encode", "strip", "decode"):
+            if type(expr) is cst.Call:
+                if type(expr.func) is cst.Attribute and expr.func.attr.value in ("encode", "strip", "decode"):
                     expr = expr.func.value
                     continue
                 if expr.args and dotted(expr.func) in ("bytes", "str", "bytearray"):
                     expr = expr.args[0].value
                     continue
             break
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             cur = self.lookup(expr.value)
             if cur.qname is None and cur.func is None and not cur.has(L.PASSPHRASE):
                 self.bind(expr.value, cur.with_taints(((L.PASSPHRASE, self.origin(f"key passphrase `{expr.value}`", node)),)))
-        elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        elif type(expr) is cst.Attribute and type(expr.value) is cst.Name:
             # BestAvailableEncryption(opts.password.encode()): the option holds the key's passphrase
             # from here on (an object the scan does not model, or a command-line namespace)
             base = self.lookup(expr.value.value)
@@ -3151,9 +3151,9 @@ class ModuleInterp:
 
     def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
         func = node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        if type(func) is cst.Attribute and type(func.value) is cst.Name:
             self.bind_mutated(func.value.value, new)
-        elif isinstance(func, cst.Attribute):
+        elif type(func) is cst.Attribute:
             self.assign(func.value, new, node)
 
     def _sink(self, row: Row, desc: str, recv: Optional[Value], args: List[Value], kwargs: Dict[str, Value],
@@ -3309,7 +3309,7 @@ class ModuleInterp:
         env = cmd.row.spec("env")
         specs: Tuple[Tuple[str, ArgSpec], ...] = (("args", ArgSpec(pos=0)),) + ((("env", env),) if env is not None else ())
         sink = Row("sink", cmd.row.file, cmd.row.index, cmd.row.targets, None, (), None, "argv", specs, cmd.row.opts)
-        desc = self.code(node.func) if isinstance(node, cst.Call) else "command"
+        desc = self.code(node.func) if type(node) is cst.Call else "command"
         out = self._sink(sink, desc, None, [argv], {k: v for k, v in kwargs.items() if env is not None and k == env.kw},
                          node, "high")
         return out if out is not None else CLEAN
@@ -3431,9 +3431,9 @@ class ModuleInterp:
 
     def _opener_mode(self, node: cst.Call) -> Optional[int]:
         for a in node.args:
-            if a.keyword is not None and a.keyword.value == "opener" and isinstance(a.value, cst.Lambda):
+            if a.keyword is not None and a.keyword.value == "opener" and type(a.value) is cst.Lambda:
                 body = a.value.body
-                if isinstance(body, cst.Call) and len(body.args) >= 3:
+                if type(body) is cst.Call and len(body.args) >= 3:
                     v = self.eval(body.args[2].value)
                     if isinstance(v.const, int):
                         return v.const
@@ -3591,7 +3591,7 @@ class ModuleInterp:
             self.top = fn.top
         self.depth += 1
         try:
-            self._predeclare(fn.node.body.body if isinstance(fn.node.body, cst.IndentedBlock) else (), env, None)
+            self._predeclare(fn.node.body.body if type(fn.node.body) is cst.IndentedBlock else (), env, None)
             self.exec_suite(fn.node.body)
             returns = self.frame.returns
         finally:
@@ -3677,7 +3677,7 @@ class ModuleInterp:
             else:
                 env[name] = self._param_guess(p, entry)
         extra = args[len(positional):]
-        if isinstance(params.star_arg, cst.Param):
+        if type(params.star_arg) is cst.Param:
             env[params.star_arg.name.value] = Value(const=tuple(extra), taints=_union(extra, {}))
         for p in params.kwonly_params:
             name = p.name.value
@@ -3789,8 +3789,8 @@ class ModuleInterp:
         """The ``kind`` row of the library class a parameter annotation names, when it says
         ``annotated`` (``module: AnsibleModule``, ``c: Optional[invoke.Context]``, ``c: "Connection"``)."""
         ann = _unwrap_optional(ann)
-        d = dotted(ann) if isinstance(ann, (cst.Name, cst.Attribute)) else None
-        if isinstance(ann, cst.SimpleString):
+        d = dotted(ann) if type(ann) in (cst.Name, cst.Attribute) else None
+        if type(ann) is cst.SimpleString:
             text = ann.evaluated_value
             d = text if isinstance(text, str) and all(x.isidentifier() for x in text.split(".")) else None
         if d is None:
@@ -3808,7 +3808,7 @@ class ModuleInterp:
     def _annotated_instance(self, ann: cst.BaseExpression, param: str = "") -> Optional[Value]:
         """An instance of the project class named by a parameter annotation (``Optional[C]`` too)."""
         ann = _unwrap_optional(ann)
-        if not isinstance(ann, (cst.Name, cst.Attribute)):  # (not "C" strings: forward references)
+        if type(ann) not in (cst.Name, cst.Attribute):  # (not "C" strings: forward references)
             return None
         saved = self.frame
         try:
@@ -3844,7 +3844,7 @@ _TRIPLE = ("'" * 3, '"' * 3)
 
 def _unwrap_optional(ann: cst.BaseExpression) -> cst.BaseExpression:
     """``C`` of an ``Optional[C]`` annotation, else the annotation."""
-    if isinstance(ann, cst.Subscript) and len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index) \
+    if type(ann) is cst.Subscript and len(ann.slice) == 1 and type(ann.slice[0].slice) is cst.Index \
             and (dotted(ann.value) or "").rsplit(".", 1)[-1] == "Optional":
         return ann.slice[0].slice.value
     return ann
@@ -4053,24 +4053,24 @@ def _worth_binding(interp: "ModuleInterp", path: str, name: str, qname: str) -> 
 def _always_exits(suite: cst.BaseSuite) -> bool:
     """The block ends in ``raise``/``return``/``continue``/``break``: what follows the if never
     runs after it."""
-    if isinstance(suite, cst.IndentedBlock):
+    if type(suite) is cst.IndentedBlock:
         last = suite.body[-1] if suite.body else None
-        if not isinstance(last, cst.SimpleStatementLine):
+        if type(last) is not cst.SimpleStatementLine:
             return False
         small = last.body[-1] if last.body else None
     else:
         small = suite.body[-1] if suite.body else None
-    return isinstance(small, (cst.Raise, cst.Return, cst.Continue, cst.Break))
+    return type(small) in (cst.Raise, cst.Return, cst.Continue, cst.Break)
 
 
 def _is_none_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
     """``x is None`` -> ("x", True): x is None in the body; ``x is not None`` -> ("x", False)."""
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
+    if type(test) is cst.Comparison and len(test.comparisons) == 1 and type(test.left) is cst.Name:
         comp = test.comparisons[0]
-        if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
-            if isinstance(comp.operator, cst.Is):
+        if type(comp.comparator) is cst.Name and comp.comparator.value == "None":
+            if type(comp.operator) is cst.Is:
                 return test.left.value, True
-            if isinstance(comp.operator, cst.IsNot):
+            if type(comp.operator) is cst.IsNot:
                 return test.left.value, False
     return None, False
 
@@ -4108,7 +4108,7 @@ def _key_field_readers(fn: cst.FunctionDef) -> FrozenSet[str]:
 
     class _V(cst.CSTVisitor):
         def visit_Attribute(self, node: cst.Attribute) -> None:
-            if isinstance(node.value, cst.Name) and KEY_NAME_RE.search(node.attr.value):
+            if type(node.value) is cst.Name and KEY_NAME_RE.search(node.attr.value):
                 names.add(node.value.value)
 
     fn.body.visit(_V())
@@ -4137,8 +4137,8 @@ def _is_generated(cls: ClassRef) -> bool:
 
 def _false_option(call: cst.BaseExpression, name: str) -> bool:
     """``f(..., name=False)``."""
-    return isinstance(call, cst.Call) and any(
-        a.keyword is not None and a.keyword.value == name and isinstance(a.value, cst.Name) and a.value.value == "False"
+    return type(call) is cst.Call and any(
+        a.keyword is not None and a.keyword.value == name and type(a.value) is cst.Name and a.value.value == "False"
         for a in call.args)
 
 
@@ -4154,27 +4154,27 @@ def _class_fields(cls: ClassRef) -> List[_Field]:
     """The fields of a generated-``__init__`` class, in declaration order: annotated names
     (``ClassVar`` excepted) and names assigned ``field()`` / ``attr.ib()``."""
     out: List[_Field] = []
-    body = cls.node.body.body if isinstance(cls.node.body, cst.IndentedBlock) else ()
+    body = cls.node.body.body if type(cls.node.body) is cst.IndentedBlock else ()
     for line in body:
-        if not isinstance(line, cst.SimpleStatementLine):
+        if type(line) is not cst.SimpleStatementLine:
             continue
         for st in line.body:
-            if isinstance(st, cst.AnnAssign) and isinstance(st.target, cst.Name):
+            if type(st) is cst.AnnAssign and type(st.target) is cst.Name:
                 if "ClassVar" in (dotted(st.annotation.annotation) or "") or (
-                        isinstance(st.annotation.annotation, cst.Subscript)
+                        type(st.annotation.annotation) is cst.Subscript
                         and "ClassVar" in (dotted(st.annotation.annotation.value) or "")):
                     continue
                 value = st.value
                 out.append(_Field(st.target.value, st, st.annotation.annotation,
                                   not (value is not None and _is_field_call(value) and _false_option(value, "repr"))))
-            elif isinstance(st, cst.Assign) and len(st.targets) == 1 and isinstance(st.targets[0].target, cst.Name) \
+            elif type(st) is cst.Assign and len(st.targets) == 1 and type(st.targets[0].target) is cst.Name \
                     and _is_field_call(st.value):
                 out.append(_Field(st.targets[0].target.value, st, None, not _false_option(st.value, "repr")))
     return out
 
 
 def _is_field_call(e: cst.BaseExpression) -> bool:
-    return isinstance(e, cst.Call) and _decorator_name(e.func) in _FIELD_CALLS
+    return type(e) is cst.Call and _decorator_name(e.func) in _FIELD_CALLS
 
 
 def _is_property(node: cst.FunctionDef) -> bool:
@@ -4184,11 +4184,11 @@ def _is_property(node: cst.FunctionDef) -> bool:
 
 def _decorator_name(e: cst.BaseExpression) -> str:
     """``contextlib.contextmanager`` / ``contextmanager`` / ``functools.cache(...)`` -> last name."""
-    if isinstance(e, cst.Call):
+    if type(e) is cst.Call:
         e = e.func
-    if isinstance(e, cst.Attribute):
+    if type(e) is cst.Attribute:
         return e.attr.value
-    return e.value if isinstance(e, cst.Name) else ""
+    return e.value if type(e) is cst.Name else ""
 
 
 _FOLLOWED_LABELS = (L.PRIVATE_KEY, L.KEY_MATERIAL, L.PASSPHRASE, L.WEAK_RANDOM, L.TEMP, L.SHARED_TEMP)
@@ -4528,7 +4528,7 @@ def _passphrase_given(call: cst.Call) -> bool:
     for i, a in enumerate(call.args):
         named = a.keyword is not None and a.keyword.value in ("passphrase", "password")
         if named or (a.keyword is None and i == 1 and not a.star):
-            return not (isinstance(a.value, cst.Name) and a.value.value == "None")
+            return not (type(a.value) is cst.Name and a.value.value == "None")
     return False
 
 

@@ -64,13 +64,13 @@ class ParentMap:
 
     def function_of(self, node: cst.CSTNode) -> Optional[cst.FunctionDef]:
         for a in self.ancestors(node):
-            if isinstance(a, cst.FunctionDef):
+            if type(a) is cst.FunctionDef:
                 return a
         return None
 
 
 def _block_body(node: cst.CSTNode) -> Optional[Sequence[cst.CSTNode]]:
-    if isinstance(node, cst.IndentedBlock):
+    if type(node) is cst.IndentedBlock:
         return node.body
     return None
 
@@ -85,7 +85,7 @@ def may_raise(stmt: cst.CSTNode, is_wipe: WipePredicate) -> bool:
             if is_wipe(node):
                 return False
             f = node.func
-            if isinstance(f, cst.Name) and f.value in _SAFE_CALLS:
+            if type(f) is cst.Name and f.value in _SAFE_CALLS:
                 return True
             found = True
             return False
@@ -126,7 +126,7 @@ def contains_wipe(node: cst.CSTNode, is_wipe: WipePredicate) -> bool:
             if is_wipe(n):
                 found = True
                 return False
-            return not isinstance(n, (cst.FunctionDef, cst.ClassDef))
+            return type(n) not in (cst.FunctionDef, cst.ClassDef)
 
     node.visit(V())
     return found
@@ -134,18 +134,18 @@ def contains_wipe(node: cst.CSTNode, is_wipe: WipePredicate) -> bool:
 
 def _leaves_block(stmt: cst.CSTNode) -> bool:
     """A ``break``/``continue``/``return``/``raise`` directly in ``stmt`` (not nested in loops)."""
-    if isinstance(stmt, cst.SimpleStatementLine):
-        return any(isinstance(s, (cst.Return, cst.Raise, cst.Break, cst.Continue)) for s in stmt.body)
+    if type(stmt) is cst.SimpleStatementLine:
+        return any(type(s) in (cst.Return, cst.Raise, cst.Break, cst.Continue) for s in stmt.body)
     found = False
 
     class V(cst.CSTVisitor):
         def on_visit(self, n: cst.CSTNode) -> bool:
             nonlocal found
-            if isinstance(n, (cst.Return, cst.Raise)):
+            if type(n) in (cst.Return, cst.Raise):
                 found = True
-            if isinstance(n, (cst.Break, cst.Continue)):
+            if type(n) in (cst.Break, cst.Continue):
                 found = True
-            return not isinstance(n, (cst.FunctionDef, cst.ClassDef, cst.For, cst.While)) or n is stmt
+            return type(n) not in (cst.FunctionDef, cst.ClassDef, cst.For, cst.While) or n is stmt
 
     stmt.visit(V())
     return found
@@ -167,12 +167,12 @@ def wiped_on_every_path(
     # 1. an enclosing try/finally that wipes, or an enclosing wiping context manager
     child: cst.CSTNode = stmt
     for anc in parents.ancestors(stmt):
-        if isinstance(anc, cst.FunctionDef):
+        if type(anc) is cst.FunctionDef:
             break
-        if isinstance(anc, cst.Try) and anc.finalbody is not None and child is not anc.finalbody:
+        if type(anc) is cst.Try and anc.finalbody is not None and child is not anc.finalbody:
             if contains_wipe(anc.finalbody, is_wipe):
                 return Coverage(True, "finally")
-        if isinstance(anc, cst.With) and wiping_with(anc):
+        if type(anc) is cst.With and wiping_with(anc):
             return Coverage(True, "context-manager")
         child = anc
     # 2. the statements after ``stmt``, block by block outwards
@@ -180,7 +180,7 @@ def wiped_on_every_path(
     cur: cst.CSTNode = stmt
     while True:
         parent = parents.get(cur)
-        if parent is None or isinstance(parent, cst.FunctionDef):
+        if parent is None or type(parent) is cst.FunctionDef:
             break
         body = _block_body(parent)
         if body is not None:
@@ -191,14 +191,14 @@ def wiped_on_every_path(
                     nxt = body[j]
                     if _wipes_before_leaving(nxt, is_wipe):
                         continue  # `if dry_run: wipe(buf); return` covers the path it takes
-                    if isinstance(nxt, cst.Try) and nxt.finalbody is None and _try_wipes_all(nxt, is_wipe, body[j + 1:]):
+                    if type(nxt) is cst.Try and nxt.finalbody is None and _try_wipes_all(nxt, is_wipe, body[j + 1:]):
                         return Coverage(not risky, "finally" if not risky else "success-path-only")
-                    if isinstance(nxt, cst.Try) and nxt.finalbody is not None and contains_wipe(nxt.finalbody, is_wipe):
+                    if type(nxt) is cst.Try and nxt.finalbody is not None and contains_wipe(nxt.finalbody, is_wipe):
                         if not risky:
                             return Coverage(True, "finally")
                         saw_wipe_late = True
                         break
-                    if isinstance(nxt, cst.With) and wiping_with(nxt):
+                    if type(nxt) is cst.With and wiping_with(nxt):
                         return Coverage(not risky, "context-manager" if not risky else "success-path-only")
                     if contains_wipe(nxt, is_wipe):
                         if not risky and not _conditional_wipe(nxt, is_wipe):
@@ -215,11 +215,11 @@ def wiped_on_every_path(
 
 
 def _block_wipes_then_leaves(block: cst.BaseSuite, is_wipe: WipePredicate) -> bool:
-    body = list(block.body) if isinstance(block, cst.IndentedBlock) else list(getattr(block, "body", ()))
+    body = list(block.body) if type(block) is cst.IndentedBlock else list(getattr(block, "body", ()))
     if not body:
         return False
     last = body[-1]
-    leaves = _leaves_block(last) if isinstance(last, cst.SimpleStatementLine) else False
+    leaves = _leaves_block(last) if type(last) is cst.SimpleStatementLine else False
     if not leaves:
         return False
     for stmt in body:
@@ -232,7 +232,7 @@ def _block_wipes_then_leaves(block: cst.BaseSuite, is_wipe: WipePredicate) -> bo
 
 def _wipes_before_leaving(stmt: cst.CSTNode, is_wipe: WipePredicate) -> bool:
     """``if cond: wipe(buf); return`` without an else: the branch leaves only after wiping."""
-    if isinstance(stmt, cst.If) and stmt.orelse is None:
+    if type(stmt) is cst.If and stmt.orelse is None:
         return not may_raise_expr(stmt.test, is_wipe) and _block_wipes_then_leaves(stmt.body, is_wipe)
     return False
 
@@ -248,12 +248,12 @@ def _try_wipes_all(stmt: cst.Try, is_wipe: WipePredicate, after: Sequence[cst.CS
     if not stmt.handlers:
         return False
     for h in stmt.handlers:
-        body = h.body.body if isinstance(h.body, cst.IndentedBlock) else ()
+        body = h.body.body if type(h.body) is cst.IndentedBlock else ()
         if not body or not contains_wipe(h.body, is_wipe):
             return False
-        if not any(isinstance(x, cst.SimpleStatementLine) and any(isinstance(y, cst.Raise) for y in x.body) for x in body):
+        if not any(type(x) is cst.SimpleStatementLine and any(type(y) is cst.Raise for y in x.body) for x in body):
             return False
-        catches_all = h.type is None or (isinstance(h.type, cst.Name) and h.type.value == "BaseException")
+        catches_all = h.type is None or (type(h.type) is cst.Name and h.type.value == "BaseException")
         if not catches_all:
             # `except Exception` lets KeyboardInterrupt through unwiped: only a bare/BaseException handler covers all
             return False
@@ -261,7 +261,7 @@ def _try_wipes_all(stmt: cst.Try, is_wipe: WipePredicate, after: Sequence[cst.CS
         return contains_wipe(stmt.orelse, is_wipe)
     # no else: the statement after the try wipes, and the try body cannot leave before it
     return bool(after) and contains_wipe(after[0], is_wipe) and not _conditional_wipe(after[0], is_wipe) \
-        and not any(isinstance(n, (cst.Return, cst.Break, cst.Continue)) for n in _walk_statements(stmt.body))
+        and not any(type(n) in (cst.Return, cst.Break, cst.Continue) for n in _walk_statements(stmt.body))
 
 
 def _walk_statements(node: cst.CSTNode):
@@ -270,17 +270,17 @@ def _walk_statements(node: cst.CSTNode):
     while stack:
         cur = stack.pop()
         yield cur
-        if not isinstance(cur, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if type(cur) not in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
             stack.extend(cur.children)
 
 
 def _conditional_wipe(stmt: cst.CSTNode, is_wipe: WipePredicate) -> bool:
     """A wipe that only runs on one branch (inside if/except, or after a possible early exit)."""
-    if isinstance(stmt, cst.SimpleStatementLine):
+    if type(stmt) is cst.SimpleStatementLine:
         return False
-    if isinstance(stmt, (cst.If, cst.Try, cst.While)):
+    if type(stmt) in (cst.If, cst.Try, cst.While):
         return True
-    if isinstance(stmt, cst.For):
+    if type(stmt) is cst.For:
         return False  # a zeroing loop
     return False
 
@@ -300,12 +300,12 @@ def _is_the_buffer(expr: Optional[cst.BaseExpression], name: str) -> bool:
     """``buf`` itself, or a tuple/list/dict literal holding it (``return buf, n``)."""
     if expr is None:
         return False
-    if isinstance(expr, cst.Name):
+    if type(expr) is cst.Name:
         return expr.value == name
-    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+    if type(expr) in (cst.Tuple, cst.List, cst.Set):
         return any(_is_the_buffer(e.value, name) for e in expr.elements)
-    if isinstance(expr, cst.Dict):
-        return any(isinstance(e, cst.DictElement) and _is_the_buffer(e.value, name) for e in expr.elements)
+    if type(expr) is cst.Dict:
+        return any(type(e) is cst.DictElement and _is_the_buffer(e.value, name) for e in expr.elements)
     return False
 
 
@@ -328,17 +328,17 @@ def hands_over(func: cst.FunctionDef, name: str) -> bool:
 
         def visit_Assign(self, n: cst.Assign) -> None:
             nonlocal found
-            if isinstance(n.value, cst.Name) and n.value.value == name:
+            if type(n.value) is cst.Name and n.value.value == name:
                 for t in n.targets:
-                    if isinstance(t.target, (cst.Attribute, cst.Subscript)):
+                    if type(t.target) in (cst.Attribute, cst.Subscript):
                         found = True
 
         def visit_Call(self, n: cst.Call) -> None:
             nonlocal found
             f = n.func
-            if isinstance(f, cst.Attribute) and f.attr.value in ("append", "add", "setdefault", "register", "callback", "push",
+            if type(f) is cst.Attribute and f.attr.value in ("append", "add", "setdefault", "register", "callback", "push",
                                                                  "enter_context"):
-                if any(isinstance(a.value, cst.Name) and a.value.value == name for a in n.args):
+                if any(type(a.value) is cst.Name and a.value.value == name for a in n.args):
                     found = True
 
         def visit_FunctionDef(self, n: cst.FunctionDef) -> Optional[bool]:

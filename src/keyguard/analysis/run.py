@@ -432,7 +432,7 @@ def _positions_of_statements(tree: cst.Module, text: str, tops: Set[int]) -> Opt
     i = 0
     out = _Computed()
     for stmt in tree.body:
-        n = len(stmt.body) if isinstance(stmt, cst.SimpleStatementLine) else 1
+        n = len(stmt.body) if type(stmt) is cst.SimpleStatementLine else 1
         if i + n > len(body):
             return None
         first = body[i]
@@ -537,7 +537,7 @@ def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
     #: node id -> (exported name, labels whose return counts)
     owner: Dict[int, Tuple[str, FrozenSet[str]]] = {}
     for fn in interp.functions:
-        if fn.cls is None and isinstance(fn.top, cst.FunctionDef) and fn.top is fn.node:
+        if fn.cls is None and type(fn.top) is cst.FunctionDef and fn.top is fn.node:
             owner[id(fn.node)] = (fn.name, _RETURN_LABELS)
     for cls in interp.classes:
         for m in cls.methods.values():
@@ -550,7 +550,7 @@ def exported_names(interp: ModuleInterp) -> FrozenSet[str]:
             out.add(name)
     tops: Dict[int, str] = {}
     for stmt in interp.tree.body:
-        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        if type(stmt) in (cst.FunctionDef, cst.ClassDef):
             tops[id(stmt)] = stmt.name.value
     for ev in interp.events:
         if ev.module != interp.path or ev.top is None:

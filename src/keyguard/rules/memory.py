@@ -40,10 +40,10 @@ def _walk(node: cst.CSTNode):
 
 def _dotted(e: cst.BaseExpression) -> Optional[str]:
     parts = []
-    while isinstance(e, cst.Attribute):
+    while type(e) is cst.Attribute:
         parts.append(e.attr.value)
         e = e.value
-    if isinstance(e, cst.Name):
+    if type(e) is cst.Name:
         parts.append(e.value)
         return ".".join(reversed(parts))
     return None
@@ -51,20 +51,20 @@ def _dotted(e: cst.BaseExpression) -> Optional[str]:
 
 def _is_ref(e: cst.BaseExpression, name: str) -> bool:
     """``e`` is the buffer ``name``: a plain name, or an attribute chain such as ``self.buf``."""
-    return isinstance(e, (cst.Name, cst.Attribute)) and _dotted(e) == name
+    return type(e) in (cst.Name, cst.Attribute) and _dotted(e) == name
 
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:
     if "." in name:
-        return any(isinstance(n, cst.Attribute) and _dotted(n) == name for n in _walk(node))
+        return any(type(n) is cst.Attribute and _dotted(n) == name for n in _walk(node))
     return name in names_in(node)
 
 
 def _names_memory_of(e: cst.BaseExpression, names: Set[str]) -> bool:
     """``buf`` or ``view`` (a name in ``names``; ``self.buf`` for a dotted name), or ``memoryview(buf)``."""
-    if isinstance(e, (cst.Name, cst.Attribute)):
+    if type(e) in (cst.Name, cst.Attribute):
         return _dotted(e) in names
-    if isinstance(e, cst.Call) and _last(e.func) == "memoryview" and len(e.args) == 1:
+    if type(e) is cst.Call and _last(e.func) == "memoryview" and len(e.args) == 1:
         return _names_memory_of(e.args[0].value, names)
     return False
 
@@ -73,23 +73,23 @@ def views_of(func: cst.CSTNode, name: str) -> FrozenSet[str]:
     """Names bound in ``func`` to a memoryview of ``name`` (``view = memoryview(buf)``)."""
     out: Set[str] = set()
     for n in _walk(func):
-        if isinstance(n, cst.Assign) and isinstance(n.value, cst.Call) and _last(n.value.func) == "memoryview" \
+        if type(n) is cst.Assign and type(n.value) is cst.Call and _last(n.value.func) == "memoryview" \
                 and len(n.value.args) == 1 and _names_memory_of(n.value.args[0].value, {name}):
-            out.update(t.target.value for t in n.targets if isinstance(t.target, cst.Name))
+            out.update(t.target.value for t in n.targets if type(t.target) is cst.Name)
     return frozenset(out)
 
 
 def _last(func: cst.BaseExpression) -> Optional[str]:
-    if isinstance(func, cst.Attribute):
+    if type(func) is cst.Attribute:
         return func.attr.value
-    if isinstance(func, cst.Name):
+    if type(func) is cst.Name:
         return func.value
     return None
 
 
 def _zero_bytes_literal(e: cst.BaseExpression) -> Optional[int]:
     """The length of a bytes literal made only of NUL bytes (``b"\\0"``, ``b"\\x00\\x00"``)."""
-    if not isinstance(e, cst.SimpleString) or "b" not in e.prefix.lower():
+    if type(e) is not cst.SimpleString or "b" not in e.prefix.lower():
         return None
     try:
         val = ast.literal_eval(e.value)
@@ -102,19 +102,19 @@ def _zero_bytes_literal(e: cst.BaseExpression) -> Optional[int]:
 
 def _zero_fill(e: cst.BaseExpression) -> Optional[Union[int, cst.BaseExpression]]:
     """How many zero bytes ``e`` is: an int, or the size expression (``bytes(n)``, ``b"\\0" * n``)."""
-    if isinstance(e, cst.Call) and _last(e.func) in ("bytes", "bytearray") and isinstance(e.func, cst.Name) \
+    if type(e) is cst.Call and _last(e.func) in ("bytes", "bytearray") and type(e.func) is cst.Name \
             and len(e.args) == 1 and e.args[0].keyword is None and not e.args[0].star:
         arg = e.args[0].value
-        return _zero_bytes_literal(arg) if isinstance(arg, cst.SimpleString) else arg
+        return _zero_bytes_literal(arg) if type(arg) is cst.SimpleString else arg
     lit = _zero_bytes_literal(e)
     if lit is not None:
         return lit
-    if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.Multiply):
+    if type(e) is cst.BinaryOperation and type(e.operator) is cst.Multiply:
         for unit, times in ((e.left, e.right), (e.right, e.left)):
             n = _zero_bytes_literal(unit)
             if n == 1:
                 return times
-            if n is not None and isinstance(times, cst.Integer):
+            if n is not None and type(times) is cst.Integer:
                 return n * int(times.evaluated_value)
     return None
 
@@ -148,7 +148,7 @@ class WipeOracle:
     def _module_wipers(self) -> Set[str]:
         out: Set[str] = set()
         for stmt in self.tree.body:
-            if isinstance(stmt, cst.FunctionDef):
+            if type(stmt) is cst.FunctionDef:
                 params = list(stmt.params.params)
                 if params and contains_wipe(stmt.body, self.predicate(params[0].name.value, helpers=False, scope=stmt)):
                     out.add(stmt.name.value)
@@ -158,16 +158,16 @@ class WipeOracle:
         """``@contextmanager`` generators of this module that wipe what they yield in ``finally``,
         and classes whose ``__exit__`` wipes the buffer their ``__enter__`` hands out."""
         for node in _walk(self.tree):
-            if isinstance(node, cst.ClassDef) and self._class_wipes_on_exit(node):
+            if type(node) is cst.ClassDef and self._class_wipes_on_exit(node):
                 self.managers.add(node.name.value)
         for stmt in self.tree.body:
-            if not isinstance(stmt, cst.FunctionDef):
+            if type(stmt) is not cst.FunctionDef:
                 continue
             if not any(_last(d.decorator) in ("contextmanager", "asynccontextmanager") for d in stmt.decorators):
                 continue
             for node in _walk(stmt.body):
-                if isinstance(node, cst.Try) and node.finalbody is not None:
-                    yielded = {n for y in _walk(node.body) if isinstance(y, cst.Yield) and y.value is not None
+                if type(node) is cst.Try and node.finalbody is not None:
+                    yielded = {n for y in _walk(node.body) if type(y) is cst.Yield and y.value is not None
                                for n in names_in(y.value)}
                     if any(contains_wipe(node.finalbody, self.predicate(n, scope=stmt)) for n in yielded):
                         self.managers.add(stmt.name.value)
@@ -175,7 +175,7 @@ class WipeOracle:
     def _class_wipes_on_exit(self, cls: cst.ClassDef) -> bool:
         """``__enter__`` returns ``self.<attr>`` (on every return) and ``__exit__`` wipes that
         attribute in a statement that always runs (not under an ``if``/``except``/``while``)."""
-        methods = {m.name.value: m for m in getattr(cls.body, "body", ()) if isinstance(m, cst.FunctionDef)}
+        methods = {m.name.value: m for m in getattr(cls.body, "body", ()) if type(m) is cst.FunctionDef}
         for enter, exit_ in (("__enter__", "__exit__"), ("__aenter__", "__aexit__")):
             if enter not in methods or exit_ not in methods:
                 continue
@@ -185,14 +185,14 @@ class WipeOracle:
                 continue
             attr = ex.params.params[0].name.value + "." + handed
             is_wipe = self.predicate(attr, scope=ex)
-            if isinstance(ex.body, cst.SimpleStatementSuite):  # def __exit__(self, *exc): wipe(self.buf)
+            if type(ex.body) is cst.SimpleStatementSuite:  # def __exit__(self, *exc): wipe(self.buf)
                 if contains_wipe(ex.body, is_wipe):
                     return True
                 continue
             for st in ex.body.body:
-                if isinstance(st, (cst.SimpleStatementLine, cst.For, cst.With)) and contains_wipe(st, is_wipe):
+                if type(st) in (cst.SimpleStatementLine, cst.For, cst.With) and contains_wipe(st, is_wipe):
                     return True
-                if isinstance(st, cst.Try) and st.finalbody is not None and contains_wipe(st.finalbody, is_wipe):
+                if type(st) is cst.Try and st.finalbody is not None and contains_wipe(st.finalbody, is_wipe):
                     return True
         return False
 
@@ -204,9 +204,9 @@ class WipeOracle:
         me = func.params.params[0].name.value
         attrs: Set[Optional[str]] = set()
         for n in _walk(func.body):
-            if isinstance(n, cst.Return):
+            if type(n) is cst.Return:
                 v = n.value
-                ok = isinstance(v, cst.Attribute) and isinstance(v.value, cst.Name) and v.value.value == me
+                ok = type(v) is cst.Attribute and type(v.value) is cst.Name and v.value.value == me
                 attrs.add(v.attr.value if ok else None)  # type: ignore[union-attr]
         if len(attrs) == 1:
             return next(iter(attrs))
@@ -227,9 +227,9 @@ class WipeOracle:
         out: List[cst.BaseExpression] = []
         for n in _walk(scope):
             calls: List[cst.BaseExpression] = []
-            if isinstance(n, cst.Assign) and any(isinstance(t.target, cst.Name) and t.target.value == name for t in n.targets):
+            if type(n) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == name for t in n.targets):
                 calls.append(n.value)
-            elif isinstance(n, cst.WithItem) and n.asname is not None and isinstance(n.asname.name, cst.Name) \
+            elif type(n) is cst.WithItem and n.asname is not None and type(n.asname.name) is cst.Name \
                     and n.asname.name.value == name:
                 calls.append(n.item)
             for c in calls:
@@ -240,7 +240,7 @@ class WipeOracle:
         return out or None
 
     def _size_arg(self, call: cst.BaseExpression) -> Optional[cst.BaseExpression]:
-        if not isinstance(call, cst.Call):
+        if type(call) is not cst.Call:
             return None
         q = _dotted(call.func)
         if q is None:
@@ -258,29 +258,29 @@ class WipeOracle:
 
     def _int(self, e: cst.BaseExpression, scope: Optional[cst.CSTNode]) -> Optional[int]:
         """An int literal, or a name bound once (in ``scope`` or the module) to one."""
-        if isinstance(e, cst.Integer):
+        if type(e) is cst.Integer:
             return int(e.evaluated_value)
-        if isinstance(e, cst.Name):
+        if type(e) is cst.Name:
             found: List[cst.BaseExpression] = []
-            module_level = [x for line in self.tree.body if isinstance(line, cst.SimpleStatementLine) for x in line.body]
+            module_level = [x for line in self.tree.body if type(line) is cst.SimpleStatementLine for x in line.body]
             for nodes in ((_walk(scope) if scope is not None else ()), module_level):
-                found = [n.value for n in nodes if isinstance(n, cst.Assign)
-                         and any(isinstance(t.target, cst.Name) and t.target.value == e.value for t in n.targets)]
+                found = [n.value for n in nodes if type(n) is cst.Assign
+                         and any(type(t.target) is cst.Name and t.target.value == e.value for t in n.targets)]
                 if found:
                     break
-            if len(found) == 1 and isinstance(found[0], cst.Integer):
+            if len(found) == 1 and type(found[0]) is cst.Integer:
                 return int(found[0].evaluated_value)
         return None
 
     def _covers(self, fill: Union[int, cst.BaseExpression], name: str, scope: Optional[cst.CSTNode]) -> bool:
         """Whether ``fill`` zero bytes cover the whole buffer ``name``."""
         if isinstance(fill, cst.BaseExpression):
-            if isinstance(fill, cst.Call) and not fill.args:
+            if type(fill) is cst.Call and not fill.args:
                 f = fill.func
-                if isinstance(f, cst.Attribute) and _is_ref(f.value, name) \
+                if type(f) is cst.Attribute and _is_ref(f.value, name) \
                         and f.attr.value == "size":
                     return True  # buf.size()
-            if isinstance(fill, cst.Call) and isinstance(fill.func, cst.Name) and fill.func.value == "len" \
+            if type(fill) is cst.Call and type(fill.func) is cst.Name and fill.func.value == "len" \
                     and len(fill.args) == 1 and _is_ref(fill.args[0].value, name):
                 return True  # len(buf)
         sizes = self._sizes(scope, name)
@@ -301,8 +301,8 @@ class WipeOracle:
     def _rewound_before(self, call: cst.Call, name: str) -> bool:
         """The statement holding ``call`` directly follows ``name.seek(0)`` (no other use of ``name`` between)."""
         expr = self.parents.get(call)
-        line = self.parents.get(expr) if isinstance(expr, cst.Expr) else None
-        if not isinstance(line, cst.SimpleStatementLine):
+        line = self.parents.get(expr) if type(expr) is cst.Expr else None
+        if type(line) is not cst.SimpleStatementLine:
             return False
         before: List[cst.CSTNode] = list(line.body[:next(i for i, x in enumerate(line.body) if x is expr)])
         block = self.parents.get(line)
@@ -312,10 +312,10 @@ class WipeOracle:
             if idx is not None:
                 earlier: List[cst.CSTNode] = []
                 for st in body[:idx]:
-                    earlier.extend(st.body if isinstance(st, cst.SimpleStatementLine) else [st])
+                    earlier.extend(st.body if type(st) is cst.SimpleStatementLine else [st])
                 before = earlier + before
         for st in reversed(before):
-            if isinstance(st, cst.Expr) and isinstance(st.value, cst.Call) and self._is_rewind(st.value, name):
+            if type(st) is cst.Expr and type(st.value) is cst.Call and self._is_rewind(st.value, name):
                 return True
             if not isinstance(st, cst.BaseSmallStatement) or _mentions(st, name):
                 return False
@@ -323,20 +323,20 @@ class WipeOracle:
 
     def _is_rewind(self, c: cst.Call, name: str) -> bool:
         f = c.func
-        if not (isinstance(f, cst.Attribute) and _is_ref(f.value, name)
+        if not (type(f) is cst.Attribute and _is_ref(f.value, name)
                 and f.attr.value in self.rewinds):
             return False
         args = list(c.args)
-        if not args or not isinstance(args[0].value, cst.Integer) or args[0].value.evaluated_value != 0 or args[0].keyword:
+        if not args or type(args[0].value) is not cst.Integer or args[0].value.evaluated_value != 0 or args[0].keyword:
             return False
         if len(args) == 1:
             return True
         whence = args[1].value
-        return len(args) == 2 and (_last(whence) in _SEEK_SET or (isinstance(whence, cst.Integer) and whence.value == "0"))
+        return len(args) == 2 and (_last(whence) in _SEEK_SET or (type(whence) is cst.Integer and whence.value == "0"))
 
     def _stream_wipe(self, n: cst.Call, name: str, scope: Optional[cst.CSTNode]) -> bool:
         f = n.func
-        if not (isinstance(f, cst.Attribute) and _is_ref(f.value, name)
+        if not (type(f) is cst.Attribute and _is_ref(f.value, name)
                 and f.attr.value in self.overwrites and len(n.args) == 1 and n.args[0].keyword is None):
             return False
         fill = _zero_fill(n.args[0].value)
@@ -350,10 +350,10 @@ class WipeOracle:
         writable = {name} | set(views)
 
         def is_wipe(n: cst.CSTNode) -> bool:
-            if isinstance(n, cst.Call):
+            if type(n) is cst.Call:
                 f = n.func
                 last = _last(f)
-                if isinstance(f, cst.Attribute) and _is_ref(f.value, name) \
+                if type(f) is cst.Attribute and _is_ref(f.value, name) \
                         and last in self.methods:
                     return True
                 if last in self.overwrites and self._stream_wipe(n, name, scope):
@@ -363,10 +363,10 @@ class WipeOracle:
                 if last == "memset" and any(_mentions(a.value, name) for a in n.args):
                     return True
                 return False
-            if isinstance(n, (cst.Assign, cst.AugAssign)):
-                targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
+            if type(n) in (cst.Assign, cst.AugAssign):
+                targets = [t.target for t in n.targets] if type(n) is cst.Assign else [n.target]
                 for t in targets:
-                    if isinstance(t, cst.Subscript) and _names_memory_of(t.value, writable):
+                    if type(t) is cst.Subscript and _names_memory_of(t.value, writable):
                         rhs = self._code(n.value)
                         if rhs.strip() == "0" or any(h in rhs for h in _ZERO_HINTS):
                             return True
@@ -378,10 +378,10 @@ class WipeOracle:
         def check(w: cst.With) -> bool:
             for item in w.items:
                 e = item.item
-                if isinstance(e, cst.Call) and _last(e.func) in self.managers:
+                if type(e) is cst.Call and _last(e.func) in self.managers:
                     if item.asname is not None and name in names_in(item.asname.name):
                         return True
-                if isinstance(e, cst.Name) and e.value == name and value is not None and value.attr == "wiping":
+                if type(e) is cst.Name and e.value == name and value is not None and value.attr == "wiping":
                     return True
             return False
 
@@ -520,7 +520,7 @@ class KeyBufferNotZeroized(Rule):
                 continue  # `view = memoryview(buf)`: the buffer itself is judged where it was bound
             done_idents.add(alias)
             wiping_with = oracle.wiping_with(name, value)
-            if isinstance(stmt, cst.With) and wiping_with(stmt):
+            if type(stmt) is cst.With and wiping_with(stmt):
                 done.add(key)
                 continue
             if hands_over(func, name):

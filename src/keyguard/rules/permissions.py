@@ -127,7 +127,7 @@ def default_permission_writes(ctx: AnalysisContext) -> Iterable[tuple]:
             ids = ctx.file_ids(target)
             if _safely_created_before(ctx, trace, ev, ids):
                 continue
-            in_function = isinstance(ev.top, (cst.FunctionDef, cst.ClassDef))
+            in_function = type(ev.top) in (cst.FunctionDef, cst.ClassDef)
             mask = _umask_in_force(trace, ev, module_masks.get(ev.module) if in_function else None)
             if mask is not None and (mask & 0o077) == 0o077:
                 continue  # os.umask(0o077) in force: the file is created owner-only
