@@ -18,10 +18,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from keyguard.analysis.engine import module_name_for
-from keyguard.analysis.run import TargetResult, analyze_batch, own_process_collections
+from keyguard.analysis.run import TargetResult, analyze_batch
 from keyguard.cache import TREE_STORE_MAX_TARGETS, FileIndex, ResultCache, TreeStore, cache_salt
 from keyguard.config import Config
 from keyguard.discovery import KeyNames, discover, imported_words, key_names_for, prefilter_for
+from keyguard.gcpolicy import own_process_collections
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
 from keyguard.model import FileError, Finding, ScanResult, drop_subsumed

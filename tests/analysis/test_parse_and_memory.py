@@ -8,6 +8,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
+from keyguard import gcpolicy
 from keyguard.analysis import run
 from keyguard.api import _module_map, knowledge_base
 from keyguard.config import Config
@@ -80,8 +81,8 @@ def test_a_finished_batch_is_freed_without_a_collection(monkeypatch: pytest.Monk
 
 def test_collector_thresholds_are_restored() -> None:
     before = gc.get_threshold()
-    with run.young_collections_only():
-        assert gc.get_threshold() == run.BATCH_GC_THRESHOLDS
+    with gcpolicy.young_collections_only():
+        assert gc.get_threshold() == gcpolicy.BATCH_GC_THRESHOLDS
     assert gc.get_threshold() == before
 
 
@@ -89,12 +90,47 @@ def test_keyguard_processes_keep_the_lenient_thresholds(monkeypatch: pytest.Monk
     """The command, pool workers and the language server own their process: no full collection
     over the cached trees after every batch."""
     before = gc.get_threshold()
-    monkeypatch.setattr(run, "_OWN_PROCESS", True)  # this test process is not frozen
+    monkeypatch.setattr(gcpolicy, "_OWN_PROCESS", True)  # this test process is not frozen
     try:
-        run.own_process_collections()
-        assert gc.get_threshold() == run.BATCH_GC_THRESHOLDS
-        with run.young_collections_only():
+        gcpolicy.own_process_collections()
+        assert gc.get_threshold() == gcpolicy.BATCH_GC_THRESHOLDS
+        with gcpolicy.young_collections_only():
             pass
-        assert gc.get_threshold() == run.BATCH_GC_THRESHOLDS
+        assert gc.get_threshold() == gcpolicy.BATCH_GC_THRESHOLDS
     finally:
         gc.set_threshold(*before)
+
+
+def test_the_command_sets_the_thresholds_before_its_imports_and_freezes_them(tmp_path: Path) -> None:
+    """``keyguard check`` sets the lenient thresholds before it imports libcst and the engine (their
+    import then runs few collections), and afterwards moves the imported objects out of the
+    collector's sight."""
+    import json
+    import subprocess
+    import sys
+
+    target = tmp_path / "plain.py"
+    target.write_text("x = 1\n")
+    code = f"""
+import gc, json, sys
+from keyguard import gcpolicy
+seen = {{}}
+own = gcpolicy.own_process_collections
+def spy():
+    seen["imported before"] = "libcst" in sys.modules or "keyguard.api" in sys.modules
+    own()
+    seen["frozen at start"] = gc.get_freeze_count()
+gcpolicy.own_process_collections = spy
+from keyguard.cli import main
+main(["check", "--no-cache", "--format", "json", {str(target)!r}])
+seen["frozen at end"] = gc.get_freeze_count()
+seen["threshold"] = gc.get_threshold()
+print(json.dumps(seen), file=sys.stderr)
+"""
+    src = Path(__file__).resolve().parents[2] / "src"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"}, timeout=120)
+    seen = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert seen["imported before"] is False
+    assert seen["frozen at end"] > seen["frozen at start"] + 10_000  # libcst's and keyguard's objects
+    assert tuple(seen["threshold"]) == gcpolicy.BATCH_GC_THRESHOLDS

@@ -8,11 +8,9 @@ modules that have something to report.
 from __future__ import annotations
 
 import ast
-import gc
 import hashlib
 import sys
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Collection, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -25,55 +23,12 @@ from keyguard.analysis.labels import KEY_LABELS, PARAM_GUESS, PASSPHRASE
 from keyguard.analysis.values import Origin, Value, deep_taints
 from keyguard.knowledge.schema import KnowledgeBase
 from keyguard.cache import TreeStore
+from keyguard.gcpolicy import young_collections_only
 from keyguard.model import FileError, Finding, SourceRef, TraceStep, drop_subsumed
 from keyguard.registry import RULES
 from keyguard.rules.report import Hit
 from keyguard.source import SourceFile, parse, read_source
 from keyguard.suppression import filter_findings
-
-#: collector thresholds while a batch is analysed (see :func:`young_collections_only`)
-BATCH_GC_THRESHOLDS = (10_000, 10, 100)
-
-
-@contextmanager
-def young_collections_only():
-    """Make full garbage collections rare while a batch is analysed.
-
-    A parsed module is hundreds of thousands of small objects that all outlive the young
-    generations, so with CPython's default thresholds a full collection (which walks every live
-    object, the cached trees included) ran about every 1.5 s of analysis: 26 s of a 116 s
-    single-process scan of the benchmark corpus went to the collector.  The trees hold no
-    reference cycles and :meth:`Project.close` breaks the engine's, so nearly everything is freed
-    by reference counting and the full collections found next to nothing.  The previous
-    thresholds are restored afterwards (library users keep theirs).
-    """
-    old = gc.get_threshold()
-    gc.set_threshold(*BATCH_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*old)
-
-
-def own_process_collections() -> None:
-    """For keyguard's own processes (the command, pool workers, the language server): keep the
-    analysis's collector thresholds for good.
-
-    Restoring the defaults after each batch (what library callers get) starts a full collection
-    over every cached tree at once: about 0.15 s per batch with a full tree cache, 17 s of CPU on
-    the benchmark corpus.  The objects alive so far (libcst's classes, the knowledge base) live as
-    long as the process and are moved out of the collector's sight (``gc.freeze``).
-    """
-    global _OWN_PROCESS
-    if not _OWN_PROCESS:
-        _OWN_PROCESS = True
-        gc.freeze()
-    gc.set_threshold(*BATCH_GC_THRESHOLDS)
-
-
-#: whether :func:`own_process_collections` has frozen this process's objects already
-_OWN_PROCESS = False
-
 
 @dataclass
 class TargetResult:

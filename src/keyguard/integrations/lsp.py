@@ -422,9 +422,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     logging.basicConfig(level=logging.WARNING)  # pygls' own log stays quiet
     log.setLevel(os.environ.get("KEYGUARD_LSP_LOG", "WARNING").upper())
-    from keyguard.analysis.run import own_process_collections
+    from keyguard.gcpolicy import imports_settled, own_process_collections
 
     own_process_collections()  # the server is keyguard's own process
+    import keyguard.api  # noqa: F401  (imported now: its objects are frozen with the rest)
+
+    imports_settled()
     create_server().start_io()
     return 0
 
