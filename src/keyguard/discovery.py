@@ -222,6 +222,16 @@ def _may_be_tempfile_mktemp(raw: bytes) -> bool:
     return b"tempfile" in raw or _BARE_MKTEMP.search(raw) is not None or _STAR_IMPORT.search(raw) is not None
 
 
+def module_name_for(path: str) -> str:
+    """Best-effort dotted module name of a file path (for cross-module resolution)."""
+    p = path.replace("\\", "/")
+    if p.endswith(".py"):
+        p = p[:-3]
+    if p.endswith("/__init__"):
+        p = p[: -len("/__init__")]
+    return p.strip("/").replace("/", ".")
+
+
 class Prefilter:
     """A sound byte-level filter: a file that contains none of the words cannot hold a finding.
 

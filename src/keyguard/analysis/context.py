@@ -12,7 +12,7 @@ from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional,
 
 import libcst as cst
 
-from keyguard.analysis import labels as L
+from keyguard import labels as L
 from keyguard.analysis.events import Event
 from keyguard.analysis.values import Origin, Value
 from keyguard.knowledge.schema import KnowledgeBase

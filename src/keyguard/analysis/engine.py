@@ -29,7 +29,7 @@ from typing import Any, Callable, Collection, Dict, FrozenSet, Iterable, List, M
 
 import libcst as cst
 
-from keyguard.analysis import labels as L
+from keyguard import labels as L
 from keyguard.analysis import strings
 from keyguard.analysis.events import Event
 from keyguard.analysis.process import analyze_launch
@@ -46,6 +46,7 @@ from keyguard.analysis.values import (
     merge_taints,
     with_alternatives,
 )
+from keyguard.discovery import module_name_for
 from keyguard.knowledge.schema import ArgSpec, KnowledgeBase, Row
 
 MAX_DEPTH = 6
@@ -93,16 +94,6 @@ def dotted(node: cst.BaseExpression) -> Optional[str]:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return None
-
-
-def module_name_for(path: str) -> str:
-    """Best-effort dotted module name of a file path (for cross-module resolution)."""
-    p = path.replace("\\", "/")
-    if p.endswith(".py"):
-        p = p[:-3]
-    if p.endswith("/__init__"):
-        p = p[: -len("/__init__")]
-    return p.strip("/").replace("/", ".")
 
 
 @dataclass(eq=False)

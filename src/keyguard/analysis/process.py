@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from keyguard.analysis import labels as L
+from keyguard import labels as L
 from keyguard.analysis.argv import ArgvReport, analyze_command, analyze_shell
 from keyguard.analysis.shell import Arg, Hole
 from keyguard.analysis.values import UNKNOWN, Value, deep_taints, list_alternatives

@@ -19,7 +19,7 @@ import libcst as cst
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.engine import ModuleInterp, Project, fields_carry, is_test_module, names_keygen_tool
 from keyguard.analysis.events import Event
-from keyguard.analysis.labels import KEY_LABELS, PARAM_GUESS, PASSPHRASE
+from keyguard.labels import KEY_LABELS, PARAM_GUESS, PASSPHRASE
 from keyguard.analysis.values import Origin, Value, deep_taints
 from keyguard.knowledge.schema import KnowledgeBase
 from keyguard.cache import TreeStore

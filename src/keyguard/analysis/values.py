@@ -18,7 +18,7 @@ from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 
 import libcst as cst
 
-from keyguard.analysis.labels import KEY_LABELS
+from keyguard.labels import KEY_LABELS
 
 
 class _Unknown:

@@ -18,7 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from keyguard.analysis.labels import ALL_KINDS, ALL_LABELS
+from keyguard.labels import ALL_KINDS, ALL_LABELS
 from keyguard.knowledge.compiled import load_toml
 
 HERE = Path(__file__).resolve().parent

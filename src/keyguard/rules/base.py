@@ -10,6 +10,8 @@ from __future__ import annotations
 import inspect
 from typing import TYPE_CHECKING, ClassVar, Iterable, Tuple
 
+from keyguard.codes import DEFAULTS
+
 if TYPE_CHECKING:  # pragma: no cover
     from keyguard.analysis.events import Event
     from keyguard.analysis.engine import ModuleAnalysis
@@ -21,7 +23,8 @@ class Rule:
 
     code: ClassVar[str] = ""
     name: ClassVar[str] = ""
-    #: "on" (default set) or "strict" (only with --strict, --select ALL or an explicit select)
+    #: "on" (default set) or "strict" (only with --strict, --select ALL or an explicit select),
+    #: from :data:`keyguard.codes.DEFAULTS`
     default: ClassVar[str] = "on"
     severity: ClassVar[str] = "high"
     cwe: ClassVar[Tuple[str, ...]] = ()
@@ -31,6 +34,11 @@ class Rule:
     autofix: ClassVar[bool] = False
     #: event kinds (see keyguard.analysis.events) this rule consumes
     kinds: ClassVar[Tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)  # type: ignore[arg-type]
+        if cls.code:
+            cls.default = DEFAULTS[cls.code]  # a code missing from the table is a KeyError at import
 
     def check(self, event: "Event", module: "ModuleAnalysis") -> Iterable["Hit"]:
         """Yield hits for one event. The default consumes nothing."""

@@ -14,7 +14,7 @@ from keyguard.rules.base import Rule
 
 from typing import Iterable
 
-from keyguard.analysis import labels as L
+from keyguard import labels as L
 from keyguard.analysis.context import AnalysisContext, mode_of
 from keyguard.analysis.events import Event
 from keyguard.rules.report import Hit
@@ -459,7 +459,6 @@ class UnencryptedKeyAtRest(Rule):
 
     code = "KG404"
     name = "unencrypted-key-at-rest"
-    default = "strict"
     severity = "medium"
     cwe = ("CWE-311", "CWE-312")
     fix_title = "Encrypt the private key with a passphrase read from a file or descriptor"

@@ -13,7 +13,7 @@ from keyguard.rules.base import Rule
 
 from typing import Iterable, List, Optional
 
-from keyguard.analysis import labels as L
+from keyguard import labels as L
 from keyguard.analysis.context import AnalysisContext, mode_of
 from keyguard.analysis.events import Event
 from keyguard.analysis.values import Value

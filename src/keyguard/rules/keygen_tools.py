@@ -176,7 +176,6 @@ class KeygenToolUnencryptedKey(Rule):
 
     code = "KG502"
     name = "keygen-tool-unencrypted-key"
-    default = "strict"
     severity = "medium"
     cwe = ("CWE-311", "CWE-312")
     fix_title = "Have the tool encrypt the key with a passphrase read from a file or descriptor"

@@ -696,7 +696,6 @@ class KeyInImmutableObject(Rule):
 
     code = "KG303"
     name = "key-in-immutable-object"
-    default = "strict"
     severity = "low"
     cwe = ("CWE-316",)
     fix_title = "Serialize the key into a wipeable buffer (LockedBuffer) instead of bytes or str"

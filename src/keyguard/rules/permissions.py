@@ -16,7 +16,7 @@ from typing import Dict, Iterable, List, Optional
 
 import libcst as cst
 
-from keyguard.analysis import labels as L
+from keyguard import labels as L
 from keyguard.analysis.context import AnalysisContext, mode_of
 from keyguard.analysis.events import Event
 from keyguard.rules.base import Rule
@@ -658,7 +658,6 @@ class KeyFileFollowsSymlink(Rule):
 
     code = "KG205"
     name = "key-file-follows-symlink"
-    default = "strict"
     severity = "medium"
     cwe = ("CWE-59", "CWE-367")
     fix_title = "Create the key file with O_CREAT|O_EXCL|O_NOFOLLOW and mode 0o600"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Iterable, List, Optional
 
-from keyguard.analysis import labels as L
+from keyguard import labels as L
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.events import Event
 from keyguard.analysis.values import Origin, Value

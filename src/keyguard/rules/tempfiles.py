@@ -422,7 +422,6 @@ class KeyFileRemovedWithoutWipe(Rule):
 
     code = "KG104"
     name = "key-file-removed-without-wipe"
-    default = "strict"
     severity = "medium"
     cwe = ("CWE-226", "CWE-459")
     fix_title = "Overwrite the key file's contents and fsync before removing it"
