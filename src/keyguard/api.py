@@ -17,19 +17,18 @@ import time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from keyguard.analysis.engine import module_name_for
-from keyguard.analysis.run import TargetResult, analyze_batch
 from keyguard.cache import TREE_STORE_MAX_TARGETS, FileIndex, ResultCache, TreeStore, cache_salt
 from keyguard.config import Config
-from keyguard.discovery import KeyNames, discover, imported_words, key_names_for, prefilter_for
-from keyguard.gcpolicy import own_process_collections
+from keyguard.discovery import KeyNames, discover, imported_words, key_names_for, module_name_for, prefilter_for
+from keyguard.gcpolicy import imports_settled, own_process_collections
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
 from keyguard.model import FileError, Finding, ScanResult, drop_subsumed
 from keyguard.source import check_syntax, decode, read_bytes
 
-if TYPE_CHECKING:  # the pool is imported when one is started (not for one file in an editor)
-    from keyguard.workers import Workers
+if TYPE_CHECKING:
+    from keyguard.analysis.run import TargetResult
+    from keyguard.workers import Workers  # imported when a pool is started (not for one file)
 
 Progress = Callable[[int], None]
 
@@ -37,6 +36,26 @@ Progress = Callable[[int], None]
 #: costs a few hundredths of a second, a few hundred lines of analysis cost more
 POOL_THRESHOLD = 16 * 1024
 CHUNK = 16
+
+
+def analyze_batch(*args, **kwargs) -> List[TargetResult]:
+    """:func:`keyguard.analysis.run.analyze_batch`, imported with the first file to analyse.
+
+    libcst, the engine and the rules are most of keyguard's start-up; a run whose files the
+    prefilter all rejects (most commits a pre-commit hook sees) or the cache answers never
+    imports them.
+    """
+    global _ANALYSIS_LOADED
+    from keyguard.analysis import run
+
+    if not _ANALYSIS_LOADED:
+        _ANALYSIS_LOADED = True
+        imports_settled()  # keyguard's own processes: the imported objects out of the collector's sight
+    return run.analyze_batch(*args, **kwargs)
+
+
+#: whether :func:`analyze_batch` has imported the analysis in this process
+_ANALYSIS_LOADED = False
 
 
 def knowledge_base(config: Config) -> KnowledgeBase:

@@ -7,15 +7,13 @@ import io
 import os
 import tokenize
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from keyguard.cstimport import import_libcst
+from keyguard.model import FileError
 
-import_libcst()  # before the import below: see keyguard.cstimport
-
-import libcst as cst  # noqa: E402
-
-from keyguard.model import FileError  # noqa: E402
+if TYPE_CHECKING:  # pragma: no cover  (libcst is imported when a file is parsed, not before)
+    import libcst as cst
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # larger files are reported, not parsed
 
@@ -72,7 +70,8 @@ def _skip_validation(self: cst.CSTNode) -> None:
     pass
 
 
-_VALIDATE = cst.CSTNode.__post_init__
+#: libcst's own ``CSTNode.__post_init__``, taken before the first parse
+_VALIDATE: Optional[Callable[[Any], None]] = None
 
 
 def parse_module(text: str) -> cst.Module:
@@ -84,11 +83,15 @@ def parse_module(text: str) -> cst.Module:
     about an eighth of the parse time, so they are switched off while the parser runs and
     switched back on afterwards: nodes built by hand elsewhere (the autofixes) are still checked.
     """
-    cst.CSTNode.__post_init__ = _skip_validation  # type: ignore[method-assign]
+    global _VALIDATE
+    cst = import_libcst()
+    if _VALIDATE is None:
+        _VALIDATE = cst.CSTNode.__post_init__
+    cst.CSTNode.__post_init__ = _skip_validation
     try:
         return cst.parse_module(text)
     finally:
-        cst.CSTNode.__post_init__ = _VALIDATE  # type: ignore[method-assign]
+        cst.CSTNode.__post_init__ = _VALIDATE
 
 
 def check_syntax(text: str, path: str) -> Optional[FileError]:
@@ -111,7 +114,7 @@ def parse(text: str, path: str) -> Union[cst.Module, FileError]:
     """Parse with libcst; a syntax error is a per-file error with its position."""
     try:
         return parse_module(text)
-    except cst.ParserSyntaxError as exc:
+    except import_libcst().ParserSyntaxError as exc:
         # Python's own parser words and locates the error the way users know it
         err = check_syntax(text, path)
         if err is not None:

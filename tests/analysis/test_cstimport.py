@@ -90,16 +90,41 @@ def test_written_only_where_python_writes_bytecode(tmp_path: Path) -> None:
     assert run["stats"]["misses"] > 100 and not table.exists()
 
 
-@pytest.mark.parametrize("module", ["keyguard.api", "keyguard.source", "keyguard.fixes.apply",
-                                    "keyguard.rules", "keyguard.analysis.engine"])
+@pytest.mark.parametrize("module", ["keyguard.analysis.run", "keyguard.fixes.apply", "keyguard.rules",
+                                    "keyguard.analysis.engine"])
 def test_modules_import_libcst_through_the_cache(module: str) -> None:
     run = _run(f"import json, {module}\nfrom keyguard import cstimport\nprint(json.dumps(cstimport.STATS))")
     assert run is not None and run["hits"] + run["misses"] > 100
 
 
-@pytest.mark.parametrize("module", ["keyguard.cli", "keyguard.integrations.lsp", "keyguard.integrations.flake8"])
+@pytest.mark.parametrize("module", ["keyguard.cli", "keyguard.api", "keyguard.source", "keyguard.config",
+                                    "keyguard.registry", "keyguard.integrations.lsp",
+                                    "keyguard.integrations.flake8"])
 def test_front_ends_leave_libcst_for_later(module: str) -> None:
-    """The command line, the language server and the flake8 plugin import libcst only when they
-    analyse (through the modules above); ``keyguard rule`` or ``--version`` never pays for it."""
+    """The command line, the library API, the language server and the flake8 plugin import libcst
+    only when they analyse (through the modules above)."""
     run = _run(f"import json, sys, {module}\nprint(json.dumps('libcst' in sys.modules))")
     assert run is False
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_a_run_with_nothing_to_analyse_never_imports_libcst(tmp_path: Path, fmt: str) -> None:
+    """Most commits a pre-commit hook sees hold no key code: the prefilter rejects every file,
+    and the run ends without importing libcst, the engine or the rules."""
+    plain = tmp_path / "plain.py"
+    plain.write_text("import os\n\n\ndef main():\n    print(os.getcwd())\n")
+    keyed = tmp_path / "keyed.py"
+    keyed.write_text("from cryptography.hazmat.primitives.asymmetric import rsa\n"
+                     "k = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n")
+    code = """
+import json, sys
+from keyguard.cli import main
+rc = main(["check", "--no-cache", "--format", {fmt!r}, {path!r}])
+print(json.dumps([rc, sorted(m for m in ("libcst", "keyguard.rules", "keyguard.analysis.engine") if m in sys.modules)]),
+      file=sys.stderr)
+"""
+    for path, imported in ((plain, []), (keyed, ["keyguard.analysis.engine", "keyguard.rules", "libcst"])):
+        proc = subprocess.run([sys.executable, "-c", code.format(fmt=fmt, path=str(path))], capture_output=True,
+                              text=True, env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}, timeout=120)
+        rc, modules = json.loads(proc.stderr.strip().splitlines()[-1])
+        assert (rc, modules) == (0, imported), proc.stderr

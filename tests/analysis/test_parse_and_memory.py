@@ -103,14 +103,15 @@ def test_keyguard_processes_keep_the_lenient_thresholds(monkeypatch: pytest.Monk
 
 def test_the_command_sets_the_thresholds_before_its_imports_and_freezes_them(tmp_path: Path) -> None:
     """``keyguard check`` sets the lenient thresholds before it imports libcst and the engine (their
-    import then runs few collections), and afterwards moves the imported objects out of the
-    collector's sight."""
+    import then runs few collections), and moves the imported objects out of the collector's
+    sight once the analysis is imported."""
     import json
     import subprocess
     import sys
 
-    target = tmp_path / "plain.py"
-    target.write_text("x = 1\n")
+    target = tmp_path / "keyed.py"  # (a file the analysis reads: libcst and the engine are imported)
+    target.write_text("from cryptography.hazmat.primitives.asymmetric import rsa\n"
+                      "k = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n")
     code = f"""
 import gc, json, sys
 from keyguard import gcpolicy

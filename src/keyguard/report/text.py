@@ -81,7 +81,7 @@ def _snippet(f: Finding, cache: SourceCache) -> List[Text]:
 def _summary(result: ScanResult) -> List[Text]:
     out: List[Text] = []
     counts = Counter(f.code for f in result.findings)
-    rules = rules_by_code()
+    rules = rules_by_code() if counts else {}  # (the rule modules are imported for findings only)
     names = {f.code: f.name for f in result.findings}
     files = len({f.path for f in result.findings})
     n = len(result.findings)
