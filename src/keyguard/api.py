@@ -23,11 +23,10 @@ from keyguard.discovery import KeyNames, discover, imported_words, key_names_for
 from keyguard.gcpolicy import imports_settled, own_process_collections
 from keyguard.knowledge.schema import HERE as KB_DIR
 from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
-from keyguard.model import FileError, Finding, ScanResult, drop_subsumed
+from keyguard.model import FileError, Finding, ScanResult, TargetResult, drop_subsumed
 from keyguard.source import check_syntax, decode, read_bytes
 
 if TYPE_CHECKING:
-    from keyguard.analysis.run import TargetResult
     from keyguard.workers import Workers  # imported when a pool is started (not for one file)
 
 Progress = Callable[[int], None]
@@ -38,12 +37,12 @@ POOL_THRESHOLD = 16 * 1024
 CHUNK = 16
 
 
-def analyze_batch(*args, **kwargs) -> List[TargetResult]:
-    """:func:`keyguard.analysis.run.analyze_batch`, imported with the first file to analyse.
+def _analysis():
+    """:mod:`keyguard.analysis.run`, imported with the first file to analyse.
 
     libcst, the engine and the rules are most of keyguard's start-up; a run whose files the
     prefilter all rejects (most commits a pre-commit hook sees) or the cache answers never
-    imports them.
+    imports them.  A scan imports them before it starts worker processes, which inherit them.
     """
     global _ANALYSIS_LOADED
     from keyguard.analysis import run
@@ -51,11 +50,16 @@ def analyze_batch(*args, **kwargs) -> List[TargetResult]:
     if not _ANALYSIS_LOADED:
         _ANALYSIS_LOADED = True
         imports_settled()  # keyguard's own processes: the imported objects out of the collector's sight
-    return run.analyze_batch(*args, **kwargs)
+    return run
 
 
-#: whether :func:`analyze_batch` has imported the analysis in this process
+#: whether :func:`_analysis` has imported the analysis in this process
 _ANALYSIS_LOADED = False
+
+
+def analyze_batch(*args, **kwargs) -> List[TargetResult]:
+    """:func:`keyguard.analysis.run.analyze_batch` (imported on first use, :func:`_analysis`)."""
+    return _analysis().analyze_batch(*args, **kwargs)
 
 
 def knowledge_base(config: Config) -> KnowledgeBase:
@@ -481,6 +485,7 @@ def scan_paths(
         if pool is None:
             from keyguard.workers import Workers
 
+            _analysis()  # imported once here, not in every worker
             pool = Workers(n_jobs)
         return pool
 

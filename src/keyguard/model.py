@@ -7,7 +7,7 @@ results can be cached, compared and sent across processes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 SEVERITIES = ("low", "medium", "high", "critical")
 CONFIDENCES = ("low", "medium", "high")
@@ -105,6 +105,20 @@ class FileError:
     def to_dict(self) -> dict:
         return {"path": self.path, "message": self.message}
 
+
+@dataclass
+class TargetResult:
+    """What one target file's analysis produced, with the modules it depended on (what a pool
+    worker sends back: a light class, so the scan's own process unpickles it without importing
+    the analysis)."""
+
+    path: str
+    findings: List[Finding] = field(default_factory=list)
+    errors: List[FileError] = field(default_factory=list)
+    deps: Dict[str, str] = field(default_factory=dict)  # path -> content hash
+    #: module-level names of the target through which key material can reach an importer: functions
+    #: that return it or act on it, classes whose methods or attributes do, globals holding it
+    exports: FrozenSet[str] = frozenset()
 
 @dataclass(frozen=True)
 class ScanResult:

@@ -97,12 +97,13 @@ def test_modules_import_libcst_through_the_cache(module: str) -> None:
     assert run is not None and run["hits"] + run["misses"] > 100
 
 
-@pytest.mark.parametrize("module", ["keyguard.cli", "keyguard.api", "keyguard.source", "keyguard.config",
+@pytest.mark.parametrize("module", ["keyguard.cli", "keyguard.api", "keyguard.source", "keyguard.config", "keyguard.model",
                                     "keyguard.registry", "keyguard.integrations.lsp",
                                     "keyguard.integrations.flake8"])
 def test_front_ends_leave_libcst_for_later(module: str) -> None:
     """The command line, the library API, the language server and the flake8 plugin import libcst
-    only when they analyse (through the modules above)."""
+    only when they analyse (through the modules above); the results pool workers send back
+    (``keyguard.model.TargetResult``) unpickle without it."""
     run = _run(f"import json, sys, {module}\nprint(json.dumps('libcst' in sys.modules))")
     assert run is False
 

@@ -11,7 +11,6 @@ import ast
 import hashlib
 import sys
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Callable, Collection, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -24,23 +23,11 @@ from keyguard.analysis.values import Origin, Value, deep_taints
 from keyguard.knowledge.schema import KnowledgeBase
 from keyguard.cache import TreeStore
 from keyguard.gcpolicy import young_collections_only
-from keyguard.model import FileError, Finding, SourceRef, TraceStep, drop_subsumed
+from keyguard.model import FileError, Finding, SourceRef, TargetResult, TraceStep, drop_subsumed
 from keyguard.registry import RULES
 from keyguard.rules.report import Hit
 from keyguard.source import SourceFile, parse, read_source
 from keyguard.suppression import filter_findings
-
-@dataclass
-class TargetResult:
-    """What one target file's analysis produced, with the modules it depended on."""
-
-    path: str
-    findings: List[Finding] = field(default_factory=list)
-    errors: List[FileError] = field(default_factory=list)
-    deps: Dict[str, str] = field(default_factory=dict)  # path -> content hash
-    #: module-level names of the target through which key material can reach an importer: functions
-    #: that return it or act on it, classes whose methods or attributes do, globals holding it
-    exports: FrozenSet[str] = frozenset()
 
 
 class _TreeCache:
