@@ -96,7 +96,6 @@ class KeyLogged(Rule):
 
     code = "KG401"
     name = "key-logged"
-    default = "on"
     severity = "high"
     cwe = ("CWE-532", "CWE-312")
     fix_title = "Log a public-key fingerprint instead of the private key"
@@ -190,7 +189,6 @@ class KeyInArgvOrEnv(Rule):
 
     code = "KG402"
     name = "key-in-argv-or-env"
-    default = "on"
     severity = "high"
     cwe = ("CWE-214", "CWE-526")
     fix_title = "Pass the secret on stdin, a file descriptor or an owner-only file"
@@ -344,7 +342,6 @@ class KeyOverInsecureIpc(Rule):
 
     code = "KG403"
     name = "key-over-insecure-ipc"
-    default = "on"
     severity = "high"
     cwe = ("CWE-319", "CWE-668")
     fix_title = "Send the key only over an authenticated, encrypted channel such as TLS"

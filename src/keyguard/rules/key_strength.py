@@ -100,7 +100,6 @@ class WeakKeyParameters(Rule):
 
     code = "KG601"
     name = "weak-key-parameters"
-    default = "on"
     severity = "high"
     cwe = ("CWE-326", "CWE-327")
     fix_title = "Generate RSA keys of at least 3072 bits with exponent 65537, or use Ed25519/P-256"
@@ -211,7 +210,6 @@ class KeyFromWeakRandom(Rule):
 
     code = "KG602"
     name = "key-from-weak-random"
-    default = "on"
     severity = "critical"
     cwe = ("CWE-338", "CWE-330")
     fix_title = "Generate the key with the library's generate() or seed it from secrets.token_bytes()"

@@ -103,7 +103,6 @@ class KeygenToolTempOutput(Rule):
 
     code = "KG501"
     name = "keygen-tool-temp-output"
-    default = "on"
     severity = "high"
     cwe = ("CWE-377", "CWE-312")
     fix_title = "Have the tool write the key directly to its final owner-only directory"
@@ -252,7 +251,6 @@ class KeygenToolSecretInArgv(Rule):
 
     code = "KG503"
     name = "keygen-tool-secret-in-argv"
-    default = "on"
     severity = "high"
     cwe = ("CWE-214", "CWE-522")
     fix_title = "Pass the passphrase through a file, a file descriptor or stdin"

@@ -486,7 +486,6 @@ class KeyBufferNotZeroized(Rule):
 
     code = "KG301"
     name = "key-buffer-not-zeroized"
-    default = "on"
     severity = "medium"
     cwe = ("CWE-244", "CWE-226")
     fix_title = "Wipe the buffer in a finally: block or use a LockedBuffer context manager"
@@ -614,7 +613,6 @@ class ImmutableKeyCopy(Rule):
 
     code = "KG302"
     name = "immutable-key-copy"
-    default = "on"
     severity = "medium"
     cwe = ("CWE-316", "CWE-226")
     fix_title = "Keep the key in the wipeable buffer and pass the buffer itself"

@@ -222,7 +222,6 @@ class KeyFileDefaultPermissions(Rule):
 
     code = "KG201"
     name = "key-file-default-permissions"
-    default = "on"
     severity = "high"
     cwe = ("CWE-276", "CWE-732")
     fix_title = "Create the key file with mode 0o600 from the first syscall"
@@ -331,7 +330,6 @@ class KeyFilePermissiveMode(Rule):
 
     code = "KG202"
     name = "key-file-permissive-mode"
-    default = "on"
     severity = "high"
     cwe = ("CWE-732",)
     fix_title = "Use mode 0o600 for key files and 0o700 for key directories"
@@ -444,7 +442,6 @@ class PermissionsTightenedAfterWrite(Rule):
 
     code = "KG203"
     name = "permissions-tightened-after-write"
-    default = "on"
     severity = "high"
     cwe = ("CWE-362", "CWE-732")
     fix_title = "Create the key file with mode 0o600 instead of chmod-ing it after the write"
@@ -541,7 +538,6 @@ class PermissiveUmask(Rule):
 
     code = "KG204"
     name = "permissive-umask"
-    default = "on"
     severity = "high"
     cwe = ("CWE-276", "CWE-732")
     fix_title = "Set os.umask(0o077) before creating key files"

@@ -98,7 +98,6 @@ class KeyInTempfile(Rule):
 
     code = "KG101"
     name = "key-in-tempfile"
-    default = "on"
     severity = "high"
     cwe = ("CWE-377", "CWE-312")
     fix_title = "Write the key directly to its final location with owner-only permissions"
@@ -187,7 +186,6 @@ class InsecureMktemp(Rule):
 
     code = "KG102"
     name = "insecure-mktemp"
-    default = "on"
     severity = "medium"
     cwe = ("CWE-377", "CWE-367")
     fix_title = "Create the file atomically with tempfile.mkstemp() instead of tempfile.mktemp()"
@@ -290,7 +288,6 @@ class TempfileCleanupNotGuaranteed(Rule):
 
     code = "KG103"
     name = "tempfile-cleanup-not-guaranteed"
-    default = "on"
     severity = "high"
     cwe = ("CWE-459", "CWE-377")
     fix_title = "Remove the temporary file in a finally: block or use a context manager that deletes it"
