@@ -3007,8 +3007,8 @@ class ModuleInterp:
             if head is not None and self.kb.is_loopback(strings.url_host(head[0])):
                 return CLEAN  # http.client.HTTPConnection("localhost"): only this machine sees the traffic
         kind = self._tls_kind(kind, kwargs)  # asyncio.open_connection(..., ssl=ctx)
-        if kind == "mp-queue":
-            return Value(kind="mp-queue")
+        if kind == "mp-connection":
+            return Value(kind="mp-connection")
         if kind == "memfile":
             return Value(kind="memfile", ident=("obj", id(node)), taints=_union(args, kwargs))
         mapped = self.arg(row.spec("fd"), args, kwargs)

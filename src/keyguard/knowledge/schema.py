@@ -41,8 +41,8 @@ EFFECTS = frozenset(
         "command",
     }
 )
-SINK_KINDS = frozenset({"log", "argv", "env", "ipc", "ipc-queue"})
-EXTRA_KINDS = frozenset({"fd-path", "mp-queue", "memfile", "weak-rng", "asyncssh-key", "authlib-key", "gnupg", "http-client",
+SINK_KINDS = frozenset({"log", "argv", "env", "ipc"})
+EXTRA_KINDS = frozenset({"fd-path", "mp-connection", "memfile", "weak-rng", "asyncssh-key", "authlib-key", "gnupg", "http-client",
                          "plain-http-connection", "event-loop", "cli-parser", "ansible-module",
                          "command-runner", "config-parser", "template", "template-env", "masked-secret",
                          "jwk-set",

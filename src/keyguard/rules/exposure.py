@@ -234,7 +234,12 @@ class KeyOverInsecureIpc(Rule):
     (FIFOs) in shared directories. A pickle file is written either by
     `pickle.dump(key, f)` or by writing the bytes of `pickle.dumps(key)` (or
     `marshal.dumps`) to a file later (`f.write(data)`, `Path.write_bytes`), or
-    by storing it in a `shelve` shelf (`db[name] = pem`).
+    by storing it in a `shelve` shelf (`db[name] = pem`). A
+    `multiprocessing.connection.Client(address)` is a socket too (its `authkey`
+    authenticates the peer but does not encrypt). `multiprocessing` queues,
+    `Pipe()` ends and manager proxies are not reported: they reach the
+    program's own processes over anonymous pipes or a socket in a private
+    folder.
 
     A request given a URL is reported only when the URL is known to start with
     `http://`: a constant, a module constant, or an f-string, `+`, `%` or
@@ -359,7 +364,7 @@ class KeyOverInsecureIpc(Rule):
                           f"{{source}} is sent through a pickle/marshal file (pickled by {data.origin(L.PICKLED).description}, "  # type: ignore[union-attr]
                           f"written by `{ev.describe}`)", org, confidence(ev, org))
             return
-        if ev.values.get("sink") not in ("ipc", "ipc-queue"):
+        if ev.values.get("sink") != "ipc":
             return
         data = data_of(ev)
         if not data.is_key:
