@@ -3211,6 +3211,10 @@ class ModuleInterp:
                 return None  # https://, a loopback host, or a URL whose scheme is not known
             describe = f"{describe} to {url}"
         values = self.args_for(row.spec("args"), args, kwargs, None)
+        if row.opt("calls_callables"):
+            # logger.opt(lazy=True).debug("key {}", lambda: pem): the message shows what the lambda returns
+            values = [self._lambda_result(v.func) if v.kind == "lambda" and type(v.func) is cst.Lambda else v
+                      for v in values]
         if kind == "log":
             # logger.info("created %r", bundle): the message shows the object as str()/repr() does
             template = args[0].const if args and isinstance(args[0].const, str) else None

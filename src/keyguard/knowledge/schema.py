@@ -42,7 +42,7 @@ EFFECTS = frozenset(
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc"})
-EXTRA_KINDS = frozenset({"fd-path", "mp-connection", "memfile", "weak-rng", "asyncssh-key", "authlib-key", "gnupg", "http-client",
+EXTRA_KINDS = frozenset({"fd-path", "memfile", "weak-rng", "asyncssh-key", "authlib-key", "gnupg", "http-client",
                          "plain-http-connection", "event-loop", "cli-parser", "ansible-module",
                          "command-runner", "config-parser", "template", "template-env", "masked-secret",
                          "jwk-set",
@@ -60,7 +60,11 @@ EXTRA_KINDS = frozenset({"fd-path", "mp-connection", "memfile", "weak-rng", "asy
                          "shelf",
                          # the docker SDK: a client (docker.from_env()), its container collection
                          # (client.containers), one container, the low-level APIClient
-                         "docker-client", "docker-containers", "docker-container", "docker-api"})
+                         "docker-client", "docker-containers", "docker-container", "docker-api",
+                         # multiprocessing.connection.Client(address): a socket to that address
+                         "mp-connection",
+                         # loguru's logger.opt(lazy=True): calls the lambdas among a message's arguments
+                         "lazy-logger"})
 
 
 class KnowledgeError(ValueError):
@@ -150,8 +154,10 @@ OPT_KEYS = frozenset(
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
-     "runs", "stdout_item", "objects", "same_file", "path_split"}
+     "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables"}
 )
+# `calls_callables = true` on a log sink row: the logger calls the lambdas among the arguments and
+#   shows their results (loguru's opt(lazy=True)); elsewhere a lambda shows as its repr.
 # `same_file = true` on a propagate row: the result is another spelling of its one `from` value
 #   and names the same file, so it keeps that value's identity (os.path.abspath(p), str(p),
 #   Path(p).resolve()): a chmod, rename or copy of it is one of the file written through p.

@@ -32,7 +32,8 @@ class KeyLogged(Rule):
     FastAPI's `HTTPException(detail=...)` included), exit messages
     (`sys.exit(msg)`, argparse `parser.error(msg)`), an Ansible module's
     `warn`/`log`/`fail_json`/`exit_json`, or code that renders the local
-    variables of a traceback.
+    variables of a traceback. structlog and loguru loggers count as `logging`;
+    with loguru's `opt(lazy=True)` a lambda argument counts by what it returns.
 
     ## Why is this bad?
     Log output is copied to files, journald, log shippers, CI logs, terminals
