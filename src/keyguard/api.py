@@ -45,11 +45,17 @@ def _analysis():
     imports them.  A scan imports them before it starts worker processes, which inherit them.
     """
     global _ANALYSIS_LOADED
-    from keyguard.analysis import run
-
     if not _ANALYSIS_LOADED:
+        from keyguard.cstimport import dataclass_code_cached, import_libcst
+
+        import_libcst()
+        with dataclass_code_cached("keyguard-analysis"):  # (the engine's and the rules' dataclasses)
+            from keyguard.analysis import run
         _ANALYSIS_LOADED = True
         imports_settled()  # keyguard's own processes: the imported objects out of the collector's sight
+        return run
+    from keyguard.analysis import run
+
     return run
 
 

@@ -14,11 +14,13 @@ gives the code ``exec(text, ...)`` would have compiled inside :mod:`dataclasses`
 usual.  The table is stored with :mod:`marshal` beside the ``.pyc`` files of this package (so it
 is trusted like them), named after the bytecode tag and marshal version, and rewritten only when
 an import missed (it then holds exactly what that import used, so an upgraded libcst leaves no
-stale entries).  It is written only where Python itself would write bytecode.
+stale entries).  It is written only where Python itself would write bytecode.  keyguard's own
+analysis modules are imported the same way, with a table of their own (``keyguard.api``).
 
-Every keyguard module that uses libcst is reached through a package or module that calls
-:func:`import_libcst` before its own imports (``keyguard.analysis``, ``keyguard.rules``,
-``keyguard.fixes``, ``keyguard.source``); ``tests/analysis/test_cstimport.py`` checks this.
+Every keyguard module that uses libcst is reached through a package that calls
+:func:`import_libcst` before its modules' imports (``keyguard.analysis``, ``keyguard.rules``,
+``keyguard.fixes``), or calls it when it parses (``keyguard.source``);
+``tests/analysis/test_cstimport.py`` checks this.
 """
 
 from __future__ import annotations
@@ -27,30 +29,36 @@ import builtins
 import marshal
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from types import CodeType, ModuleType
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterator, Optional
 
 _TAG = f"{sys.implementation.cache_tag}-m{marshal.version}"
-CACHE_PATH = Path(__file__).parent / "__pycache__" / f"libcst-dataclasses.{_TAG}.marshal"
-
-#: How libcst was imported in this process: None (not by :func:`import_libcst`), else a dict with
-#: the number of generated functions found in the table (``hits``) and compiled (``misses``).
-STATS: Optional[Dict[str, int]] = None
+_MISSING = object()
 
 
-def import_libcst(cache_path: Optional[Path] = None) -> ModuleType:
-    """Import libcst (once per process) with its dataclasses' generated code cached."""
-    global STATS
-    module = sys.modules.get("libcst")
-    if module is not None:
-        return module
+def table_path(name: str) -> Path:
+    """Where the table ``name`` is kept: beside this package's ``.pyc`` files."""
+    return Path(__file__).parent / "__pycache__" / f"{name}-dataclasses.{_TAG}.marshal"
+
+
+#: per table: how many generated functions the imports through it found (``hits``) and compiled
+#: (``misses``) in this process
+STATS: Dict[str, Dict[str, int]] = {}
+
+
+@contextmanager
+def dataclass_code_cached(name: str, path: Optional[Path] = None) -> Iterator[None]:
+    """While the block runs, the dataclasses created take their generated code from the table
+    ``name`` (``path``: another file, for tests); blocks nest."""
     import dataclasses
 
-    path = CACHE_PATH if cache_path is None else cache_path
+    path = table_path(name) if path is None else path
     table = _load(path)
     used: Dict[str, CodeType] = {}
-    stats = {"hits": 0, "misses": 0}
+    stats = STATS.setdefault(name, {"hits": 0, "misses": 0})
+    misses = stats["misses"]
 
     def exec_cached(source: Any, globals: Optional[Dict[str, Any]] = None,
                     locals: Optional[Dict[str, Any]] = None) -> None:
@@ -67,17 +75,26 @@ def import_libcst(cache_path: Optional[Path] = None) -> ModuleType:
             globals = vars(dataclasses)
         builtins.exec(source, globals, locals)
 
-    shadowed = "exec" in vars(dataclasses)
-    if not shadowed:
-        dataclasses.exec = exec_cached  # type: ignore[attr-defined]
+    before = vars(dataclasses).get("exec", _MISSING)
+    dataclasses.exec = exec_cached  # type: ignore[attr-defined]
     try:
-        import libcst
+        yield
     finally:
-        if not shadowed:
+        if before is _MISSING:
             del dataclasses.exec  # type: ignore[attr-defined]
-    STATS = stats
-    if stats["misses"] and not sys.dont_write_bytecode:
+        else:
+            dataclasses.exec = before  # type: ignore[attr-defined]
+    if stats["misses"] > misses and not sys.dont_write_bytecode:
         _write(path, used)
+
+
+def import_libcst(cache_path: Optional[Path] = None) -> ModuleType:
+    """Import libcst (once per process) with its dataclasses' generated code cached."""
+    module = sys.modules.get("libcst")
+    if module is not None:
+        return module
+    with dataclass_code_cached("libcst", cache_path):
+        import libcst
     return libcst
 
 

@@ -58,7 +58,7 @@ try:
     ok = False
 except dataclasses.FrozenInstanceError:
     pass
-print(json.dumps(dict(stats=cstimport.STATS, n=n, digest=d, ok=ok,
+print(json.dumps(dict(stats=cstimport.STATS['libcst'], n=n, digest=d, ok=ok,
                       module=cst.parse_module("x = 1\\n").code)))
 """, *flags)
 
@@ -93,7 +93,7 @@ def test_written_only_where_python_writes_bytecode(tmp_path: Path) -> None:
 @pytest.mark.parametrize("module", ["keyguard.analysis.run", "keyguard.fixes.apply", "keyguard.rules",
                                     "keyguard.analysis.engine"])
 def test_modules_import_libcst_through_the_cache(module: str) -> None:
-    run = _run(f"import json, {module}\nfrom keyguard import cstimport\nprint(json.dumps(cstimport.STATS))")
+    run = _run(f"import json, {module}\nfrom keyguard import cstimport\nprint(json.dumps(cstimport.STATS.get('libcst')))")
     assert run is not None and run["hits"] + run["misses"] > 100
 
 
@@ -129,3 +129,40 @@ print(json.dumps([rc, sorted(m for m in ("libcst", "keyguard.rules", "keyguard.a
                               text=True, env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}, timeout=120)
         rc, modules = json.loads(proc.stderr.strip().splitlines()[-1])
         assert (rc, modules) == (0, imported), proc.stderr
+
+
+def test_the_analysis_modules_have_a_table_of_their_own() -> None:
+    """A scan imports the engine and the rules with their dataclasses' code cached too, after
+    libcst (whose table stays its own); the shadow of ``exec`` is gone afterwards."""
+    code = """
+import dataclasses, json
+from keyguard import api, cstimport
+api._analysis()
+print(json.dumps(dict(stats=cstimport.STATS, shadow="exec" in vars(dataclasses))))
+"""
+    _run(code)  # (writes the table where Python writes bytecode, if it was missing or stale)
+    run = _run(code)
+    assert run["shadow"] is False
+    assert run["stats"]["keyguard-analysis"]["misses"] == 0 and run["stats"]["keyguard-analysis"]["hits"] > 20
+    assert run["stats"]["libcst"]["misses"] == 0 and run["stats"]["libcst"]["hits"] > 500
+
+
+def test_blocks_nest_and_restore_exec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from keyguard.cstimport import dataclass_code_cached
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+
+    with dataclass_code_cached("outer", tmp_path / "outer.marshal"):
+        outer = vars(dataclasses)["exec"]
+        with dataclass_code_cached("inner", tmp_path / "inner.marshal"):
+            assert vars(dataclasses)["exec"] is not outer
+
+            @dataclasses.dataclass(frozen=True)
+            class Point:
+                x: int
+        assert vars(dataclasses)["exec"] is outer
+    assert "exec" not in vars(dataclasses)
+    assert Point(1) == Point(1) and repr(Point(2)) == "test_blocks_nest_and_restore_exec.<locals>.Point(x=2)"
+    assert (tmp_path / "inner.marshal").exists() and not (tmp_path / "outer.marshal").exists()
