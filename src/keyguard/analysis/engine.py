@@ -1685,6 +1685,8 @@ class ModuleInterp:
                         # self.stdout of a Django command: what the library class's attribute is
                         return Value(kind=row.kind, qname=f"{qname}.{name}")
             return Value(receiver=base, attr=name)
+        if base.kind is not None and base.kind in self.kb.field_kinds:
+            return self._response_field(base, name, node, "attribute")  # stem's response.private_key
         # attribute rows (raw private values)
         for row in self.kb.attributes.get(name, ()):
             if row.effect == "immutable-copy":  # ctypes buffer.raw / .value: bytes copies of the buffer
@@ -1741,6 +1743,20 @@ class ModuleInterp:
             # as a passphrase, as a parameter so named is one
             return self._passphrase_attribute(v, node)
         return v
+
+    def _response_field(self, base: Value, name: str, node: cst.CSTNode, how: str) -> Value:
+        """A field of a response object the knowledge base describes field by field (``field`` rows):
+        the key is in the fields it names, the others hold none of it (resp["Certificate"])."""
+        for row in self.kb.attributes.get(name, ()):
+            if row.opt("field") != how or row.on != base.kind:
+                continue
+            if row.effect == "kind":
+                # a nested response (hvac: resp["data"]): the key is in it, in the fields of its kind
+                return Value(kind=row.kind, taints=tuple(t for t in base.taints if t[0] in L.KEY_LABELS))
+            org = base.key_origin() or self.origin(f"{self.code(node)}", node)
+            return Value(taints=((row.label or L.KEY_MATERIAL, org),))
+        rest = tuple(t for t in base.taints if t[0] not in L.KEY_LABELS)
+        return Value(receiver=base, attr=name, taints=rest) if how == "attribute" else Value(taints=rest)
 
     def _passphrase_attribute(self, v: Value, node: cst.CSTNode) -> Value:
         if v.has(L.PASSPHRASE):
@@ -1861,6 +1877,8 @@ class ModuleInterp:
                     for part in (s.slice.lower, s.slice.upper, s.slice.step):
                         if part is not None:
                             self.eval(part)
+        if base.kind is not None and base.kind in self.kb.field_kinds and idx is not None and isinstance(idx.const, str):
+            return self._response_field(base, idx.const, node, "item")  # acm.export_certificate(...)["PrivateKey"]
         if base.kind == L.ENVIRON:
             if idx is not None and isinstance(idx.const, str) and idx.const in self.kb.temp_env_names:
                 org = self.origin(f"${idx.const}", node)
@@ -2454,6 +2472,9 @@ class ModuleInterp:
                                  key, value, node)
             if name == "update":
                 return CLEAN
+        if name == "get" and args and isinstance(args[0].const, str) and recv.kind is not None \
+                and recv.kind in self.kb.field_kinds:
+            return self._response_field(recv, args[0].const, node, "item")  # resp.get("PrivateKey")
         if name in ("get", "pop", "setdefault") and args and isinstance(args[0].const, (str, int)) \
                 and isinstance(recv.const, dict):
             item = recv.const.get(args[0].const)
@@ -2593,6 +2614,8 @@ class ModuleInterp:
                 if flag is None or (flag.const in (False, None, 0) and not flag.taints):
                     continue
             if eff == "source":
+                if self._row_excluded(row, args, kwargs):
+                    continue  # stem create_ephemeral_hidden_service(key_type="ED25519-V3"): the caller's key
                 result = self._source(row, desc, recv, args, kwargs, node, confidence, result)
             elif eff == "propagate":
                 src = self.args_for(row.spec("from"), args, kwargs, recv)

@@ -64,7 +64,16 @@ EXTRA_KINDS = frozenset({"fd-path", "memfile", "weak-rng", "asyncssh-key", "auth
                          # multiprocessing.connection.Client(address): a socket to that address
                          "mp-connection",
                          # loguru's logger.opt(lazy=True): calls the lambdas among a message's arguments
-                         "lazy-logger"})
+                         "lazy-logger",
+                         # cloud SDK clients and their answers with private keys in named fields
+                         # (`field` attribute rows): boto3 clients/resources (ACM export_certificate,
+                         # KMS generate_data_key_pair, EC2 create_key_pair, IoT
+                         # create_keys_and_certificate), hvac's client -> secrets -> pki and its
+                         # issue answer -> "data", GCP's IAM client and a service-account key
+                         "boto3-session", "boto3-client", "aws-key-answer", "aws-iot-keypair", "hvac-client", "hvac-secrets",
+                         "hvac-pki", "hvac-pki-answer", "hvac-pki-data", "gcp-iam-client", "gcp-sa-key",
+                         # stem's Tor controller and an onion service it created (.private_key)
+                         "tor-controller", "onion-service"})
 
 
 class KnowledgeError(ValueError):
@@ -154,10 +163,19 @@ OPT_KEYS = frozenset(
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
-     "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables"}
+     "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger"}
 )
 # `calls_callables = true` on a log sink row: the logger calls the lambdas among the arguments and
 #   shows their results (loguru's opt(lazy=True)); elsewhere a lambda shows as its repr.
+# `field = "item"` / `field = "attribute"` on an [[attribute]] row: a field of a response object of
+#   kind `on` (a cloud SDK's answer: boto3 acm.export_certificate(...)["PrivateKey"], stem's
+#   response.private_key), read by subscript (`.get(name)` too) or as an attribute.  The row's
+#   label is what that field holds; with effect "kind" the field is a nested response of the row's
+#   kind (hvac: resp["data"]["private_key"]).  A kind with field rows is a response kind: its other
+#   fields and items are not key material (resp["Certificate"]), the response as a whole is.
+# `trigger = "names"` on a method row: the method's own names are the trigger words
+#   (export_certificate, create_service_account_key), not the call that makes its receiver's kind
+#   (boto3.client, hvac.Client: too common, most code using them holds no key).
 # `same_file = true` on a propagate row: the result is another spelling of its one `from` value
 #   and names the same file, so it keeps that value's identity (os.path.abspath(p), str(p),
 #   Path(p).resolve()): a chmod, rename or copy of it is one of the file written through p.
@@ -279,6 +297,10 @@ def _row(table: str, raw: Mapping[str, Any], file: str, index: int) -> Row:
         if effect != "source" or not isinstance(items, list) or not items \
                 or not all(isinstance(x, str) and (x == "" or x in ALL_LABELS) for x in items):
             raise KnowledgeError(f"{where}: `items` belongs on a source row, a list of labels or \"\"")
+    if "trigger" in raw and (table != "method" or raw["trigger"] != "names"):
+        raise KnowledgeError(f"{where}: `trigger` belongs on a method row, as \"names\"")
+    if "field" in raw and (table != "attribute" or raw["field"] not in ("item", "attribute")):
+        raise KnowledgeError(f"{where}: `field` belongs on an attribute row, \"item\" or \"attribute\"")
     if "marks" in raw and (effect != "propagate" or raw["marks"] not in ALL_LABELS):
         raise KnowledgeError(f"{where}: `marks` names a label and belongs on a propagate row")
     for key in ("host", "base_url"):
@@ -330,6 +352,8 @@ class KnowledgeBase:
     #: the last part of each wipe function's name (``memzero`` of ``nacl.bindings.memzero``)
     wipe_function_names: FrozenSet[str] = frozenset()
     wipe_methods: FrozenSet[str] = frozenset()
+    #: kinds of response objects whose fields are described one by one (`field` attribute rows)
+    field_kinds: FrozenSet[str] = frozenset()
     wiping_managers: FrozenSet[str] = frozenset()
     #: stream-style wipes: a ``rewind`` method (``seek(0)``) followed by an ``overwrite`` method
     #: (``write``) of zeros that cover the whole buffer (``[wipe] rewind_methods / overwrite_methods``)
@@ -419,6 +443,9 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
     construct_words, weak_words = _companion_words(calls)
     key_source_words = ({_word(q) for q, rows in calls.items()
                          if any(r.effect == "source" and r.label in ("private-key", "key-material") for r in rows)}
+                        # methods whose names are their trigger (acm.export_certificate): named by them
+                        | {n.encode() for rs in methods.values() for r in rs
+                           if r.opt("trigger") == "names" and r.effect == "source" for n in r.names}
                         | {b"PRIVATE KEY"})
     source_words = tuple(sorted(key_source_words
                                 | {b"check_output", b"getoutput"}
@@ -432,7 +459,9 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
                                 # passphrase: its callers run the command or pass the secret on
                                 | set(_TOOL_WORDS) | {b"getpass"}
                                 | _follow_words(calls, temp_prefixes)))
+    field_kinds = frozenset(r.on for rs in attrs.values() for r in rs if r.opt("field") and r.on)
     return KnowledgeBase(
+        field_kinds=field_kinds,
         calls={k: tuple(v) for k, v in calls.items()},
         short_calls={k: tuple(v) for k, v in short.items()},
         methods={k: tuple(v) for k, v in methods.items()},
@@ -521,9 +550,10 @@ def _trigger_words(calls: Mapping[str, List[Row]], methods: Mapping[str, List[Ro
     # objects whose methods produce key material (gnupg.GPG().export_keys(k, secret=True)): the
     # call that makes the object is the trigger, as the method name alone says nothing
     producing = {r.on for rs in methods.values() for r in rs
-                 if r.on not in (None, "*") and r.on not in ALL_LABELS
+                 if r.on not in (None, "*") and r.on not in ALL_LABELS and r.opt("trigger") != "names"
                  and ((r.effect == "source" and r.label != "weak-random") or r.effect == "key-to-file"
                       or (r.effect == "taint-receiver" and r.spec("from") is None))}
+    words.update(n.encode() for rs in methods.values() for r in rs if r.opt("trigger") == "names" for n in r.names)
     for qname, rows in calls.items():
         if any((r.effect == "source" and r.label != "weak-random") or r.effect == "key-params"
                or (r.effect == "kind" and r.kind in producing) for r in rows):
