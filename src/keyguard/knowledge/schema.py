@@ -163,7 +163,8 @@ OPT_KEYS = frozenset(
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
-     "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger"}
+     "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger",
+     "type_names", "default_type"}
 )
 # `calls_callables = true` on a log sink row: the logger calls the lambdas among the arguments and
 #   shows their results (loguru's opt(lazy=True)); elsewhere a lambda shows as its repr.
@@ -176,6 +177,10 @@ OPT_KEYS = frozenset(
 # `trigger = "names"` on a method row: the method's own names are the trigger words
 #   (export_certificate, create_service_account_key), not the call that makes its receiver's kind
 #   (boto3.client, hvac.Client: too common, most code using them holds no key).
+# `type_names = {RSAEncryptOrSign = "RSA"}` on a key-params row with `algorithm = "auto"`: the
+#   algorithm a `type` argument names (its constant, or the last part of its dotted name), for
+#   libraries with their own names (PGPy PubKeyAlgorithm.RSAEncryptOrSign); `default_type =
+#   "RSA"`: the algorithm when the call gives none (python-gnupg gen_key_input(key_type="RSA")).
 # `same_file = true` on a propagate row: the result is another spelling of its one `from` value
 #   and names the same file, so it keeps that value's identity (os.path.abspath(p), str(p),
 #   Path(p).resolve()): a chmod, rename or copy of it is one of the file written through p.

@@ -117,9 +117,14 @@ class WeakKeyParameters(Rule):
             t = _param(ev, "type")
             tname = ((t.const if isinstance(t.const, str) else t.qname) or "") if t is not None else ""
             # (a JWK's kty: authlib JsonWebKey.generate_key("RSA", 1024) / ("EC", "P-192"))
-            algorithm = ("DSA" if tname.endswith(("TYPE_DSA", "ssh-dss")) else
-                         "RSA" if tname.endswith("TYPE_RSA") or tname in ("ssh-rsa", "rsa-sha2-256", "rsa-sha2-512", "RSA")
-                         else "EC" if tname == "EC" else None)
+            names = row.opt("type_names")
+            if names is not None:
+                # the library's own names (PGPy PubKeyAlgorithm.RSAEncryptOrSign, gnupg key_type="RSA")
+                algorithm = names.get(tname.rpartition(".")[2]) if t is not None else row.opt("default_type")
+            else:
+                algorithm = ("DSA" if tname.endswith(("TYPE_DSA", "ssh-dss")) else
+                             "RSA" if tname.endswith("TYPE_RSA") or tname in ("ssh-rsa", "rsa-sha2-256", "rsa-sha2-512", "RSA")
+                             else "EC" if tname == "EC" else None)
         kwargs = ev.values.get("kwargs") or {}
         kty = kwargs.get("kty")
         if kty is not None and isinstance(kty.const, str) and kty.const != "RSA" and algorithm == "RSA":
