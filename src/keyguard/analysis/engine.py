@@ -2774,7 +2774,12 @@ class ModuleInterp:
                 data = self.arg(row.spec("data"), args, kwargs, recv)
                 if row.opt("copies_file") and data is not None and not data.is_key:
                     data = self._file_contents(data, node) or data
-                if target is not None and data is not None and target.qname in _STD_STREAMS:
+                fds = row.opt("stdio_fds") or ()
+                if target is not None and data is not None and fds and (
+                        target.kind == "stdio-fd" or (type(target.const) is int and target.const in fds)):
+                    # os.write(1, pem), os.write(sys.stderr.fileno(), pem): printed
+                    self.emit("sink", node, sink="log", data=data, describe=f"{desc}({self.code(node.args[0].value) if node.args else 'fd'}, ...)")
+                elif target is not None and data is not None and target.qname in _STD_STREAMS:
                     # json.dump(doc, sys.stdout), yaml.safe_dump(doc, sys.stdout): printed
                     self.emit("sink", node, sink="log", data=data, describe=f"{desc}(..., {target.qname})")
                 elif target is not None and data is not None:
@@ -2813,7 +2818,7 @@ class ModuleInterp:
                 self.emit("touch", node, path=path or CLEAN, mode=mode, describe=desc)
                 result = result or CLEAN
             elif eff == "copy":
-                src = self.arg(row.spec("src"), args, kwargs)
+                src = self.arg(row.spec("src"), args, kwargs, recv)  # (path.rename(dst): the receiver)
                 dst = self.arg(row.spec("dst"), args, kwargs)
                 self.emit("copy", node, src=src or CLEAN, dst=dst or CLEAN, describe=desc)
                 result = result or CLEAN
@@ -3176,7 +3181,15 @@ class ModuleInterp:
         if kind == "argv":
             spec = row.spec("args")
             argv = self.arg(spec, args, kwargs)
-            if desc.endswith(("create_subprocess_exec", "pexpect.spawn")) and args and not isinstance(args[0].const, tuple):
+            if desc.endswith(("pexpect.spawn", "pexpect.spawnu")) and args and not isinstance(args[0].const, tuple):
+                # pexpect.spawn(command, args=[]): without args the command line is split into words
+                # (as a shell would, with no shell run); with them, command is the program
+                rest = args[1] if len(args) > 1 else kwargs.get("args")
+                if rest is not None and isinstance(rest.const, tuple) and rest.const:
+                    argv = Value(const=(args[0],) + rest.const, taints=_union([args[0], rest], {}))
+                else:
+                    argv = args[0]
+            elif desc.endswith("create_subprocess_exec") and args and not isinstance(args[0].const, tuple):
                 argv = Value(const=tuple(args), taints=_union(args, {}))  # program and arguments as varargs
             if argv is None and args and (spec is None or not spec.pos):
                 argv = args[0]

@@ -65,6 +65,8 @@ EXTRA_KINDS = frozenset({"fd-path", "memfile", "weak-rng", "asyncssh-key", "auth
                          "mp-connection",
                          # loguru's logger.opt(lazy=True): calls the lambdas among a message's arguments
                          "lazy-logger",
+                         # sys.stdout.fileno() / sys.stderr.fileno(): a descriptor of the terminal
+                         "stdio-fd",
                          # cloud SDK clients and their answers with private keys in named fields
                          # (`field` attribute rows): boto3 clients/resources (ACM export_certificate,
                          # KMS generate_data_key_pair, EC2 create_key_pair, IoT
@@ -163,7 +165,7 @@ OPT_KEYS = frozenset(
      "insecure_schemes", "items", "dash_is_stdio", "fallback", "role", "naming", "locals", "marks", "unless",
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
-     "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger",
+     "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger", "stdio_fds",
      "type_names", "default_type"}
 )
 # `calls_callables = true` on a log sink row: the logger calls the lambdas among the arguments and
@@ -177,6 +179,9 @@ OPT_KEYS = frozenset(
 # `trigger = "names"` on a method row: the method's own names are the trigger words
 #   (export_certificate, create_service_account_key), not the call that makes its receiver's kind
 #   (boto3.client, hvac.Client: too common, most code using them holds no key).
+# `stdio_fds = [1, 2]` on a write row whose target is a descriptor (os.write(fd, data)): those
+#   descriptor numbers, and an object of kind `stdio-fd` (sys.stderr.fileno()), are the terminal:
+#   what is written there is printed (a `log` sink).
 # `type_names = {RSAEncryptOrSign = "RSA"}` on a key-params row with `algorithm = "auto"`: the
 #   algorithm a `type` argument names (its constant, or the last part of its dotted name), for
 #   libraries with their own names (PGPy PubKeyAlgorithm.RSAEncryptOrSign); `default_type =
