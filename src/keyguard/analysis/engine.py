@@ -3710,6 +3710,10 @@ class ModuleInterp:
         extra = args[len(positional):]
         if type(params.star_arg) is cst.Param:
             env[params.star_arg.name.value] = Value(const=tuple(extra), taints=_union(extra, {}))
+            if extra:
+                # run(*argv) / _openssl(*args): the words the call passed (a command line a helper
+                # runs is the caller's, reported where the call decided it - call_site_of)
+                passed.add(params.star_arg.name.value)
         for p in params.kwonly_params:
             name = p.name.value
             if name in kwargs:
@@ -4332,9 +4336,22 @@ def _wrapped_parameter(frame: Frame, v: Value) -> Optional[str]:
         if not isinstance(items, tuple) or not items or len(items) > len(v.const):
             continue
         tail = v.const[-len(items):]
-        if all(a is b for a, b in zip(tail, items)) and not names_keygen_tool(Value(const=v.const[:-len(items)])):
-            return k
+        if all(a is b for a, b in zip(tail, items)):
+            prefix = v.const[:-len(items)]
+            if not names_keygen_tool(Value(const=prefix)) or _program_only(prefix):
+                return k
     return None
+
+
+def _program_only(words: tuple) -> bool:
+    """``words`` are just a key-generation tool's program (``("openssl",)``,
+    ``("/usr/bin/ssh-keygen",)``): no subcommand, option or file of the helper's own, so what the
+    tool does and where the key goes are the caller's words (``["openssl", *args]`` of
+    ``_openssl("genrsa", "-out", path)``)."""
+    if len(words) != 1 or not isinstance(words[0], Value) or not isinstance(words[0].const, str):
+        return False
+    text = words[0].const.strip()
+    return bool(text) and " " not in text and text.rsplit("/", 1)[-1] in _tool_executables()
 
 
 @functools.lru_cache(maxsize=1)
