@@ -1802,6 +1802,27 @@ class ModuleInterp:
         self.path_parents.setdefault(ident, set()).add(folder)
         return folder
 
+    def _super_method(self, func: cst.BaseExpression) -> Optional[Value]:
+        """``super().name`` (or ``super(Cls, self).name``) in a method: the project base class's
+        method bound to this method's own instance, so ``super().__init__(path)`` sets the
+        attributes of the object being built (``self._path`` read later by the subclass's methods)."""
+        if type(func) is not cst.Attribute or type(func.value) is not cst.Call:
+            return None
+        inner = func.value
+        if type(inner.func) is not cst.Name or inner.func.value != "super" or len(inner.args) not in (0, 2):
+            return None
+        fn = self.frame.func
+        if fn is None or fn.cls is None or _is_static(fn.node) or _is_classmethod(fn.node):
+            return None
+        params = (*fn.node.params.posonly_params, *fn.node.params.params)
+        me = self.frame.env.get(params[0].name.value) if params else None
+        if me is None or me.kind != "instance":
+            return None
+        meth = self._inherited_method(fn.cls, func.attr.value)
+        if meth is None:
+            return None
+        return Value(func=meth, receiver=me, attr=func.attr.value)
+
     def _inherited_method(self, cls: ClassRef, name: str) -> Optional[FunctionRef]:
         """``name`` from the project classes ``cls`` derives from (nearest bases first, each class once)."""
         seen: Set[int] = {id(cls)}
@@ -2219,7 +2240,7 @@ class ModuleInterp:
 
     def _evaluate_call(self, node: cst.Call) -> Tuple[Value, Value, List[Value], Dict[str, Value]]:
         """(result, callee, positional arguments, keyword arguments) of a call."""
-        fval = self.eval(node.func)
+        fval = self._super_method(node.func) or self.eval(node.func)
         if fval.qname is not None and any(r.effect == "buffer" for r in self.kb.call_rows(fval.qname)):
             # bytearray(key.private_bytes(...)): the serialization goes straight into a wipeable buffer
             self._into_buffer = self._into_buffer | {id(a.value) for a in node.args}
