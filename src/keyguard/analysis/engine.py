@@ -1280,7 +1280,8 @@ class ModuleInterp:
         if type(target) is cst.Name:
             if value.ident is None and (value.kind in (L.PATH, L.FILE_HANDLE, L.FD) or value.file is not None
                                         or value.has(L.TEMP) or isinstance(value.const, str)
-                                        or type(value_node) in (cst.BinaryOperation, cst.FormattedString)):
+                                        or type(value_node) in (cst.BinaryOperation, cst.FormattedString)
+                                        or _opaque_text(value, value_node)):
                 # (tmp = path + ".tmp", key_file = f"{name}.key": the name stands for one file)
                 # (under a generic evaluation the frame stands for every call: "gname")
                 tag = "gname" if self._generic_depth else "name"
@@ -1303,6 +1304,10 @@ class ModuleInterp:
             obj = self.eval(target.value)
             name = target.attr.value
             cls = obj.func if isinstance(obj.func, ClassRef) else None
+            if value.ident is None and _opaque_text(value, value_node):
+                # self._path = db[b"key_path"].decode(): the attribute stands for one file
+                value = value.evolve(ident=("attr", self.path, id(cls.node) if cls is not None else None,
+                                            self.code(target)))
             if cls is not None:
                 prev = cls.attrs.get(name)
                 cls.attrs[name] = value if prev is None else _join_attribute(prev, value)
@@ -3972,6 +3977,14 @@ class _FrozenDict(dict):
     """A dict constant (hashable by identity so values stay immutable in practice)."""
 
     __hash__ = object.__hash__  # type: ignore[assignment]
+
+
+def _opaque_text(value: Value, node: Optional[cst.CSTNode]) -> bool:
+    """A value this analysis knows nothing of (``cfg["path"].strip()``, ``db[b"key_path"].decode()``)
+    bound to a name: the name stands for one file, should it be opened and chmod-ed later."""
+    return (value.const is UNKNOWN and value.kind is None and value.func is None and value.qname is None
+            and value.file is None and not value.taints and not value.attrs
+            and type(node) in (cst.Call, cst.Subscript, cst.Attribute))
 
 
 def _join_attribute(prev: Value, value: Value) -> Value:
