@@ -424,6 +424,12 @@ class ModuleInterp:
         for stmt in self.tree.body:
             self.top = stmt
             self.exec_stmt(stmt)
+            if self.frame.env is not self.globals:
+                # a module-level if/try/for/with or comprehension left its joined names in a new
+                # mapping: they are the module's globals, which its functions read (KEY_DIR bound
+                # after `try: import yaml / except ImportError: ...`)
+                self.globals.update(self.frame.env)
+                self.frame.env = self.globals
 
     def analyze(self) -> None:
         """Evaluate the module body and every function/method as an entry point."""
