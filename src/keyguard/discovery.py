@@ -185,6 +185,11 @@ _LAUNCHERS = frozenset({
 _NAME_HINT = re.compile(r"private_?key|priv_?key|privkey|signing_?key|key_?pem|pem_?key|private_?pem|passphrase|"
                         r"pass_phrase|key_?pass|ssh_?key|key_?pair|(?:^|_)pem(?:_|$)", re.I)
 
+#: names of functions that make or hand out a key (``generate_keypair``, ``new_signing_key``): a
+#: variable named as the private part bound from such a call is one (the engine's guess,
+#: ModuleInterp._named_result_guess)
+KEYGEN_CALL_RE = re.compile(r"key_?pair|keygen|gen(?:erate)?_\w*key|(?:create|make|new)_\w*key|private_?key|signing_?key", re.I)
+
 #: a variable named as a key passphrase (the engine's assignment heuristic, engine.PASS_NAME_RE)
 _PASS_HINT = re.compile(r"passphrase|pass_phrase|key_?pass|pem_?pass", re.I)
 
@@ -230,6 +235,23 @@ def module_name_for(path: str) -> str:
     if p.endswith("/__init__"):
         p = p[: -len("/__init__")]
     return p.strip("/").replace("/", ".")
+
+
+def _named_keygen_result(node: ast.Assign) -> bool:
+    """``private_pem, public_pem = generate_keypair()`` / ``key = await new_signing_key()``: a
+    name of the private part bound from a call whose name says it makes a key."""
+    call = node.value.value if isinstance(node.value, ast.Await) else node.value
+    if not isinstance(call, ast.Call):
+        return False
+    f = call.func
+    fname = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")
+    if not fname or not KEYGEN_CALL_RE.search(fname):
+        return False
+    for target in node.targets:
+        for t in (target.elts if isinstance(target, (ast.Tuple, ast.List)) else (target,)):
+            if isinstance(t, ast.Name) and _NAME_HINT.search(t.id) and "public" not in t.id.lower():
+                return True
+    return False
 
 
 class Prefilter:
@@ -332,6 +354,8 @@ class Prefilter:
                     if words:
                         literals.add(words[0].rsplit("/", 1)[-1])
                         literals.update(words[1:2])
+            elif isinstance(node, ast.Assign) and _named_keygen_result(node):
+                hinted = True  # private_pem, public_pem = generate_keypair(): the engine's guess applies
             elif isinstance(node, ast.arg) and _NAME_HINT.search(node.arg):
                 hinted = True  # the engine's parameter-name heuristics apply
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _NAME_HINT.search(node.name):

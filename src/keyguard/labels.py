@@ -19,6 +19,8 @@ PICKLED = "pickled"  # key material inside a pickle/marshal serialization (pickl
 KEY_LABELS = frozenset({PRIVATE_KEY, KEY_MATERIAL})
 #: how the origin of key material guessed from a parameter's name begins (rules tell guesses apart by it)
 PARAM_GUESS = "private key parameter"
+#: the description of a value guessed to be a key from the name it is bound to (a call's result)
+NAME_GUESS = "private key guessed from the name"
 ALL_LABELS = frozenset({PRIVATE_KEY, KEY_MATERIAL, PASSPHRASE, WEAK_RANDOM, TEMP, SHARED_TEMP, UNENCRYPTED, KEY_PATH, PICKLED})
 
 # --- kinds: what an object is -------------------------------------------------

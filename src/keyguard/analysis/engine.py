@@ -46,7 +46,7 @@ from keyguard.analysis.values import (
     merge_taints,
     with_alternatives,
 )
-from keyguard.discovery import module_name_for
+from keyguard.discovery import KEYGEN_CALL_RE, module_name_for
 from keyguard.knowledge.schema import ArgSpec, KnowledgeBase, Row
 
 MAX_DEPTH = 6
@@ -1284,6 +1284,9 @@ class ModuleInterp:
         if type(target) in (cst.Name, cst.Attribute):
             value = self._named_passphrase(target, value, value_node)
         if type(target) is cst.Name:
+            guess = self._named_result_guess(target.value, value, value_node)
+            if guess is not None:
+                value = guess
             if value.ident is None and (value.kind in (L.PATH, L.FILE_HANDLE, L.FD) or value.file is not None
                                         or value.has(L.TEMP) or isinstance(value.const, str)
                                         or type(value_node) in (cst.BinaryOperation, cst.FormattedString)
@@ -1812,6 +1815,25 @@ class ModuleInterp:
         folder = ("parent", ident)
         self.path_parents.setdefault(ident, set()).add(folder)
         return folder
+
+    def _named_result_guess(self, name: str, value: Value, node: Optional[cst.CSTNode]) -> Optional[Value]:
+        """What a call this analysis cannot see into gives, bound to a name that says it is the
+        private part (``private_pem, public_pem = generate_keypair()`` of a module outside the scan,
+        ``signing_key = await make_signing_key()``): key material, medium confidence, as a
+        parameter so named is - only when the function's own name says it makes or holds a key."""
+        call = node.expression if type(node) is cst.Await else node
+        if type(call) is not cst.Call or not _opaque_text(value, call) or value.ident is not None:
+            return None
+        low = name.lower()
+        if not KEY_NAME_RE.search(name) or any(w in low for w in ("public", "path", "file", "name", "dir", "id")):
+            return None
+        func = dotted(call.func) if type(call.func) in (cst.Name, cst.Attribute) else None
+        short = func.rsplit(".", 1)[-1] if func else ""
+        if not short or not KEYGEN_CALL_RE.search(short) or "public" in short.lower() or "cert" in short.lower():
+            return None
+        label = L.KEY_MATERIAL if re.search(r"pem|bytes|data|der|material|str|text", name, re.I) else L.PRIVATE_KEY
+        org = self.origin(f"{L.NAME_GUESS} `{name}` given to what `{func}()` returns", call, "medium")
+        return value.with_taints(((label, org),))
 
     def _super_method(self, func: cst.BaseExpression) -> Optional[Value]:
         """``super().name`` (or ``super(Cls, self).name``) in a method: the project base class's

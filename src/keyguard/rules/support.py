@@ -18,12 +18,13 @@ def data_of(ev: Event, name: str = "data") -> Value:
 
 
 def named_guess_only(data: Value) -> bool:
-    """All of ``data``'s key material is a guess from a parameter's name (``def f(private_key)``).
+    """All of ``data``'s key material is a guess from a parameter's name (``def f(private_key)``)
+    or a variable's (``private_key = fetch_private_key()`` of a function the scan cannot see).
 
     Such a parameter holds a key file's path about as often as the key: on a command line
     (``ssh -i private_key``) or in an exception message, a guess alone is not reported."""
     origins = [org for lbl, org in data.taints if lbl in L.KEY_LABELS]
-    return bool(origins) and all(org.description.startswith(L.PARAM_GUESS) for org in origins)
+    return bool(origins) and all(org.description.startswith((L.PARAM_GUESS, L.NAME_GUESS)) for org in origins)
 
 
 def origin_of(v: Value) -> Optional[Origin]:
