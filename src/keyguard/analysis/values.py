@@ -187,7 +187,7 @@ def join(a: Value, b: Value) -> Value:
         taints=taints,
         const=const,
         kind=a.kind if a.kind == b.kind else (a.kind or b.kind),
-        qname=a.qname if a.qname == b.qname else None,
+        qname=a.qname if a.qname == b.qname else _shared_tail(a.qname, b.qname),
         file=a.file or b.file,
         ident=a.ident if a.ident is b.ident else (a.ident or b.ident),
         attrs=a.attrs or b.attrs,
@@ -197,6 +197,19 @@ def join(a: Value, b: Value) -> Value:
         pieces=a.pieces if a.pieces == b.pieces else None,
     )
 
+
+
+def _shared_tail(a: Optional[str], b: Optional[str]) -> Optional[str]:
+    """The dotted name two alternatives have in common at their end: ``try: from M2Crypto import
+    RSA / except ImportError: from Cryptodome.PublicKey import RSA`` is ``RSA`` either way, which
+    the knowledge base's rows by short name (``RSA.generate``) still recognise; None if nothing."""
+    if not a or not b:
+        return None
+    pa, pb = a.split("."), b.split(".")
+    n = 0
+    while n < min(len(pa), len(pb)) and pa[-1 - n] == pb[-1 - n]:
+        n += 1
+    return ".".join(pa[len(pa) - n:]) if n else None
 
 #: how many alternative contents a list joined from branches remembers
 MAX_LIST_ALTERNATIVES = 8
