@@ -37,7 +37,7 @@ POOL_THRESHOLD = 16 * 1024
 CHUNK = 16
 
 
-def _analysis():
+def import_analysis():
     """:mod:`keyguard.analysis.run`, imported with the first file to analyse.
 
     libcst, the engine and the rules are most of keyguard's start-up; a run whose files the
@@ -59,13 +59,13 @@ def _analysis():
     return run
 
 
-#: whether :func:`_analysis` has imported the analysis in this process
+#: whether :func:`import_analysis` has imported the analysis in this process
 _ANALYSIS_LOADED = False
 
 
 def analyze_batch(*args, **kwargs) -> List[TargetResult]:
-    """:func:`keyguard.analysis.run.analyze_batch` (imported on first use, :func:`_analysis`)."""
-    return _analysis().analyze_batch(*args, **kwargs)
+    """:func:`keyguard.analysis.run.analyze_batch` (imported on first use, :func:`import_analysis`)."""
+    return import_analysis().analyze_batch(*args, **kwargs)
 
 
 def knowledge_base(config: Config) -> KnowledgeBase:
@@ -491,7 +491,7 @@ def scan_paths(
         if pool is None:
             from keyguard.workers import Workers
 
-            _analysis()  # imported once here, not in every worker
+            import_analysis()  # imported once here, not in every worker
             pool = Workers(n_jobs)
         return pool
 

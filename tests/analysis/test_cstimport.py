@@ -137,7 +137,7 @@ def test_the_analysis_modules_have_a_table_of_their_own() -> None:
     code = """
 import dataclasses, json
 from keyguard import api, cstimport
-api._analysis()
+api.import_analysis()
 print(json.dumps(dict(stats=cstimport.STATS, shadow="exec" in vars(dataclasses))))
 """
     _run(code)  # (writes the table where Python writes bytecode, if it was missing or stale)

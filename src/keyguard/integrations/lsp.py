@@ -425,8 +425,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from keyguard.gcpolicy import imports_settled, own_process_collections
 
     own_process_collections()  # the server is keyguard's own process
-    import keyguard.api  # noqa: F401  (imported now: its objects are frozen with the rest)
+    from keyguard.api import import_analysis
 
+    import_analysis()  # now, not on the first edit (its objects are frozen with the rest)
     imports_settled()
     create_server().start_io()
     return 0
