@@ -15,6 +15,7 @@ import os
 import re
 import time
 from functools import lru_cache
+from types import ModuleType
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
 from keyguard.cache import TREE_STORE_MAX_TARGETS, FileIndex, ResultCache, TreeStore, cache_salt
@@ -37,30 +38,27 @@ POOL_THRESHOLD = 16 * 1024
 CHUNK = 16
 
 
-def import_analysis():
+def import_analysis() -> ModuleType:
     """:mod:`keyguard.analysis.run`, imported with the first file to analyse.
 
     libcst, the engine and the rules are most of keyguard's start-up; a run whose files the
     prefilter all rejects (most commits a pre-commit hook sees) or the cache answers never
     imports them.  A scan imports them before it starts worker processes, which inherit them.
     """
-    global _ANALYSIS_LOADED
-    if not _ANALYSIS_LOADED:
+    global _ANALYSIS
+    if _ANALYSIS is None:
         from keyguard.cstimport import dataclass_code_cached, import_libcst
 
         import_libcst()
         with dataclass_code_cached("keyguard-analysis"):  # (the engine's and the rules' dataclasses)
             from keyguard.analysis import run
-        _ANALYSIS_LOADED = True
         imports_settled()  # keyguard's own processes: the imported objects out of the collector's sight
-        return run
-    from keyguard.analysis import run
-
-    return run
+        _ANALYSIS = run
+    return _ANALYSIS
 
 
-#: whether :func:`import_analysis` has imported the analysis in this process
-_ANALYSIS_LOADED = False
+#: :mod:`keyguard.analysis.run` once :func:`import_analysis` has imported it in this process
+_ANALYSIS: Optional[ModuleType] = None
 
 
 def analyze_batch(*args, **kwargs) -> List[TargetResult]:
