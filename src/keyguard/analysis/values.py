@@ -198,7 +198,6 @@ def join(a: Value, b: Value) -> Value:
     )
 
 
-
 def _shared_tail(a: Optional[str], b: Optional[str]) -> Optional[str]:
     """The dotted name two alternatives have in common at their end: ``try: from M2Crypto import
     RSA / except ImportError: from Cryptodome.PublicKey import RSA`` is ``RSA`` either way, which
@@ -210,6 +209,7 @@ def _shared_tail(a: Optional[str], b: Optional[str]) -> Optional[str]:
     while n < min(len(pa), len(pb)) and pa[-1 - n] == pb[-1 - n]:
         n += 1
     return ".".join(pa[len(pa) - n:]) if n else None
+
 
 #: how many alternative contents a list joined from branches remembers
 MAX_LIST_ALTERNATIVES = 8
