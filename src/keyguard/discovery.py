@@ -1,6 +1,6 @@
 """Finding the files to scan, and the cheap byte prefilter that decides which need analysis.
 
-Folders are walked honouring ``.gitignore`` files (via pathspec, gitwildmatch semantics) and the
+Folders are walked honouring ``.gitignore`` files (via pathspec's ``GitIgnoreSpec``: git's own rules) and the
 configured ``exclude``/``extend-exclude`` globs; files named explicitly are always scanned.
 Symlinked folders are followed once (a loop is detected by real path and reported).
 """
@@ -62,7 +62,7 @@ def _gitignore_spec(d: str) -> Optional[pathspec.PathSpec]:
     import pathspec
 
     try:
-        return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+        return pathspec.GitIgnoreSpec.from_lines(lines)  # (git's rules; "gitwildmatch" is deprecated)
     except Exception:
         return None
 
