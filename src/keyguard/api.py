@@ -592,9 +592,15 @@ def scan_paths(
         # a run analysing few files (a pre-commit hook, an editor) keeps its dependencies' trees
         writes = len(todo) <= TREE_STORE_MAX_TARGETS
         if n_jobs > 1 and len(todo) > 1 and sum(sizes.get(p, 0) for p in todo) >= POOL_THRESHOLD:
-            # a few files (pre-commit) are shared out between the workers too
-            size = min(CHUNK, -(-len(todo) // n_jobs))
-            chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+            if len(todo) <= CHUNK * n_jobs:
+                # a few files (pre-commit) are shared out between the workers too: one chunk each,
+                # of about equal bytes (one big file beside a few small ones is a chunk of its own)
+                from keyguard.workers import stretches
+
+                cut = stretches([sizes.get(p, 0) for p in todo], n_jobs)
+                chunks = [[todo[i] for i in s] for s in cut if s]
+            else:
+                chunks = [todo[i:i + CHUNK] for i in range(0, len(todo), CHUNK)]
             shared = {p: e for p, e in all_exports.items() if e}
             work = [(c, modules, config.knowledge, tuple(sorted(enabled)), reportable, config.wipe_helpers, shared,
                      [p for p in c if p in imported], store_dir, writes)
