@@ -89,13 +89,63 @@ def dataclass_code_cached(name: str, path: Optional[Path] = None) -> Iterator[No
 
 
 def import_libcst(cache_path: Optional[Path] = None) -> ModuleType:
-    """Import libcst (once per process) with its dataclasses' generated code cached."""
+    """Import libcst (once per process) with its dataclasses' generated code cached, and its
+    ``metadata`` package's own ``__init__`` deferred (see :func:`_deferred_package`)."""
     module = sys.modules.get("libcst")
     if module is not None:
         return module
+    metadata = _deferred_package("libcst", "metadata")
     with dataclass_code_cached("libcst", cache_path):
         import libcst
+    if metadata is not None and getattr(libcst, "metadata", None) is not metadata:
+        libcst.metadata = metadata  # type: ignore[attr-defined]  (what an import would have bound)
     return libcst
+
+
+def _deferred_package(parent: str, name: str) -> Optional[ModuleType]:
+    """``parent.name``, a package whose ``__init__`` runs on first use of one of its names.
+
+    libcst's ``__init__`` imports two of ``libcst.metadata``'s modules (the provider base class,
+    the wrapper); the package's ``__init__`` then imports every provider, scope analysis and
+    type inference through pyre included, about a fifth of libcst's import.  keyguard needs
+    only the position provider, and only when it reports.  The package is put in
+    ``sys.modules`` unexecuted: its modules import as usual (``libcst.metadata.wrapper``), and
+    the first name read from the package itself (``from libcst.metadata import
+    PositionProvider``) runs its ``__init__`` in place.  Nothing is deferred when the package
+    cannot be found this way (the import then happens as usual).
+    """
+    qualified = f"{parent}.{name}"
+    if qualified in sys.modules or parent in sys.modules:
+        return None
+    try:
+        import importlib.machinery
+        import importlib.util
+
+        outer = importlib.util.find_spec(parent)
+        if outer is None or not outer.submodule_search_locations:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(qualified, list(outer.submodule_search_locations))
+        if spec is None or spec.loader is None or not spec.submodule_search_locations:
+            return None
+        package = importlib.util.module_from_spec(spec)
+    except (ImportError, ValueError, AttributeError):
+        return None
+    loader = spec.loader
+    state = {"ran": False}
+
+    def __getattr__(attr: str) -> object:
+        if attr.startswith("__") or state["ran"]:
+            raise AttributeError(f"module {qualified!r} has no attribute {attr!r}")
+        state["ran"] = True
+        loader.exec_module(package)
+        try:
+            return package.__dict__[attr]
+        except KeyError:
+            raise AttributeError(f"module {qualified!r} has no attribute {attr!r}") from None
+
+    package.__getattr__ = __getattr__  # type: ignore[attr-defined]  (PEP 562)
+    sys.modules[qualified] = package
+    return package
 
 
 def _load(path: Path) -> Dict[str, CodeType]:

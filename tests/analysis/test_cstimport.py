@@ -166,3 +166,23 @@ def test_blocks_nest_and_restore_exec(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "exec" not in vars(dataclasses)
     assert Point(1) == Point(1) and repr(Point(2)) == "test_blocks_nest_and_restore_exec.<locals>.Point(x=2)"
     assert (tmp_path / "inner.marshal").exists() and not (tmp_path / "outer.marshal").exists()
+
+
+def test_the_metadata_package_runs_on_first_use_and_then_works_as_usual() -> None:
+    script = (
+        "import sys\n"
+        "from keyguard.cstimport import import_libcst\n"
+        "cst = import_libcst()\n"
+        "providers = ('libcst.metadata.scope_provider', 'libcst.metadata.type_inference_provider')\n"
+        "before = [m for m in providers if m in sys.modules]\n"
+        "from libcst.metadata.position_provider import PositionProvidingCodegenState\n"  # (the fast path's module)
+        "still = [m for m in providers if m in sys.modules]\n"
+        "from libcst.metadata import MetadataWrapper, PositionProvider\n"
+        "tree = cst.parse_module('x = 1\\n')\n"
+        "pos = MetadataWrapper(tree, unsafe_skip_copy=True).resolve(PositionProvider)[tree.body[0]]\n"
+        "print(before, still, pos.start.line, pos.end.column, cst.metadata.ScopeProvider.__name__,\n"
+        "      sys.modules['libcst.metadata'] is cst.metadata)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={"PYTHONPATH": str(SRC)},
+                         check=True).stdout.split()
+    assert out == ["[]", "[]", "1", "5", "ScopeProvider", "True"]
