@@ -108,6 +108,9 @@ class FunctionRef:
     #: parameter -> its value by default from a command-line option decorator (@click.option)
     cli_defaults: Dict[str, Value] = field(default_factory=dict)
 
+    #: the strings the function spells (see _generic_union), computed when first needed
+    spelled: Optional[FrozenSet[str]] = None
+
     @property
     def name(self) -> str:
         return self.node.name.value
@@ -3644,7 +3647,7 @@ class ModuleInterp:
                 # (cls(data, *args) of a project class: what it was handed is in its attributes,
                 # read through its methods and repr, not the object itself)
                 return generic.returns
-            return generic.returns.with_taints(_union(args, kwargs))
+            return generic.returns.with_taints(_generic_union(fn, args, kwargs))
         self.contexts_per_func[id(fn.node)] = count + 1
         self._active.add(key)
         params = tuple((name, v.ident) for name, v in env.items())
@@ -4430,6 +4433,60 @@ def _union(args: Iterable[Value], kwargs: Mapping[str, Value]) -> Tuple:
     return out
 
 
+def _generic_union(fn: FunctionRef, args: List[Value], kwargs: Mapping[str, Value]) -> Tuple:
+    """What a call answered by the generic evaluation of ``fn`` (past MAX_CONTEXTS) may return
+    of its arguments' labels: all of them, except those held only in items of a mapping argument
+    (a dict constant's items, the field records ``[name]`` of a mapping of unknown contents) that
+    the call cannot name - an item is read by its name, and neither the call's string arguments
+    nor the function's own strings spell it.  SaltStack's get_cloud_config_value(name, vm_, opts)
+    is called with some fifty setting names; ``vm_`` holds the minion's key in ``priv_key``
+    only, which none of those calls reads."""
+    values = list(args) + list(kwargs.values())
+    if not any(v.taints and (isinstance(v.const, dict) or v.attrs) for v in values):
+        return _union(args, kwargs)
+    if fn.spelled is None:
+        fn.spelled = _spelled_strings(fn.node)
+    names = fn.spelled | {v.const for v in values if isinstance(v.const, str)}
+    out: Tuple = ()
+    for v in values:
+        out = merge_taints(out, _nameable_taints(v, names))
+    return out
+
+
+def _nameable_taints(v: Value, names: Collection[str]) -> Tuple:
+    """The labels of ``v`` and its items, less those only items not spelled in ``names`` hold."""
+    every = deep_taints(v)
+    if not v.taints:
+        return every
+    items: List[Tuple[str, Value]] = []
+    if isinstance(v.const, dict):
+        items.extend((str(k), x) for k, x in v.const.items() if isinstance(x, Value))
+    items.extend((k[1:-1], x) for k, x in v.attrs if k.startswith("[") and k != _HELD)
+    hidden = {id(org) for k, x in items if k not in names for _, org in deep_taints(x)}
+    if not hidden:
+        return every
+    named = {id(org) for k, x in items if k in names for _, org in deep_taints(x)}
+    return tuple(t for t in every if id(t[1]) not in hidden or id(t[1]) in named)
+
+
+def _spelled_strings(node: cst.CSTNode) -> FrozenSet[str]:
+    """The string literals in a function's code."""
+    out: Set[str] = set()
+    stack: List[cst.CSTNode] = [node]
+    while stack:
+        n = stack.pop()
+        if type(n) is cst.SimpleString:
+            try:
+                val = n.evaluated_value
+            except Exception:  # pragma: no cover - exotic literals
+                continue
+            if isinstance(val, str):
+                out.add(val)
+        else:
+            stack.extend(n.children)
+    return frozenset(out)
+
+
 _SERIALS = itertools.count()
 
 
@@ -4452,8 +4509,24 @@ def _signature(env: Mapping[str, Value]) -> tuple:
             consts = tuple((x.const if isinstance(x.const, (int, str, bytes, bool, type(None))) else None,
                             _memo_ident(x), x.file) if isinstance(x, Value) else None for x in v.const)
         sig.append((name, tuple(sorted(((lbl, org) for lbl, org in v.taints), key=lambda t: t[0])), v.kind,
-                    _memo_ident(v), consts, v.func, v.file))
+                    _memo_ident(v), consts, v.func, v.file, _item_shape(v) if v.taints else None))
     return tuple(sig)
+
+
+def _item_shape(v: Value) -> tuple:
+    """Which items of a labelled container hold its labels (a dict constant's items, the field
+    records ``[name]`` of a mapping of unknown contents): ``vm_`` holding the key in its
+    ``priv_key`` item and ``vm_`` holding it throughout are two calls of a helper reading
+    ``vm_["driver"]``, not one summary for both."""
+    out = []
+    if isinstance(v.const, dict):
+        for k, x in v.const.items():
+            if isinstance(x, Value) and x.taints:
+                out.append((str(k), tuple(org for _, org in deep_taints(x))))
+    for k, x in v.attrs:
+        if k.startswith("[") and x.taints:
+            out.append((k, tuple(org for _, org in deep_taints(x))))
+    return tuple(sorted(out, key=lambda t: t[0]))
 
 
 class _Rebinder:

@@ -183,6 +183,14 @@ def join(a: Value, b: Value) -> Value:
             return _join_lists(a, b, taints)
     else:
         const = a.const if _same_const(a.const, b.const) else UNKNOWN
+    attrs = a.attrs or b.attrs
+    if const is UNKNOWN and (isinstance(a.const, dict) or isinstance(b.const, dict)):
+        # vm_ = {"driver": d}; if gen: vm_["priv_key"] = key: the dict after the branch holds the
+        # key in that item only, whichever way it went (without this, every item read from it -
+        # here or in a helper it is passed to - would carry the key)
+        const, attrs = _join_dicts(a, b)
+    elif a.attrs and b.attrs and a.attrs is not b.attrs:
+        attrs = _join_fields(a.attrs, b.attrs)
     return Value(
         taints=taints,
         const=const,
@@ -190,12 +198,56 @@ def join(a: Value, b: Value) -> Value:
         qname=a.qname if a.qname == b.qname else _shared_tail(a.qname, b.qname),
         file=a.file or b.file,
         ident=a.ident if a.ident is b.ident else (a.ident or b.ident),
-        attrs=a.attrs or b.attrs,
+        attrs=attrs,
         receiver=a.receiver if a.receiver is b.receiver else None,
         attr=a.attr if a.attr == b.attr else None,
         func=a.func if a.func is b.func else (a.func or b.func),
         pieces=a.pieces if a.pieces == b.pieces else None,
     )
+
+
+def _join_dicts(a: Value, b: Value) -> Tuple[Any, Tuple[Tuple[str, "Value"], ...]]:
+    """The constant and field records of two values reaching one point, one (at least) a dict
+    constant that differs from the other: two dicts join item by item (an item one of them lacks
+    keeps what the other gives it); a dict and a value of unknown contents (a parameter, a loaded
+    config) make an unknown mapping whose field records (``[name]``, as an item assignment to an
+    unknown mapping leaves them) remember which items of the dict hold labels."""
+    if isinstance(a.const, dict) and isinstance(b.const, dict):
+        merged = type(a.const)(a.const)
+        for k, v in b.const.items():
+            old = merged.get(k, v)
+            if isinstance(old, Value) and isinstance(v, Value):
+                merged[k] = join(old, v)
+            elif not _same_const(old, v):
+                del merged[k]  # (not an item value: its labels stay on the dict as a whole)
+        return merged, _join_fields(a.attrs, b.attrs)
+    d, other = (a, b) if isinstance(a.const, dict) else (b, a)
+    if isinstance(other.const, (tuple, str, bytes)):
+        return UNKNOWN, a.attrs or b.attrs
+    fields = tuple((f"[{k}]", v) for k, v in d.const.items()
+                   if isinstance(k, (str, int)) and isinstance(v, Value) and deep_taints(v))
+    return UNKNOWN, _join_fields(_join_fields(other.attrs, d.attrs), fields)
+
+
+def _join_fields(a: Tuple[Tuple[str, "Value"], ...],
+                 b: Tuple[Tuple[str, "Value"], ...]) -> Tuple[Tuple[str, "Value"], ...]:
+    """Attributes of two joined values: ``a``'s, with the field records (``[name]``, ``[*]``) of
+    ``b`` added (one record both have joins); ``b``'s other attributes only when ``a`` has none."""
+    if not a or a is b:
+        return b
+    if not b:
+        return a
+    mine = dict(a)
+    out = list(a)
+    for k, v in b:
+        if not k.startswith("["):
+            continue
+        cur = mine.get(k)
+        if cur is None:
+            out.append((k, v))
+        elif cur is not v:
+            out[next(i for i, (n, _) in enumerate(out) if n == k)] = (k, join(cur, v))
+    return tuple(out)
 
 
 def _shared_tail(a: Optional[str], b: Optional[str]) -> Optional[str]:
