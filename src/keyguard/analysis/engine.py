@@ -1775,6 +1775,25 @@ class ModuleInterp:
         rest = tuple(t for t in base.taints if t[0] not in L.KEY_LABELS)
         return Value(receiver=base, attr=name, taints=rest) if how == "attribute" else Value(taints=rest)
 
+    def _kept_fields(self, how: str, src: Value, v: Value) -> Value:
+        """The result ``v`` of a call with a ``keeps_fields`` row, given what its argument 0 (``src``)
+        holds field by field: a copy (``copy``: copy.deepcopy(x), dict(x)) has the same fields; a
+        text form (``text``: json.dumps(x)) remembers them for the parse that reads it back
+        (``parse``: json.loads), so only the response's private key field holds the key after a
+        round trip, not the certificate or the public key beside it."""
+        if how == "parse":
+            src = src.get_attr(_FIELDS_OF) or CLEAN  # type: ignore[assignment]
+            how = "copy"
+        dict_items = isinstance(src.const, dict)
+        records = tuple((k, x) for k, x in src.attrs if k.startswith("["))
+        field_kind = src.kind if src.kind is not None and src.kind in self.kb.field_kinds else None
+        if not (dict_items or records or field_kind):
+            return v
+        if how == "text":
+            return v.evolve(attrs=v.attrs + ((_FIELDS_OF, src),))
+        return v.evolve(const=src.const if dict_items else v.const, kind=field_kind or v.kind,
+                        attrs=records or v.attrs)
+
     def _passphrase_attribute(self, v: Value, node: cst.CSTNode) -> Value:
         if v.has(L.PASSPHRASE):
             return v
@@ -2772,6 +2791,8 @@ class ModuleInterp:
                     elif row.opt("result_kind") == L.FILE_HANDLE and recv is not None and recv.file is not None:
                         # zf.open(name, "w"): a handle over the receiver's file (the archive)
                         v = v.evolve(file=recv.file, ident=recv.ident, taints=recv.taints)
+                if row.opt("keeps_fields") and args:
+                    v = self._kept_fields(str(row.opt("keeps_fields")), args[0], v)
                 result = v if result is None else join(result, v)
             elif eff == "neutral":
                 weak = tuple(t for t in _union(args, kwargs) if t[0] == L.WEAK_RANDOM)
@@ -4050,6 +4071,8 @@ def _secret_of(arg: object) -> Value:
 _BASE_URL = "<base-url>"
 #: the descriptor or file object whose file a shared mapping maps (a kind row's `fd` argument)
 _MAPPED_FILE = "<mapped-file>"
+#: the attribute of a text form of a structured value (json.dumps(resp)) holding that value
+_FIELDS_OF = "<fields-of>"
 
 #: functions returning all of an object's fields
 _OBJECT_DUMPS = frozenset({"dataclasses.asdict", "dataclasses.astuple", "attr.asdict", "attr.astuple",

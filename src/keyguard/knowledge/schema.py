@@ -166,8 +166,13 @@ OPT_KEYS = frozenset(
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
      "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger", "stdio_fds",
-     "type_names", "default_type"}
+     "type_names", "default_type", "keeps_fields"}
 )
+# `keeps_fields = "copy" | "text" | "parse"` on a propagate row: what argument 0 holds field by field
+#   (a dict constant's items, the `[name]` records of a mapping, the fields of a response kind) is
+#   kept: "copy" - the result is a copy with the same fields (copy.deepcopy(x), dict(x)); "text" -
+#   the result is a text form remembering them (json.dumps(x)); "parse" - the result is the value a
+#   text form remembers (json.loads(json.dumps(x))), so a round trip keeps the other fields clean.
 # `calls_callables = true` on a log sink row: the logger calls the lambdas among the arguments and
 #   shows their results (loguru's opt(lazy=True)); elsewhere a lambda shows as its repr.
 # `field = "item"` / `field = "attribute"` on an [[attribute]] row: a field of a response object of
