@@ -1322,7 +1322,9 @@ class ModuleInterp:
                                             self.code(target)))
             if cls is not None:
                 prev = cls.attrs.get(name)
-                cls.attrs[name] = value if prev is None else _join_attribute(prev, value)
+                # (self.settings = {"region": r} in __init__, then self.settings["pem"] = pem: the
+                # dicts join item by item, the items never given key material stay clean)
+                cls.attrs[name] = value if prev is None else join(prev, value)
                 if obj.kind == "instance":
                     cls.assigned.add(name)
             elif obj.kind == L.ENVIRON:
@@ -4037,21 +4039,6 @@ def _opaque_text(value: Value, node: Optional[cst.CSTNode]) -> bool:
     return (value.const is UNKNOWN and value.kind is None and value.func is None and value.qname is None
             and value.file is None and not value.taints and not value.attrs
             and type(node) in (cst.Call, cst.Subscript, cst.Attribute))
-
-
-def _join_attribute(prev: Value, value: Value) -> Value:
-    """What an instance attribute holds after another assignment: the join of both, except that
-    a dict constant joined with one (``self.settings = {"region": r}`` in ``__init__``, then
-    ``self.settings["pem"] = pem``) joins entry by entry, so that the entries never given key
-    material stay clean (a general join makes differing dicts unknown)."""
-    joined = join(prev, value)
-    if isinstance(prev.const, dict) and isinstance(value.const, dict) and joined.const is UNKNOWN:
-        merged = _FrozenDict(prev.const)
-        for k, v in value.const.items():
-            old = merged.get(k)
-            merged[k] = join(old, v) if isinstance(old, Value) and isinstance(v, Value) else v
-        joined = joined.evolve(const=merged)
-    return joined
 
 
 def _attr_state(attrs: Mapping[str, Value]) -> tuple:
