@@ -3670,7 +3670,11 @@ class ModuleInterp:
                 # (cls(data, *args) of a project class: what it was handed is in its attributes,
                 # read through its methods and repr, not the object itself)
                 return generic.returns
-            return generic.returns.with_taints(_generic_union(fn, args, kwargs))
+            ret = generic.returns
+            # (a helper returning a parameter itself - the whole mapping - returns every item)
+            whole = isinstance(ret.ident, tuple) and len(ret.ident) > 2 and ret.ident[0] == "param" \
+                and ret.ident[1] in _param_node_ids(fn.node)
+            return ret.with_taints(_union(args, kwargs) if whole else _generic_union(fn, args, kwargs))
         self.contexts_per_func[id(fn.node)] = count + 1
         self._active.add(key)
         params = tuple((name, v.ident) for name, v in env.items())
@@ -4461,6 +4465,12 @@ def _generic_union(fn: FunctionRef, args: List[Value], kwargs: Mapping[str, Valu
     for v in values:
         out = merge_taints(out, _nameable_taints(v, names))
     return out
+
+
+def _param_node_ids(node: cst.FunctionDef) -> Set[int]:
+    """The ids of a function's parameter nodes (the identities its guessed parameters carry)."""
+    p = node.params
+    return {id(x) for x in (*p.posonly_params, *p.params, *p.kwonly_params)}
 
 
 def _nameable_taints(v: Value, names: Collection[str]) -> Tuple:
