@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import io
 import os
+import re
 import tokenize
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
@@ -105,20 +106,71 @@ def check_syntax(text: str, path: str) -> Optional[FileError]:
     except SyntaxError as py:
         line, col = py.lineno or 1, (py.offset or 1)
         return FileError(path, f"syntax error at line {line}: {py.msg}", line, col)
-    except (ValueError, RecursionError, MemoryError):
+    except (RecursionError, MemoryError):
+        return FileError(path, TOO_DEEP)
+    except ValueError:
         pass
     return None
 
 
+#: the error of a file nested deeper than Python's own parser goes (a chain of thousands of unary
+#: operators, calls or attributes in one expression): CPython cannot compile it either
+TOO_DEEP = "too deeply nested: Python's own parser gives up on this file, not analysed"
+
+
+#: Python's tokenizer refuses deeper nesting of brackets ("too many nested parentheses")
+MAX_BRACKET_DEPTH = 200
+#: a statement spanning more lines than this (inside brackets, or continued with backslashes),
+#: a line longer than this many characters, or a text longer than this, is checked by Python
+#: first: only there can a chain of operators nest thousands deep
+DEEP_LINES = 2_000
+DEEP_LINE_CHARS = 10_000
+DEEP_TEXT_CHARS = 2_000_000
+_NESTING = re.compile(r"[][(){}\n]")
+
+
+def _maybe_too_deep(text: str) -> bool:
+    """Whether ``text`` may nest deeper than libcst's parser survives (see :func:`parse`).
+
+    Cheap beside either parser: a pass over the brackets and line ends only.  Brackets in strings
+    and comments count too; an over-count only costs the check it triggers."""
+    if len(text) > DEEP_TEXT_CHARS or text.count("\\\n") > DEEP_LINES:
+        return True
+    depth = deepest = lines = longest = start = 0
+    for m in _NESTING.finditer(text):
+        ch = m.group()
+        if ch == "\n":
+            if m.start() - start > DEEP_LINE_CHARS:
+                return True
+            start = m.end()
+            lines = lines + 1 if depth > 0 else 0
+            if lines > longest:
+                longest = lines
+        elif ch in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif depth > 0:
+            depth -= 1
+    return deepest > MAX_BRACKET_DEPTH or longest > DEEP_LINES or len(text) - start > DEEP_LINE_CHARS
+
+
 def parse(text: str, path: str) -> Union[cst.Module, FileError]:
-    """Parse with libcst; a syntax error is a per-file error with its position."""
-    try:
-        return parse_module(text)
-    except import_libcst().ParserSyntaxError as exc:
-        # Python's own parser words and locates the error the way users know it
+    """Parse with libcst; a syntax error is a per-file error with its position.
+
+    libcst's native parser is not guarded against nesting deeper than Python allows: 1,500
+    nested brackets, or a chain of 10,000 unary operators across lines, crash it (a segmentation
+    fault, which no ``except`` catches) or keep it busy for minutes.  A text that may nest that
+    deep (:func:`_maybe_too_deep`) goes through Python's own parser first, which refuses such
+    files with a syntax error or :data:`TOO_DEEP`.
+    """
+    if _maybe_too_deep(text):
         err = check_syntax(text, path)
         if err is not None:
             return err
+    try:
+        return parse_module(text)
+    except import_libcst().ParserSyntaxError as exc:  # (syntax Python takes and libcst does not yet)
         msg = str(exc.message if hasattr(exc, "message") else exc).strip().splitlines()[0]
         return FileError(path, f"syntax error at line {exc.raw_line}: {msg}", exc.raw_line, exc.raw_column + 1)
     except RecursionError:

@@ -157,6 +157,25 @@ def test_bad_input_is_a_per_file_error(tmp_path: Path, capsys) -> None:
     assert any(Path(e["path"]).name == "syntax.py" and "syntax error at line 2" in e["message"] for e in doc["errors"])
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_nesting_beyond_pythons_limits_is_a_per_file_error(tmp_path: Path, jobs: str) -> None:
+    # libcst's native parser crashes (SIGSEGV) on these; Python's parser refuses them first.  Run in
+    # a child process: a regression would kill it, not the test session.
+    header = "from cryptography.hazmat.primitives.asymmetric import rsa\nkey = rsa.generate_private_key(65537, 2048)\n"
+    (tmp_path / "brackets.py").write_text(header + "x = " + "[\n" * 3000 + "]\n" * 3000)
+    (tmp_path / "chain.py").write_text(header + "x = (\n" + "-\n" * 20000 + "1)\n")
+    (tmp_path / "deep_but_fine.py").write_text(header + "x = " + "-" * 500 + "1\n" + "[" * 150 + "]" * 150 + "\n")
+    (tmp_path / "ok.py").write_text(INSECURE)
+    proc = subprocess.run([sys.executable, "-m", "keyguard", "check", "--no-cache", "--jobs", jobs, "--format", "json",
+                           str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    errors = {Path(e["path"]).name: e["message"] for e in doc["errors"]}
+    assert errors == {"brackets.py": "syntax error at line 203: too many nested parentheses",
+                      "chain.py": "too deeply nested: Python's own parser gives up on this file, not analysed"}
+    assert {Path(f["path"]).name for f in doc["findings"]} == {"ok.py"}  # the scan went on
+
+
 def test_stdin(capsys, monkeypatch) -> None:
     import io
 
