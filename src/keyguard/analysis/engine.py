@@ -1680,6 +1680,9 @@ class ModuleInterp:
             return Value(qname=qname)
         if isinstance(base.func, ClassRef):
             cls = base.func
+            if name == "__dict__" and base.kind == "instance":
+                # self.__dict__ (json.dumps(self.__dict__) in a state dump): every field, as vars(self)
+                return Value(taints=_union(list(cls.attrs.values()), {}))
             # the class's own method, else an attribute, else an inherited method
             fn = cls.methods.get(name)
             if fn is None and name not in cls.attrs:
