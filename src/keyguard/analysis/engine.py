@@ -2698,6 +2698,8 @@ class ModuleInterp:
                 if self._row_excluded(row, args, kwargs):
                     continue  # stem create_ephemeral_hidden_service(key_type="ED25519-V3"): the caller's key
                 result = self._source(row, desc, recv, args, kwargs, node, confidence, result)
+                if row.spec("seed") is not None:
+                    self._seed_argument(row.spec("seed"), args, kwargs, node, desc, confidence)
             elif eff == "propagate":
                 src = self.args_for(row.spec("from"), args, kwargs, recv)
                 objects = row.opt("objects")
@@ -3250,6 +3252,25 @@ class ModuleInterp:
                     d = f"{expr.value.value}.{expr.attr.value}"
                     org = self.origin(f"key passphrase `{d}`", node)
                     self.bind("<attr>" + d, cur.evolve(receiver=None, attr=None).with_taints(((L.PASSPHRASE, org),)))
+
+    def _seed_argument(self, spec: ArgSpec, args: List[Value], kwargs: Dict[str, Value], node: cst.Call,
+                       desc: str, confidence: str) -> None:
+        """``key = Ed25519PrivateKey.from_private_bytes(seed)``: the variable ``seed`` holds the key's
+        secret from now on (persisting or logging the seed exposes the key as its PEM would)."""
+        expr: Optional[cst.BaseExpression] = None
+        positional = [a for a in node.args if a.keyword is None and not a.star]
+        if spec.kw is not None:
+            expr = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == spec.kw), None)
+        if expr is None and spec.pos is not None and spec.pos < len(positional) \
+                and len(positional) == len([a for a in node.args if a.keyword is None]):
+            expr = positional[spec.pos].value
+        if type(expr) is not cst.Name:
+            return
+        current = self.arg(spec, args, kwargs)
+        if current is None or current.is_key or current.func is not None or current.kind is not None:
+            return
+        org = self.origin(f"private key seed given to {desc}", node, confidence)
+        self.bind_mutated(expr.value, current.with_taints(((L.KEY_MATERIAL, org),)))
 
     def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
         func = node.func

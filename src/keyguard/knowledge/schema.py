@@ -148,8 +148,11 @@ SPEC_KEYS = frozenset(
     {"args", "from", "path", "mode", "flags", "fd", "delete", "src", "dst", "target", "data",
      "opener", "shell", "env", "size", "exponent", "curve", "type", "randfunc", "password",
      "unencrypted_unless", "key", "url", "host", "base_url", "applies_if", "default", "dest", "callable", "kwargs",
-     "fileobj"}
+     "fileobj", "seed"}
 )
+# `seed = "0,data"` on a source row: that argument is the secret the key is made from (a raw
+#   private key or seed: Ed25519PrivateKey.from_private_bytes(seed), nacl SigningKey(seed)); a
+#   variable passed there is key material from then on (the seed written or logged later is the key).
 # `fd = "0,fileno"` on a `kind` row: the object maps the file of that descriptor or file object
 #   (mmap.mmap(fd, n)): what is written into it (mm[:] = data, a `write` row with target
 #   "receiver") is written into that file, for the file rules (KG101, KG201, KG203).
