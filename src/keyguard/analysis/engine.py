@@ -616,6 +616,16 @@ class ModuleInterp:
                 prev = cls.attrs.get(name)
                 cls.attrs[name] = v if prev is None else join(prev, v)
 
+    def _model_fields(self, cls: ClassRef, kwargs: Dict[str, Value]) -> None:
+        """``DeviceKey(name=n, private_pem=pem)`` of a class with no ``__init__`` of its own that
+        derives from a library base (an ORM model: SQLAlchemy declarative, Django, peewee): the base's
+        constructor sets the keywords naming the class's columns (attributes of its body) on the
+        instance, so its own ``__repr__``/``__str__`` showing ``self.private_pem`` shows the key.
+        Its default repr does not (the class is no record)."""
+        for name, v in kwargs.items():
+            if name in cls.attrs and any(t[0] in L.KEY_LABELS for t in v.taints):
+                cls.attrs[name] = join(cls.attrs[name], v)
+
     def _record_constants(self, cls: ClassRef, args: List[Value], kwargs: Dict[str, Value]) -> Tuple[Tuple[str, Value], ...]:
         """The constant fields one construction of a generated-``__init__`` class gives its
         instance (``LEGACY = KeyPolicy(bits=1024)``: ``LEGACY.bits`` is 1024 whatever the class
@@ -2391,6 +2401,8 @@ class ModuleInterp:
                 own = self._record_constants(fval.func, args, kwargs)
                 if own:
                     inst = inst.evolve(attrs=own)
+                if kwargs and fval.func.bases and not self._is_record(fval.func):
+                    self._model_fields(fval.func, kwargs)
             if any(b.endswith(("Error", "Exception", "Warning")) for b in fval.func.bases) or \
                     fval.func.name.endswith(("Error", "Exception")):
                 inst = inst.with_taints(tuple(t for t in _union(args, kwargs) if t[0] in L.KEY_LABELS))
