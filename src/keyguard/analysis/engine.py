@@ -2477,6 +2477,12 @@ class ModuleInterp:
             # remember what was constructed (curve classes, encryption objects ...)
             return self.unknown_call(args, kwargs, node).evolve(attr="call:" + qname)
         if fval.receiver is not None and fval.attr is not None:
+            manager = fval.receiver
+            if fval.attr in _MODEL_MANAGER_CREATE and manager.attr == "objects" and manager.receiver is not None \
+                    and isinstance(manager.receiver.func, ClassRef) and manager.receiver.kind != "instance" and kwargs:
+                # Signer.objects.create(key_pem=pem): a Django manager makes and saves an instance
+                # of the model from the keywords, as Signer(key_pem=pem) does
+                return self.call(manager.receiver, [], kwargs, node)
             return self.call_method(fval.receiver, fval.attr, args, kwargs, node)
         return self.unknown_call(args, kwargs, node)
 
@@ -4100,6 +4106,9 @@ _BASE_URL = "<base-url>"
 _MAPPED_FILE = "<mapped-file>"
 #: the attribute of a text form of a structured value (json.dumps(resp)) holding that value
 _FIELDS_OF = "<fields-of>"
+
+#: Django model manager methods returning a new instance made from their keywords (Model.objects.create)
+_MODEL_MANAGER_CREATE = frozenset({"create", "acreate"})
 
 #: functions returning all of an object's fields
 _OBJECT_DUMPS = frozenset({"dataclasses.asdict", "dataclasses.astuple", "attr.asdict", "attr.astuple",
