@@ -63,6 +63,9 @@ EXTRA_KINDS = frozenset({"fd-path", "memfile", "weak-rng", "asyncssh-key", "auth
                          "docker-client", "docker-containers", "docker-container", "docker-api",
                          # multiprocessing.connection.Client(address): a socket to that address
                          "mp-connection",
+                         # multiprocessing.connection.Listener(address): its accept() gives an
+                         # mp-connection (the same socket, from the serving side)
+                         "mp-listener",
                          # loguru's logger.opt(lazy=True): calls the lambdas among a message's arguments
                          "lazy-logger",
                          # sys.stdout.fileno() / sys.stderr.fileno(): a descriptor of the terminal
