@@ -35,7 +35,9 @@ class KeygenToolTempOutput(Rule):
     ## What it does
     Finds `step crypto keypair`, `step certificate create`, `openssl genrsa`,
     `openssl genpkey`, `openssl req -keyout`, `openssl ecparam -genkey`,
-    `ssh-keygen`, `certtool` and `wg genkey`/`wg genpsk` (a shell redirect)
+    `ssh-keygen`, `certtool`, `wg genkey`/`wg genpsk` (a shell redirect),
+    Java's `keytool -genkeypair`/`-importkeystore`, `mkcert`, `age-keygen`,
+    `nebula-cert` and `minisign -G`
     run through `subprocess`, `os.system`, `os.popen` or a command runner
     (Fabric/Invoke `run`, the `sh` and `plumbum` libraries, SaltStack
     `cmd.run`) with the private key's output path in a temporary location
@@ -193,7 +195,7 @@ class KeygenToolSecretInArgv(Rule):
     Finds passphrases and keys given to key-generation tools as arguments:
     `openssl ... -passout pass:...` / `-passin pass:...` / `-pass pass:...`,
     `step ... --password <literal>` and similar, `ssh-keygen -N <passphrase>`
-    or `-P <passphrase>`.
+    or `-P <passphrase>`, `keytool -storepass <password>`/`-keypass <password>`.
 
     ## Why is this bad?
     Every local user can read a process's arguments through `ps` and
