@@ -592,8 +592,10 @@ def test_split_shell_substitution_is_split_too():
 
 def test_packaged_grammar_loads_every_tool():
     grammar = load_grammar()
-    assert {t.name for t in grammar.tools} == {"step", "openssl", "ssh-keygen", "certtool", "wg"}
+    assert {t.name for t in grammar.tools} == {"step", "openssl", "ssh-keygen", "certtool", "wg", "mkcert",
+                                               "age-keygen", "keytool", "nebula-cert", "minisign"}
     assert grammar.tool_for("step-cli").name == "step"
+    assert grammar.tool_for("keytool").name == "keytool"
     assert load_grammar() is grammar  # cached
 
 
