@@ -3358,6 +3358,8 @@ class ModuleInterp:
                     return None
                 return key
             return None
+        if kind == "log" and "file" in kwargs and kwargs["file"].qname == "os.devnull":
+            return None  # print(pem, file=open(os.devnull, "w")): discarded
         if kind == "log" and "file" in kwargs and kwargs["file"].kind in (L.FILE_HANDLE, L.FD):
             data = Value(taints=_union(args, {}))
             self.emit("write", node, target=kwargs["file"], data=data, describe=desc)
@@ -3541,6 +3543,9 @@ class ModuleInterp:
             m = mode.const if mode is not None else "r"
             writes = not isinstance(m, str) or any(c in m for c in "wax+")
             return Value(qname="sys.stdout" if writes else "sys.stdin")
+        if path.const in _NULL_DEVICES or path.qname == "os.devnull":
+            # open(os.devnull, "w"): the null device discards what is written, no file holds it
+            return Value(qname="os.devnull")
         flags = self.arg(row.spec("flags"), args, kwargs)
         opener = self.arg(row.spec("opener"), args, kwargs) if row.spec("opener") else None
         creation = "existing"
@@ -4106,6 +4111,9 @@ _BASE_URL = "<base-url>"
 _MAPPED_FILE = "<mapped-file>"
 #: the attribute of a text form of a structured value (json.dumps(resp)) holding that value
 _FIELDS_OF = "<fields-of>"
+
+#: the null device: what is written there is discarded
+_NULL_DEVICES = frozenset({"/dev/null", b"/dev/null", "nul", "NUL"})
 
 #: Django model manager methods returning a new instance made from their keywords (Model.objects.create)
 _MODEL_MANAGER_CREATE = frozenset({"create", "acreate"})
