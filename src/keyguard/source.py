@@ -170,7 +170,11 @@ def parse(text: str, path: str) -> Union[cst.Module, FileError]:
             return err
     try:
         return parse_module(text)
-    except import_libcst().ParserSyntaxError as exc:  # (syntax Python takes and libcst does not yet)
+    except import_libcst().ParserSyntaxError as exc:
+        # Python's own parser words and locates the error the way users know it
+        err = check_syntax(text, path)
+        if err is not None:
+            return err
         msg = str(exc.message if hasattr(exc, "message") else exc).strip().splitlines()[0]
         return FileError(path, f"syntax error at line {exc.raw_line}: {msg}", exc.raw_line, exc.raw_column + 1)
     except RecursionError:
