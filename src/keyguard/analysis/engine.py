@@ -188,6 +188,10 @@ class Frame:
     caller: Optional["Frame"] = None
     #: parameter -> the argument object the call passed (before the parameter got its identity)
     args_in: Dict[str, Value] = field(default_factory=dict)
+    #: this activation's serial: a temporary file made here is not the one another evaluation of
+    #: the same call made (a wrapper's mkstemp staging a key in /tmp for one caller and a copy
+    #: next to its destination for another, both in one trace)
+    serial: int = field(default_factory=lambda: next(_SERIALS))
 
 
 # ----------------------------------------------------------------------------- the project
@@ -2316,7 +2320,7 @@ class ModuleInterp:
             self._into_buffer = self._into_buffer | {id(a.value) for a in node.args}
         args: List[Value] = []
         kwargs: Dict[str, Value] = {}
-        star = False
+        star = unknown_kwargs = False
         for a in node.args:
             v = self.eval(a.value)
             if a.keyword is not None:
@@ -2326,7 +2330,7 @@ class ModuleInterp:
                     kwargs.update({k: x for k, x in v.const.items() if isinstance(k, str)})
                 else:
                     # f(**kwargs) of a dict not known here: any keyword may be in it
-                    self._unknown_kwargs = self._unknown_kwargs | {id(node)}
+                    unknown_kwargs = True
                 star = True
             elif a.star == "*":
                 if isinstance(v.const, tuple):
@@ -2336,7 +2340,19 @@ class ModuleInterp:
                     star = True
             else:
                 args.append(v)
-        result = self.call(fval, args, kwargs, node, star)
+        if unknown_kwargs:
+            # (for this evaluation of the call only: the same wrapper called with known keywords
+            # elsewhere - mkstemp(prefix=p), no dir= - has its file in the temporary directory;
+            # a project function called so gets a **kwargs of unknown contents, _bind_params)
+            kwargs.setdefault(_UNKNOWN_KEYWORDS, Value())
+            saved = self._unknown_kwargs
+            self._unknown_kwargs = saved | {id(node)}
+            try:
+                result = self.call(fval, args, kwargs, node, star)
+            finally:
+                self._unknown_kwargs = saved
+        else:
+            result = self.call(fval, args, kwargs, node, star)
         self._after_wipe(node, fval)
         return result, fval, args, kwargs
 
@@ -3623,6 +3639,7 @@ class ModuleInterp:
 
     def _temp(self, row: Row, qname: str, desc: str, args: List[Value], kwargs: Dict[str, Value], node: cst.Call) -> Value:
         org = self.origin(f"{desc}()", node)
+        ident = ("temp", id(node), self.frame.serial if self.frame.func is not None else 0)
         t: Tuple = ((L.TEMP, org),)
         returns = row.opt("returns")
         directory = kwargs.get("dir")
@@ -3643,23 +3660,22 @@ class ModuleInterp:
             deleted = None if delete is None else (delete.const if isinstance(delete.const, bool) else None)
             if delete is None:
                 deleted = True
-            info = FileInfo(creation="temp", path=Value(taints=t, ident=("temp", id(node))), node=node,
+            info = FileInfo(creation="temp", path=Value(taints=t, ident=ident), node=node,
                             temp_delete=deleted, description=desc)
-            v = Value(kind=L.FILE_HANDLE, taints=t, file=info, ident=("temp", id(node)))
+            v = Value(kind=L.FILE_HANDLE, taints=t, file=info, ident=ident)
             self.emit("temp-create", node, handle=v, describe=desc, shared=directory is None or directory.has(L.TEMP))
             return v
         if returns == "fd-path":
-            ident = ("temp", id(node))
             path = Value(taints=t, kind=None, ident=ident)
             info = FileInfo(creation="temp", path=path, node=node, temp_delete=False, description=desc)
             fd = Value(kind=L.FD, taints=t, file=info, ident=ident)
             self.emit("temp-create", node, handle=fd, describe=desc, shared=directory is None or directory.has(L.TEMP))
             return Value(taints=t, const=(fd, path))
         if returns == L.TEMP_DIR:
-            v = Value(kind=L.TEMP_DIR, taints=t, ident=("temp", id(node)))
+            v = Value(kind=L.TEMP_DIR, taints=t, ident=ident)
             self.emit("temp-create", node, handle=v, describe=desc)
             return v
-        v = Value(taints=t, ident=("temp", id(node)))
+        v = Value(taints=t, ident=ident)
         if qname.endswith("mkdtemp"):
             self.emit("temp-create", node, handle=v, describe=desc)
         return v
@@ -3697,6 +3713,7 @@ class ModuleInterp:
             summary = self.summaries[key]
             moved = {old: env[name].ident for name, old in summary.params
                      if old is not None and name in env and env[name].ident is not None and env[name].ident != old}
+            moved.update(_fresh_temps(summary.events))
             if moved:
                 # the same argument context, other files: key.pem and csr.pem made by one helper
                 # (certbot's unique_file) are two files, not the one of the call evaluated first
@@ -3712,12 +3729,19 @@ class ModuleInterp:
             # too many distinct contexts: one generic evaluation (arguments without labels) stands
             # for the rest, joined with what the arguments carry - the callee's own sources survive
             generic = self._generic_summary(fn, self_value)
-            self._replay(generic.events)
-            if generic.returns.kind == "instance" and isinstance(generic.returns.func, ClassRef):
+            fresh = _fresh_temps(generic.events)
+            if fresh:
+                # (each call makes temporary files of its own: mkstemp in a wrapper)
+                rebind = _Rebinder(fresh, self.path_parents)
+                self._replay(generic.events, rebind.event_values)
+                ret = rebind.value(generic.returns)
+            else:
+                self._replay(generic.events)
+                ret = generic.returns
+            if ret.kind == "instance" and isinstance(ret.func, ClassRef):
                 # (cls(data, *args) of a project class: what it was handed is in its attributes,
                 # read through its methods and repr, not the object itself)
-                return generic.returns
-            ret = generic.returns
+                return ret
             # (a helper returning a parameter itself - the whole mapping - returns every item)
             whole = isinstance(ret.ident, tuple) and len(ret.ident) > 2 and ret.ident[0] == "param" \
                 and ret.ident[1] in _param_node_ids(fn.node)
@@ -3858,8 +3882,14 @@ class ModuleInterp:
                 env[name] = self._param_guess(p, entry)
         if params.star_kwarg is not None:
             known = {p.name.value for p in positional} | {p.name.value for p in params.kwonly_params}
-            rest = {k: v for k, v in kwargs.items() if k not in known}
-            env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
+            rest = {k: v for k, v in kwargs.items() if k not in known and k != _UNKNOWN_KEYWORDS}
+            if (entry and not kwargs) or _UNKNOWN_KEYWORDS in kwargs:
+                # an entry point's (or the generic evaluation's) **kwargs, or those of f(**opts) of
+                # a mapping not known here: whatever its callers pass, not a dict of the keywords
+                # seen (a wrapper forwarding them to tempfile.mkstemp may be given dir=)
+                env[params.star_kwarg.name.value] = Value(taints=_union([], rest))
+            else:
+                env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
         self._bound_args = {name: env[name] for name in passed if name in env}
         serial = None
         for name, v in list(env.items()):
@@ -4109,6 +4139,9 @@ def _secret_of(arg: object) -> Value:
 _BASE_URL = "<base-url>"
 #: the descriptor or file object whose file a shared mapping maps (a kind row's `fd` argument)
 _MAPPED_FILE = "<mapped-file>"
+#: the keyword a call with a ``**`` expansion of unknown contents passes (a callee's **kwargs is
+#: then unknown too, not a dict of the keywords the call spells)
+_UNKNOWN_KEYWORDS = "**"
 #: the attribute of a text form of a structured value (json.dumps(resp)) holding that value
 _FIELDS_OF = "<fields-of>"
 
@@ -4581,6 +4614,12 @@ def _signature(env: Mapping[str, Value]) -> tuple:
             # (and their files: fopen(fd, "wb") of a key's fd and of a certificate's are two calls)
             consts = tuple((x.const if isinstance(x.const, (int, str, bytes, bool, type(None))) else None,
                             _memo_ident(x), x.file) if isinstance(x, Value) else None for x in v.const)
+        elif isinstance(v.const, dict):
+            # mkstemp(**kwargs) in a wrapper: which keywords a call passed (dir= or not) and their
+            # constants tell the calls apart, as the items of a tuple do
+            consts = tuple(sorted(((str(k), x.const if isinstance(x.const, (int, str, bytes, bool, type(None)))
+                                    else None, _memo_ident(x), x.file) if isinstance(x, Value) else (str(k),)
+                                   for k, x in v.const.items()), key=lambda t: t[0]))
         sig.append((name, tuple(sorted(((lbl, org) for lbl, org in v.taints), key=lambda t: t[0])), v.kind,
                     _memo_ident(v), consts, v.func, v.file, _item_shape(v) if v.taints else None))
     return tuple(sig)
@@ -4685,6 +4724,21 @@ class _Rebinder:
                     out = dict(values)
                 out[k] = y
         return values if out is None else out
+
+
+def _fresh_temps(events: List[Event]) -> Dict[object, object]:
+    """The temporary files a memoised call made (the identities of its ``temp-create`` events),
+    each mapped to a new identity: a call replayed from a summary makes files of its own, not the
+    ones of the call evaluated first (a wrapper's mkstemp staging a key for one caller and a copy
+    for another)."""
+    out: Dict[object, object] = {}
+    for ev in events:
+        if ev.kind == "temp-create":
+            h = ev.values.get("handle")
+            ident = h.ident if isinstance(h, Value) else None
+            if isinstance(ident, tuple) and len(ident) == 3 and ident[0] == "temp" and ident not in out:
+                out[ident] = ("temp", ident[1], _next_serial())
+    return out
 
 
 def _memo_ident(v: Value) -> object:
