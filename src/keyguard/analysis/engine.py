@@ -3728,7 +3728,7 @@ class ModuleInterp:
         if count >= MAX_CONTEXTS and not entry:
             # too many distinct contexts: one generic evaluation (arguments without labels) stands
             # for the rest, joined with what the arguments carry - the callee's own sources survive
-            generic = self._generic_summary(fn, self_value)
+            generic = self._generic_summary(fn, self_value, _forwarded_keywords(fn, kwargs))
             fresh = _fresh_temps(generic.events)
             if fresh:
                 # (each call makes temporary files of its own: mkstemp in a wrapper)
@@ -3788,8 +3788,13 @@ class ModuleInterp:
             ret = r if ret is CLEAN else join(ret, r)
         return Summary(ret, recording)
 
-    def _generic_summary(self, fn: FunctionRef, self_value: Optional[Value]) -> Summary:
-        key = (id(fn.node), ("<generic>",))
+    def _generic_summary(self, fn: FunctionRef, self_value: Optional[Value],
+                         keywords: Optional[Tuple[str, ...]] = None) -> Summary:
+        """The evaluation of ``fn`` standing for its calls past MAX_CONTEXTS: parameters without
+        labels; ``**kwargs`` of unknown contents, or, given ``keywords``, holding those keywords
+        (one generic evaluation per set of keywords a call spells: mkstemp(prefix=p) passes no
+        dir=, mkstemp(prefix=p, dir=d) does)."""
+        key = (id(fn.node), ("<generic>",) if keywords is None else ("<generic>", keywords))
         found = self.summaries.get(key)
         if found is not None:
             return found
@@ -3798,6 +3803,10 @@ class ModuleInterp:
         self.summaries[key] = Summary(CLEAN, [])  # recursion guard while it is computed
         env = self._bind_params(fn, [], {}, self_value, True)
         env = {k: (v.evolve(taints=()) if v.taints and v.func is None else v) for k, v in env.items()}
+        star_kwarg = fn.node.params.star_kwarg
+        if keywords is not None and star_kwarg is not None:
+            name = star_kwarg.name.value
+            env[name] = Value(const=_FrozenDict({k: Value() for k in keywords}), ident=env[name].ident)
         self._active.add(key)
         self._generic_depth += 1
         try:
@@ -4724,6 +4733,16 @@ class _Rebinder:
                     out = dict(values)
                 out[k] = y
         return values if out is None else out
+
+
+def _forwarded_keywords(fn: FunctionRef, kwargs: Mapping[str, Value]) -> Optional[Tuple[str, ...]]:
+    """The keywords a call passes into ``fn``'s ``**kwargs`` (sorted), None when ``fn`` has none
+    or the call's keywords are not known (f(**opts) of an unknown mapping)."""
+    params = fn.node.params
+    if params.star_kwarg is None or _UNKNOWN_KEYWORDS in kwargs:
+        return None
+    declared = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    return tuple(sorted(k for k in kwargs if k not in declared))
 
 
 def _fresh_temps(events: List[Event]) -> Dict[object, object]:
