@@ -2344,7 +2344,8 @@ class ModuleInterp:
             # (for this evaluation of the call only: the same wrapper called with known keywords
             # elsewhere - mkstemp(prefix=p), no dir= - has its file in the temporary directory;
             # a project function called so gets a **kwargs of unknown contents, _bind_params)
-            kwargs.setdefault(_UNKNOWN_KEYWORDS, Value())
+            if isinstance(fval.func, (FunctionRef, ClassRef)):
+                kwargs.setdefault(_UNKNOWN_KEYWORDS, Value())
             saved = self._unknown_kwargs
             self._unknown_kwargs = saved | {id(node)}
             try:
