@@ -7,6 +7,7 @@ import io
 import os
 import re
 import tokenize
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
@@ -127,32 +128,37 @@ DEEP_LINES = 2_000
 DEEP_LINE_CHARS = 10_000
 DEEP_TEXT_CHARS = 2_000_000
 _NESTING = re.compile(r"[][(){}\n]")
+_BRACKETS = re.compile(r"[][(){}]")
+_BRACKET_STEP = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
 
 
 def _maybe_too_deep(text: str) -> bool:
     """Whether ``text`` may nest deeper than libcst's parser survives (see :func:`parse`).
 
-    Cheap beside either parser: a pass over the brackets and line ends only.  Brackets in strings
-    and comments count too; an over-count only costs the check it triggers."""
+    Cheap beside either parser (the loops run in C, but for the rare text of over 2,000 lines
+    with a bracket still open at a line end).  Brackets in strings and comments count too; an
+    over-count only costs the check it triggers."""
     if len(text) > DEEP_TEXT_CHARS or text.count("\\\n") > DEEP_LINES:
         return True
-    depth = deepest = lines = longest = start = 0
+    if max(map(len, text.split("\n"))) > DEEP_LINE_CHARS:
+        return True
+    steps = list(map(_BRACKET_STEP.__getitem__, _BRACKETS.findall(text)))
+    if len(steps) > MAX_BRACKET_DEPTH and max(accumulate(steps)) > MAX_BRACKET_DEPTH:
+        return True
+    if text.count("\n") <= DEEP_LINES:
+        return False
+    depth = lines = 0  # the longest run of lines ending inside brackets (one statement)
     for m in _NESTING.finditer(text):
         ch = m.group()
         if ch == "\n":
-            if m.start() - start > DEEP_LINE_CHARS:
-                return True
-            start = m.end()
             lines = lines + 1 if depth > 0 else 0
-            if lines > longest:
-                longest = lines
+            if lines > DEEP_LINES:
+                return True
         elif ch in "([{":
             depth += 1
-            if depth > deepest:
-                deepest = depth
         elif depth > 0:
             depth -= 1
-    return deepest > MAX_BRACKET_DEPTH or longest > DEEP_LINES or len(text) - start > DEEP_LINE_CHARS
+    return False
 
 
 def parse(text: str, path: str) -> Union[cst.Module, FileError]:
