@@ -1,6 +1,7 @@
 """The worker set that keeps each process to its own stretch of the file list."""
 
 import os
+import signal
 import time
 
 import pytest
@@ -99,3 +100,55 @@ def test_a_map_left_early_ends_its_workers_at_once() -> None:
     results.close()
     assert time.monotonic() - started < 20  # killed, not waited for
     assert _gone(pid)
+
+
+def _crashes_on_three(item: int) -> tuple:
+    if item == 3:
+        os.kill(os.getpid(), signal.SIGSEGV)  # (a native crash: no exception, no result)
+    return item, os.getpid()
+
+
+def test_a_worker_that_dies_costs_its_item_and_a_new_worker_takes_the_rest() -> None:
+    if not workers_mod.FORK:
+        pytest.skip("this platform does not fork workers")
+    ran = dict(Workers(2).map(_crashes_on_three, list(range(8)), [1] * 8, lambda i, why: ("crashed", why)))
+    assert sorted(ran) == list(range(8))
+    assert ran[3] == ("crashed", "killed by SIGSEGV")
+    assert all(ran[i][0] == i for i in range(8) if i != 3)
+    assert all(_gone(pid) for i, (_, pid) in ran.items() if i != 3)
+    with pytest.raises(WorkerError, match="ended without its result"):  # without on_crash: the map fails
+        list(Workers(2).map(_crashes_on_three, list(range(8)), [1] * 8))
+
+
+INSECURE = (
+    "import tempfile\n"
+    "from cryptography.hazmat.primitives.asymmetric import rsa\n"
+    "key = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n"
+    "tempfile.mktemp()\n"
+)
+
+
+def test_a_crash_while_analysing_costs_that_batch_not_the_scan(tmp_path, monkeypatch) -> None:
+    if not workers_mod.FORK:
+        pytest.skip("this platform does not fork workers")
+    from keyguard import api
+    from keyguard.config import Config
+
+    for name in ("a_boom.py", "b_fine.py", "c_fine.py"):
+        (tmp_path / name).write_text(INSECURE)
+    parent, original = os.getpid(), api.analyze_batch
+
+    def analyze_batch(targets, *args, **kwargs):
+        if any(t.endswith("a_boom.py") for t in targets):
+            if os.getpid() == parent:
+                raise AssertionError("the crashing batch ran in the test's own process")
+            os.kill(os.getpid(), signal.SIGSEGV)
+        return original(targets, *args, **kwargs)
+
+    monkeypatch.setattr(api, "analyze_batch", analyze_batch)
+    monkeypatch.setattr(api, "POOL_THRESHOLD", 0)
+    result = api.scan_paths([str(tmp_path)], Config(use_cache=False, semgrep=False), jobs=2)
+    errors = {os.path.basename(e.path): e.message for e in result.errors}
+    assert set(errors) == {"a_boom.py"}
+    assert errors["a_boom.py"].startswith("internal error: the analysis process killed by SIGSEGV")
+    assert {os.path.basename(f.path) for f in result.findings} >= {"b_fine.py", "c_fine.py"}

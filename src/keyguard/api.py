@@ -607,7 +607,15 @@ def scan_paths(
                     for c in chunks]
             done: Dict[int, List[TargetResult]] = {}
             weights = [sum(sizes.get(p, 0) for p in c) for c in chunks]
-            for i, res in workers().map(_worker, work, weights):
+            def crashed(i: int, why: str) -> List[TargetResult]:
+                # (a native crash in a worker - libcst's parser on input it does not guard
+                # against - costs the files of that batch, not the scan)
+                return [TargetResult(p, errors=[FileError(p, f"internal error: the analysis process {why} while "
+                                                             f"analysing this file's batch of {len(chunks[i])}, "
+                                                             "not analysed")])
+                        for p in chunks[i]]
+
+            for i, res in workers().map(_worker, work, weights, crashed):
                 done[i] = res
                 if progress:
                     progress(len(chunks[i]))

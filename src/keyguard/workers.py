@@ -13,7 +13,9 @@ fork-safe), every :meth:`Workers.map` forks its workers: they inherit the items,
 the imported analysis, so nothing but the results crosses a pipe, and neither ``multiprocessing``
 nor ``concurrent.futures`` is imported.  A map with no more items than workers (a pre-commit
 hook's few files) runs its last item in the calling process while the children run the others:
-one process fewer to start.  Elsewhere each worker is a single-process executor.
+one process fewer to start.  A forked worker that dies on an item (a native crash: a signal, no
+exception) costs that item, reported through the map's ``on_crash``; a worker forked in its place
+takes the rest of its stretch.  Elsewhere each worker is a single-process executor.
 
 Which chunk goes to which process changes how often a dependency is parsed, never what is
 found: a batch's findings do not depend on what else a process analysed (tests/test_determinism.py).
@@ -92,13 +94,18 @@ class Workers:
 
             self._executors = [ProcessPoolExecutor(max_workers=1) for _ in range(n)]
 
-    def map(self, fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int]) -> Iterator[Tuple[int, R]]:
-        """Run ``fn`` on every item; yield ``(index, result)`` as they finish."""
+    def map(self, fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int],
+            on_crash: Optional[Callable[[int, str], R]] = None) -> Iterator[Tuple[int, R]]:
+        """Run ``fn`` on every item; yield ``(index, result)`` as they finish.
+
+        ``on_crash(index, why)``: the result of an item whose forked worker died on it (a native
+        crash: a signal, not an exception); a new worker takes over the rest.  Without it, or
+        with executors, a worker's death fails the map."""
         if not items:
             return iter(())
         if not FORK:
             return self._map_executors(fn, items, weights)
-        return _map_forked(fn, items, weights, self.n)
+        return _map_forked(fn, items, weights, self.n, on_crash)
 
     def _map_executors(self, fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int]) -> Iterator[Tuple[int, R]]:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -139,6 +146,11 @@ class _Child:
     def send(self, index: int) -> None:
         os.write(self.tasks, _INDEX.pack(index))
 
+    def close(self) -> None:
+        """Close the parent's ends of the pipes (the process itself is gone)."""
+        os.close(self.tasks)
+        self.results.close()
+
     def receive(self) -> Tuple[int, bool, Any]:
         head = self.results.read(_LENGTH.size)
         if len(head) < _LENGTH.size:
@@ -150,7 +162,8 @@ class _Child:
         return pickle.loads(payload)
 
 
-def _map_forked(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int], n: int) -> Iterator[Tuple[int, R]]:
+def _map_forked(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int], n: int,
+                on_crash: Optional[Callable[[int, str], R]] = None) -> Iterator[Tuple[int, R]]:
     in_parent = len(items) - 1 if len(items) <= n else None
     n_children = len(items) - 1 if in_parent is not None else n
     plan = _Plan(weights if in_parent is None else [1] * n_children, n_children) if n_children else None
@@ -159,30 +172,59 @@ def _map_forked(fn: Callable[[T], R], items: Sequence[T], weights: Sequence[int]
     try:
         for _ in range(n_children):
             children.append(_fork(fn, items, children))
-        busy: Dict[int, _Child] = {}
-        for w, child in enumerate(children):
-            i = plan.take(w) if plan is not None else None
+        busy: Dict[int, Tuple[_Child, int, int]] = {}  # result pipe -> (child, its worker slot, its item)
+
+        def feed(child: _Child, worker: int) -> None:
+            i = plan.take(worker) if plan is not None else None
             if i is not None:
                 child.send(i)
-                busy[child.results.fileno()] = child
+                busy[child.results.fileno()] = (child, worker, i)
+
+        for w, child in enumerate(children):
+            feed(child, w)
         if in_parent is not None:
             yield in_parent, fn(items[in_parent])
-        worker_of = {id(c): w for w, c in enumerate(children)}
         while busy:
             ready, _, _ = select.select(list(busy), [], [])
             for fd in ready:
-                child = busy.pop(fd)
-                i, ok, result = child.receive()
+                child, worker, i = busy.pop(fd)
+                try:
+                    got, ok, result = child.receive()
+                except WorkerError:
+                    if on_crash is None:
+                        raise
+                    why = _reap(child)
+                    children.remove(child)
+                    child.close()
+                    # the rest of its stretch goes to a worker forked in its place
+                    child = _fork(fn, items, children)
+                    children.append(child)
+                    feed(child, worker)
+                    yield i, on_crash(i, why)
+                    continue
                 if not ok:
                     raise WorkerError(f"a worker process failed:\n{result}")
-                nxt = plan.take(worker_of[id(child)]) if plan is not None else None
-                if nxt is not None:
-                    child.send(nxt)
-                    busy[fd] = child
-                yield i, result
+                feed(child, worker)
+                yield got, result
         finished = True
     finally:
         _stop(children, finished)
+
+
+def _reap(child: "_Child") -> str:
+    """Wait for a worker that ended without its result; how it ended, in words."""
+    try:
+        _, status = os.waitpid(child.pid, 0)
+    except ChildProcessError:  # pragma: no cover - reaped elsewhere
+        return "ended"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:  # pragma: no cover
+            name = str(sig)
+        return f"killed by {name}"
+    return f"exit status {os.WEXITSTATUS(status)}" if os.WIFEXITED(status) else "ended"
 
 
 def _fork(fn: Callable[[T], R], items: Sequence[T], siblings: Sequence[_Child]) -> _Child:
