@@ -1,5 +1,6 @@
 """The worker set that keeps each process to its own stretch of the file list."""
 
+import faulthandler
 import os
 import signal
 import time
@@ -104,6 +105,7 @@ def test_a_map_left_early_ends_its_workers_at_once() -> None:
 
 def _crashes_on_three(item: int) -> tuple:
     if item == 3:
+        faulthandler.disable()  # (pytest's crash report would only be noise here)
         os.kill(os.getpid(), signal.SIGSEGV)  # (a native crash: no exception, no result)
     return item, os.getpid()
 
@@ -142,6 +144,7 @@ def test_a_crash_while_analysing_costs_that_batch_not_the_scan(tmp_path, monkeyp
         if any(t.endswith("a_boom.py") for t in targets):
             if os.getpid() == parent:
                 raise AssertionError("the crashing batch ran in the test's own process")
+            faulthandler.disable()
             os.kill(os.getpid(), signal.SIGSEGV)
         return original(targets, *args, **kwargs)
 
