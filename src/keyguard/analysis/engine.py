@@ -32,6 +32,7 @@ import libcst as cst
 from keyguard import labels as L
 from keyguard.analysis import strings
 from keyguard.analysis.events import Event
+from keyguard.analysis.paths import walk
 from keyguard.analysis.process import analyze_launch
 from keyguard.analysis.shell import Hole
 from keyguard.analysis.values import (
@@ -4588,9 +4589,7 @@ def _nameable_taints(v: Value, names: Collection[str]) -> Tuple:
 def _spelled_strings(node: cst.CSTNode) -> FrozenSet[str]:
     """The string literals in a function's code."""
     out: Set[str] = set()
-    stack: List[cst.CSTNode] = [node]
-    while stack:
-        n = stack.pop()
+    for n in walk(node):
         if type(n) is cst.SimpleString:
             try:
                 val = n.evaluated_value
@@ -4598,8 +4597,6 @@ def _spelled_strings(node: cst.CSTNode) -> FrozenSet[str]:
                 continue
             if isinstance(val, str):
                 out.add(val)
-        else:
-            stack.extend(n.children)
     return frozenset(out)
 
 

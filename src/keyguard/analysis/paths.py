@@ -264,6 +264,15 @@ def _try_wipes_all(stmt: cst.Try, is_wipe: WipePredicate, after: Sequence[cst.CS
         and not any(type(n) in (cst.Return, cst.Break, cst.Continue) for n in _walk_statements(stmt.body))
 
 
+def walk(node: cst.CSTNode):
+    """``node`` and every node under it (in no particular order)."""
+    stack = [node]
+    while stack:
+        cur = stack.pop()
+        yield cur
+        stack.extend(cur.children)
+
+
 def _walk_statements(node: cst.CSTNode):
     """Every node under ``node``, not entering nested functions, classes or lambdas."""
     stack = list(node.children)

@@ -22,20 +22,12 @@ import libcst as cst
 
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.events import Event
-from keyguard.analysis.paths import ParentMap, contains_wipe, hands_over, names_in, wiped_on_every_path
+from keyguard.analysis.paths import ParentMap, contains_wipe, hands_over, names_in, walk, wiped_on_every_path
 from keyguard.analysis.values import Value
 from keyguard.rules.report import Hit
 from keyguard.rules.support import confidence, data_of
 
 _ZERO_HINTS = ("bytes(", "bytearray(", "\\x00", "\\0", "b''", 'b""')
-
-
-def _walk(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        yield cur
-        stack.extend(cur.children)
 
 
 def _dotted(e: cst.BaseExpression) -> Optional[str]:
@@ -56,7 +48,7 @@ def _is_ref(e: cst.BaseExpression, name: str) -> bool:
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:
     if "." in name:
-        return any(type(n) is cst.Attribute and _dotted(n) == name for n in _walk(node))
+        return any(type(n) is cst.Attribute and _dotted(n) == name for n in walk(node))
     return name in names_in(node)
 
 
@@ -72,7 +64,7 @@ def _names_memory_of(e: cst.BaseExpression, names: Set[str]) -> bool:
 def views_of(func: cst.CSTNode, name: str) -> FrozenSet[str]:
     """Names bound in ``func`` to a memoryview of ``name`` (``view = memoryview(buf)``)."""
     out: Set[str] = set()
-    for n in _walk(func):
+    for n in walk(func):
         if type(n) is cst.Assign and type(n.value) is cst.Call and _last(n.value.func) == "memoryview" \
                 and len(n.value.args) == 1 and _names_memory_of(n.value.args[0].value, {name}):
             out.update(t.target.value for t in n.targets if type(t.target) is cst.Name)
@@ -157,7 +149,7 @@ class WipeOracle:
     def module_managers(self) -> None:
         """``@contextmanager`` generators of this module that wipe what they yield in ``finally``,
         and classes whose ``__exit__`` wipes the buffer their ``__enter__`` hands out."""
-        for node in _walk(self.tree):
+        for node in walk(self.tree):
             if type(node) is cst.ClassDef and self._class_wipes_on_exit(node):
                 self.managers.add(node.name.value)
         for stmt in self.tree.body:
@@ -165,9 +157,9 @@ class WipeOracle:
                 continue
             if not any(_last(d.decorator) in ("contextmanager", "asynccontextmanager") for d in stmt.decorators):
                 continue
-            for node in _walk(stmt.body):
+            for node in walk(stmt.body):
                 if type(node) is cst.Try and node.finalbody is not None:
-                    yielded = {n for y in _walk(node.body) if type(y) is cst.Yield and y.value is not None
+                    yielded = {n for y in walk(node.body) if type(y) is cst.Yield and y.value is not None
                                for n in names_in(y.value)}
                     if any(contains_wipe(node.finalbody, self.predicate(n, scope=stmt)) for n in yielded):
                         self.managers.add(stmt.name.value)
@@ -203,7 +195,7 @@ class WipeOracle:
             return None
         me = func.params.params[0].name.value
         attrs: Set[Optional[str]] = set()
-        for n in _walk(func.body):
+        for n in walk(func.body):
             if type(n) is cst.Return:
                 v = n.value
                 ok = type(v) is cst.Attribute and type(v.value) is cst.Name and v.value.value == me
@@ -225,7 +217,7 @@ class WipeOracle:
         if scope is None:
             return None
         out: List[cst.BaseExpression] = []
-        for n in _walk(scope):
+        for n in walk(scope):
             calls: List[cst.BaseExpression] = []
             if type(n) is cst.Assign and any(type(t.target) is cst.Name and t.target.value == name for t in n.targets):
                 calls.append(n.value)
@@ -263,7 +255,7 @@ class WipeOracle:
         if type(e) is cst.Name:
             found: List[cst.BaseExpression] = []
             module_level = [x for line in self.tree.body if type(line) is cst.SimpleStatementLine for x in line.body]
-            for nodes in ((_walk(scope) if scope is not None else ()), module_level):
+            for nodes in ((walk(scope) if scope is not None else ()), module_level):
                 found = [n.value for n in nodes if type(n) is cst.Assign
                          and any(type(t.target) is cst.Name and t.target.value == e.value for t in n.targets)]
                 if found:
