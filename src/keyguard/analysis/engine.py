@@ -247,6 +247,7 @@ class Project:
         self.worth_loading: Callable[[str, str], bool] = lambda path, symbol: True
         #: path -> local name -> (module, name) of its ``from m import name`` lines (re-exports)
         self._from_imports: Dict[str, Dict[str, Tuple[str, str]]] = {}
+        self._mentions: Dict[Tuple[str, str], bool] = {}
         #: identities (never constant paths) of the files key material was written to so far:
         #: passing one to another module's function makes the call worth following
         #: (``staged = st.stage(name, pem)`` then ``st.promote(staged, name)`` copies it)
@@ -368,6 +369,23 @@ class Project:
         if dotted_name in self.module_files:
             return self.module_files[dotted_name]
         return self._suffixes.get(dotted_name)
+
+    def mentions(self, path: str, name: str) -> bool:
+        """Whether the text of module ``path`` spells ``name`` as a word not after a dot (a name
+        it could bind: ``name = ...``, ``import x as name``, ``from .m import name``; not
+        ``from .name import x``).  Unreadable: True."""
+        key = (path, name)
+        found = self._mentions.get(key)
+        if found is None:
+            try:
+                with open(path, "rb") as fh:
+                    raw = fh.read()
+            except OSError:
+                found = True
+            else:
+                found = re.search(rb"(?<![\w.])" + re.escape(name.encode("utf-8")) + rb"(?!\w)", raw) is not None
+            self._mentions[key] = found
+        return found
 
 
 def absolute_import(module: str, path: str, level: int, base: str) -> str:
@@ -1517,7 +1535,16 @@ class ModuleInterp:
             return found
         value = Value(qname=qname)
         mod, _, name = qname.rpartition(".")
-        mod_path = self.project.resolve_module(mod)
+        package = self.project.resolve_module(mod)
+        if self.project.resolve_module(qname) is not None and (
+                package is None or not self.project.mentions(package, name)):
+            # `from paramiko import util`: a submodule of the project, read through its own
+            # attributes (get_attribute loads it when one is worth it); the package's __init__
+            # is not loaded for it when its text never binds the name (`from .gen import gen`
+            # would: the package attribute is then the function)
+            self._imports_resolved[qname] = value
+            return value
+        mod_path = package
         # data defined at module level (keydata.py: bootstrap_pem = "-----BEGIN ...") is worth it;
         # functions and classes are resolved when called (with the call's own criterion)
         if mod_path is not None and mod_path != self.path and (
