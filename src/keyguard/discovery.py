@@ -254,6 +254,34 @@ def _named_keygen_result(node: ast.Assign) -> bool:
     return False
 
 
+def _containment(words: Tuple[bytes, ...]) -> Tuple[Tuple[bytes, ...], Dict[bytes, Tuple[bytes, ...]]]:
+    """The words no other word is part of, and for each of them the other words it is part of
+    (in ``words``' order).  Found with one substring search per word over all the words joined
+    by newlines (no word holds one), instead of a test of every pair: a few hundred words
+    are checked in a millisecond at every start."""
+    blob = b"\n".join(words)
+    starts = []
+    at = 0
+    for w in words:
+        starts.append(at)
+        at += len(w) + 1
+    contains: Dict[int, Set[int]] = {}  # word index -> indices of the words it is part of
+    for i, w in enumerate(words):
+        if not w:
+            continue
+        found = blob.find(w)
+        while found >= 0:
+            j = bisect.bisect_right(starts, found) - 1
+            if j != i:
+                contains.setdefault(i, set()).add(j)
+            found = blob.find(w, found + 1)
+    has_part = set().union(*contains.values()) if contains else set()
+    minimal = tuple(w for i, w in enumerate(words) if i not in has_part)
+    longer = {words[i]: tuple(words[j] for j in sorted(contains.get(i, ()))) for i in range(len(words))
+              if i not in has_part}
+    return minimal, longer
+
+
 class Prefilter:
     """A sound byte-level filter: a file that contains none of the words cannot hold a finding.
 
@@ -278,8 +306,7 @@ class Prefilter:
         #: the plain words no other plain word is part of: a file without any of them has no
         #: plain word at all (``private_key`` stands for ``load_pem_private_key``), and the longer
         #: words are looked for only where their part is (a weak part of a strong word)
-        self._minimal = tuple(w for w in self.plain if not any(o != w and o in w for o in self.plain))
-        self._longer = {m: tuple(w for w in self.plain if w != m and m in w) for m in self._minimal}
+        self._minimal, self._longer = _containment(self.plain)
 
     def _any(self, words: Sequence[bytes], raw: bytes) -> bool:
         for w in words:

@@ -92,3 +92,21 @@ def test_a_long_strong_word_is_found_behind_its_weak_part(prefilter):
     # private_key is weak (often just a name); load_pem_private_key contains it and is strong
     assert prefilter.verdict(b"x = private_key\n") == "weak"
     assert prefilter.verdict(b"k = load_pem_private_key(data, None)\n") == "strong"
+
+
+def test_containment_matches_the_pairwise_definition() -> None:
+    from keyguard.discovery import _containment
+    from keyguard.knowledge.schema import kb_with_extra
+
+    kb = kb_with_extra(())
+    cases = [
+        (b"key", b"private_key", b"load_pem_private_key", b"keygen", b"ssh-keygen", b"aaa", b"aa"),
+        tuple(sorted(set(kb.trigger_words))),
+        tuple(sorted(set(kb.key_source_words))),
+    ]
+    for words in cases:
+        minimal = tuple(w for w in words if not any(o != w and o in w for o in words))
+        longer = {m: tuple(w for w in words if w != m and m in w) for m in minimal}
+        assert _containment(words) == (minimal, longer)
+    # (a word overlapping itself - "aa" in "aaa" at two places - is one containment)
+    assert _containment((b"aa", b"aaa"))[1] == {b"aa": (b"aaa",)}
