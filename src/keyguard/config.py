@@ -14,11 +14,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 from keyguard.registry import SelectionError, normalize_codes, select_codes
 
 DEFAULT_EXCLUDE = (
@@ -145,6 +140,19 @@ def from_table(table: Mapping[str, Any], base_dir: Path) -> Dict[str, Any]:
     return kw
 
 
+def _parse_toml(raw: bytes, path: Path) -> Dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
 def load_config(start: Union[str, Path] = ".", config_file: Optional[Union[str, Path]] = None, **overrides: Any) -> Config:
     """Read the nearest ``pyproject.toml`` (or ``config_file``) and apply ``overrides``."""
     kw: Dict[str, Any] = {}
@@ -155,11 +163,12 @@ def load_config(start: Union[str, Path] = ".", config_file: Optional[Union[str, 
     if path is not None:
         try:
             with open(path, "rb") as fh:
-                data = tomllib.load(fh)
+                raw = fh.read()
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        # a project file that never names keyguard holds no keyguard settings: it is not parsed
+        # (nor is a TOML parser imported: a tenth of the start of a pre-commit run's process)
+        data = _parse_toml(raw, path) if b"keyguard" in raw else {}
         table = data.get("tool", {}).get("keyguard")
         if config_file and table is None and "keyguard" in data:
             table = data["keyguard"]

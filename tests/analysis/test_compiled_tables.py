@@ -30,7 +30,7 @@ def table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         parses.append(text)
         return real(text)
 
-    monkeypatch.setattr(compiled.tomllib, "loads", counting)
+    monkeypatch.setattr(tomllib, "loads", counting)
     return path, parses
 
 
@@ -77,3 +77,35 @@ def test_errors_are_tomls_own(tmp_path: Path) -> None:
     bad.write_text("[a\n")
     with pytest.raises(tomllib.TOMLDecodeError):
         load_toml(bad)
+
+
+def test_the_built_knowledge_base_is_kept_and_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from keyguard.knowledge import schema
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    built = schema.build(schema.load_tables())
+    sources = [b"schema v1", b"table a", b"table b"]
+    assert compiled.load_built(tmp_path, sources, schema.KnowledgeBase) is None
+    compiled.store_built(tmp_path, sources, built)
+    again = compiled.load_built(tmp_path, sources, schema.KnowledgeBase)
+    assert again == built and again is not built
+    # another table or another schema: another copy, the old one is not read
+    assert compiled.load_built(tmp_path, [b"schema v2", b"table a", b"table b"], schema.KnowledgeBase) is None
+    # a copy of another kind, or a damaged one, is not used
+    assert compiled.load_built(tmp_path, sources, dict) is None
+    compiled.built_path(tmp_path, sources).write_bytes(b"\x80\x05garbage")
+    assert compiled.load_built(tmp_path, sources, schema.KnowledgeBase) is None
+
+
+def test_nothing_built_is_kept_where_python_writes_no_bytecode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from keyguard.knowledge import schema
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    compiled.store_built(tmp_path, [b"x"], schema.build(schema.load_tables()))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_default_knowledge_base_is_the_built_one() -> None:
+    from keyguard.knowledge import schema
+
+    assert schema.default_kb() == schema.build(schema.load_tables())

@@ -97,6 +97,20 @@ def test_pyproject_config_and_cli_override(tree: Path, capsys) -> None:
     assert code == 2 and "KG9" in err
     (tree / "pyproject.toml").write_text("[tool.keyguard\n")
     assert run(capsys, "check", "--no-cache", str(tree))[0] == 2
+    (tree / "pyproject.toml").write_bytes(b'[tool.keyguard]\nignore = ["KG102"]\n# \xff\n')
+    code, _, err = run(capsys, "check", "--no-cache", str(tree))
+    assert code == 2 and "not UTF-8" in err
+
+
+def test_a_pyproject_without_keyguard_settings_is_not_parsed(tree: Path, capsys) -> None:
+    # another tool's file, even one broken past TOML's rules, holds no keyguard settings
+    (tree / "pyproject.toml").write_text('[tool.black\nline-length = 100\n')
+    code, out, _ = run(capsys, "check", "--no-cache", "--format", "json", str(tree))
+    assert code == 1 and "KG102" in {x["code"] for x in json.loads(out)["findings"]}
+    # a dotted key names keyguard too
+    (tree / "pyproject.toml").write_text('tool.keyguard.ignore = ["KG102"]\n')
+    _, out, _ = run(capsys, "check", "--no-cache", "--format", "json", str(tree))
+    assert "KG102" not in {x["code"] for x in json.loads(out)["findings"]}
 
 
 def test_per_file_ignores_and_exclude(tree: Path, capsys) -> None:

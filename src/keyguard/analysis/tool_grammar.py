@@ -14,12 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Mapping, Optional, Tuple
 
-try:  # Python 3.11+
-    import tomllib as _toml
-except ImportError:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as _toml  # type: ignore[no-redef]
-
-from keyguard.knowledge.compiled import load_toml
+from keyguard.knowledge.compiled import load_toml, toml
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "tools.toml"
 
@@ -351,6 +346,6 @@ def load_grammar(path: Optional[str] = None) -> ToolGrammar:
     file = Path(path) if path is not None else DEFAULT_PATH
     try:
         data = load_toml(file)
-    except _toml.TOMLDecodeError as exc:
+    except toml().TOMLDecodeError as exc:
         raise ToolGrammarError(f"{file}: {exc}") from exc
     return parse_grammar(data, str(file))

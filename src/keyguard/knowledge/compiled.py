@@ -16,14 +16,20 @@ import marshal
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional, Sequence, Type, TypeVar
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python < 3.11
-    import tomli as tomllib  # type: ignore[no-redef]
+T = TypeVar("T")
 
 _TAG = f"py{sys.version_info[0]}{sys.version_info[1]}-m{marshal.version}"
+
+
+def toml() -> Any:
+    """The TOML parser (imported on first use: with every table compiled, a run imports none)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib
 
 
 def compiled_path(path: Path, raw: bytes) -> Path:
@@ -44,7 +50,7 @@ def load_toml(path: Path) -> Dict[str, Any]:
             return data
     except (OSError, ValueError, EOFError, TypeError):
         pass
-    data = tomllib.loads(raw.decode("utf-8"))
+    data = toml().loads(raw.decode("utf-8"))
     if not sys.dont_write_bytecode:
         _write(cached, data)
     return data
@@ -62,6 +68,49 @@ def _write(target: Path, data: Dict[str, Any]) -> None:
             fh.write(blob)
         os.replace(tmp, target)
     except OSError:  # a read-only install
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def built_path(folder: Path, sources: Sequence[bytes]) -> Path:
+    h = hashlib.sha256()
+    for raw in sources:
+        h.update(hashlib.sha256(raw).digest())
+    return folder / f"knowledge-base.{h.hexdigest()[:20]}.{_TAG}.pickle"
+
+
+def load_built(folder: Path, sources: Sequence[bytes], kind: Type[T]) -> Optional[T]:
+    """The object :func:`store_built` kept for these ``sources`` (the tables and the code that
+    builds them), or None.  A pickle, trusted like the ``.pyc`` files beside it: it is read from
+    the package's own ``__pycache__`` only."""
+    import pickle
+
+    try:
+        with open(built_path(folder, sources), "rb") as fh:
+            data = fh.read()
+        built = pickle.loads(data)
+    except Exception:  # absent, torn, or from another keyguard: built again
+        return None
+    return built if isinstance(built, kind) else None
+
+
+def store_built(folder: Path, sources: Sequence[bytes], built: object) -> None:
+    """Keep ``built`` for :func:`load_built` (only where Python itself would write bytecode)."""
+    import pickle
+
+    if sys.dont_write_bytecode:
+        return
+    target = built_path(folder, sources)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        blob = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
+        folder.mkdir(exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(blob)
+        os.replace(tmp, target)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
         try:
             tmp.unlink()
         except OSError:
