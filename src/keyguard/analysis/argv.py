@@ -665,7 +665,7 @@ class _Classifier:
         if to_stdout:
             targets = [t for t in self.cmd.redirects if _stdout_redirect(t.arg)]
             redirect = targets[-1] if targets else None
-        if not files and not to_stdout:
+        if not files and not to_stdout and not row.default_output:
             produces = proven = False  # e.g. req -x509 -key old.pem: no new key is written anywhere
         if produces:
             self.key_outputs = [t for _, t in files] + ([redirect] if redirect else [])

@@ -66,6 +66,7 @@ class CommandSpec:
     no_key_options: Tuple[str, ...]
     stdout_key: bool
     stdout_key_requires: Tuple[str, ...]
+    default_output: bool
     unencrypted: Tuple[Tuple[str, ...], ...]
     default_encrypted: bool
     encrypt_options: Tuple[str, ...]
@@ -86,7 +87,7 @@ class CommandSpec:
     @property
     def writes_key(self) -> bool:
         """Whether this row can write a private key at all (else only passphrases are checked)."""
-        return bool(self.key_options or self.key_positionals or self.stdout_key)
+        return bool(self.key_options or self.key_positionals or self.stdout_key or self.default_output)
 
     def display(self, tool: ToolSpec) -> str:
         words = [w for w in self.words if w != "*"]
@@ -141,7 +142,7 @@ _COMMAND_KEYS = {
     "tool": str, "words": list, "mode_flags": list, "value_options": list, "flag_options": list,
     "unknown_options": str, "key_options": list, "key_positionals": list, "requires_any": list,
     "requires_positionals": int, "no_key_options": list, "stdout_key": bool,
-    "stdout_key_requires": list, "unencrypted": list, "default_encrypted": bool,
+    "stdout_key_requires": list, "default_output": bool, "unencrypted": list, "default_encrypted": bool,
     "encrypt_options": list, "new_passphrase_options": list, "old_passphrase_options": list,
     "passphrase_format": str, "empty_passphrase_unencrypted": bool, "note": str,
 }
@@ -270,6 +271,7 @@ def _command(row: Dict[str, Any], where: str, index: int, tools: Mapping[str, To
         no_key_options=names("no_key_options"),
         stdout_key=row.get("stdout_key", False),
         stdout_key_requires=names("stdout_key_requires"),
+        default_output=row.get("default_output", False),
         unencrypted=unencrypted_t,
         default_encrypted=row.get("default_encrypted", True),
         encrypt_options=names("encrypt_options"),

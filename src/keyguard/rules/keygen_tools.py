@@ -37,7 +37,9 @@ class KeygenToolTempOutput(Rule):
     `openssl genpkey`, `openssl req -keyout`, `openssl ecparam -genkey`,
     `ssh-keygen`, `certtool`, `wg genkey`/`wg genpsk` (a shell redirect),
     Java's `keytool -genkeypair`/`-importkeystore`, `mkcert`, `age-keygen`,
-    `nebula-cert` and `minisign -G`
+    `nebula-cert`, `minisign -G`, GnuPG (`gpg --quick-gen-key` with its
+    `--homedir` keyring, `gpg --export-secret-keys --output`) and cfssl's
+    `cfssljson` (`BASENAME-key.pem`)
     run through `subprocess`, `os.system`, `os.popen` or a command runner
     (Fabric/Invoke `run`, the `sh` and `plumbum` libraries, SaltStack
     `cmd.run`) with the private key's output path in a temporary location
@@ -122,7 +124,8 @@ class KeygenToolUnencryptedKey(Rule):
     ## What it does
     Finds the options that make key-generation tools write an unencrypted key:
     `step ... --no-password --insecure`, `openssl req` (or `pkcs12`) with
-    `-nodes` / `-noenc`, and `ssh-keygen -N ''`.
+    `-nodes` / `-noenc`, `ssh-keygen -N ''` and `gpg --passphrase ''` (a key
+    generated with an empty passphrase).
 
     ## Why is this bad?
     The key file is then protected only by its permissions: backups, disk
@@ -195,7 +198,8 @@ class KeygenToolSecretInArgv(Rule):
     Finds passphrases and keys given to key-generation tools as arguments:
     `openssl ... -passout pass:...` / `-passin pass:...` / `-pass pass:...`,
     `step ... --password <literal>` and similar, `ssh-keygen -N <passphrase>`
-    or `-P <passphrase>`, `keytool -storepass <password>`/`-keypass <password>`.
+    or `-P <passphrase>`, `keytool -storepass <password>`/`-keypass <password>`,
+    `gpg --passphrase <passphrase>` when it generates or exports a secret key.
 
     ## Why is this bad?
     Every local user can read a process's arguments through `ps` and
