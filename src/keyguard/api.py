@@ -73,7 +73,7 @@ def knowledge_base(config: Config) -> KnowledgeBase:
 @lru_cache(maxsize=4)
 def _kb_fingerprint(extra: Tuple[Tuple[str, str], ...]) -> str:
     h = hashlib.sha256()
-    for name in KB_FILES + ("constants.toml",):
+    for name in KB_FILES + ("constants.toml", "tools.toml"):
         h.update((KB_DIR / name).read_bytes())
     for name, text in extra:
         h.update(name.encode())

@@ -110,3 +110,36 @@ def test_containment_matches_the_pairwise_definition() -> None:
         assert _containment(words) == (minimal, longer)
     # (a word overlapping itself - "aa" in "aaa" at two places - is one containment)
     assert _containment((b"aa", b"aaa"))[1] == {b"aa": (b"aaa",)}
+
+
+#: one key-writing command line per tool of tools.toml (each alone in its module)
+TOOL_COMMANDS = {
+    "openssl": '["openssl", "genrsa", "-out", "/tmp/k.pem", "3072"]',
+    "ssh-keygen": '["ssh-keygen", "-t", "ed25519", "-f", "/tmp/id"]',
+    "certtool": '["certtool", "--generate-privkey", "--outfile", "/tmp/k.pem"]',
+    "step": '["step", "crypto", "keypair", "/tmp/k.pub", "/tmp/k.key"]',
+    "mkcert": '["mkcert", "-key-file", "/tmp/k.pem", "localhost"]',
+    "age-keygen": '["age-keygen", "-o", "/tmp/age.txt"]',
+    "keytool": '["keytool", "-genkeypair", "-keystore", "/tmp/k.jks", "-storepass:file", "/run/p"]',
+    "nebula-cert": '["nebula-cert", "keygen", "-out-key", "/tmp/h.key", "-out-pub", "h.pub"]',
+    "minisign": '["minisign", "-G", "-s", "/tmp/m.key"]',
+    "gpg": '["gpg", "--batch", "--homedir", "/tmp/gnupg", "--quick-gen-key", "me"]',
+    "cfssljson": '"cfssl gencert -initca csr.json | cfssljson -bare /tmp/ca", shell=True',
+}
+
+
+def test_every_tool_of_the_grammar_has_a_command_here() -> None:
+    from keyguard.analysis.tool_grammar import load_grammar
+
+    assert {t.name for t in load_grammar().tools if any(r.writes_key for r in load_grammar().commands_of(t.name))} \
+        <= set(TOOL_COMMANDS) | {"wg"}  # (wg genkey prints the key: a finding needs a sink too)
+
+
+@pytest.mark.parametrize("tool", sorted(TOOL_COMMANDS))
+def test_a_tool_named_alone_makes_its_module_analysed(tool: str, tmp_path) -> None:
+    from keyguard.api import scan_paths
+
+    path = tmp_path / "run_tool.py"
+    path.write_text(f"import subprocess\n\n\ndef make():\n    subprocess.run({TOOL_COMMANDS[tool]})\n")
+    result = scan_paths([str(path)], Config(use_cache=False, semgrep=False), jobs=1)
+    assert [f.code for f in result.findings] == ["KG501"], tool

@@ -472,7 +472,7 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
                                 # a helper that builds a key-generation command line (step,
                                 # openssl, ssh-keygen, certtool, wg; tools.toml) or asks for a
                                 # passphrase: its callers run the command or pass the secret on
-                                | set(_TOOL_WORDS) | {b"getpass"}
+                                | _tool_words() | {b"getpass"}
                                 | _follow_words(calls, temp_prefixes)))
     field_kinds = frozenset(r.on for rs in attrs.values() for r in rs if r.opt("field") and r.on)
     return KnowledgeBase(
@@ -514,12 +514,26 @@ _GENERIC = frozenset({
     # module names the library (eth_account, gnupg.GPG)
     "Account", "GPG", "generate_key",
 })
-#: the words of key-generation command lines (tools.toml; wg genkey / wg genpsk)
-_TOOL_WORDS = (
-    b"openssl", b"ssh-keygen", b"certtool", b"step-cli", b'"step"', b"'step'", b"step crypto",
-    b"step certificate", b"step ca ", b"genkey", b"genpsk",
+#: the words of key-generation command lines beside the executables of tools.toml (see
+#: :func:`_tool_words`): smallstep's `step` only as it is spelled in a command (a word too common
+#: alone), and the key-printing sub-commands of `wg`
+_TOOL_SPELLINGS = (
+    b"step-cli", b'"step"', b"'step'", b"step crypto", b"step certificate", b"step ca ", b"genkey", b"genpsk",
 )
-_RULE_WORDS = _TOOL_WORDS + (
+#: executables of tools.toml that are not words of their own in a file (`step`: the spellings above)
+_TOOL_NOT_WORDS = frozenset({"step"})
+
+
+@lru_cache(maxsize=1)
+def _tool_words() -> FrozenSet[bytes]:
+    """The words that name a key-generation tool: every executable of tools.toml (a tool added
+    there is a trigger without more code), and :data:`_TOOL_SPELLINGS`."""
+    tools = load_toml(HERE / "tools.toml").get("tool", ())
+    names = {e for t in tools for e in t.get("executables", ()) if e not in _TOOL_NOT_WORDS}
+    return frozenset(n.encode() for n in names) | frozenset(_TOOL_SPELLINGS)
+
+
+_RULE_WORDS = (
     b"mktemp", b"PRIVATE KEY", b"getpass",
     # names that make the engine assume key material (parameter and function names, annotations)
     b"private_key", b"privkey", b"priv_key", b"private_pem", b"key_pem", b"pem_key", b"signing_key",
@@ -561,7 +575,7 @@ def _trigger_words(calls: Mapping[str, List[Row]], methods: Mapping[str, List[Ro
     from a key source in the file or reaches it through a call (the module is then analysed on
     demand).  Key-construction APIs (KG602) count only beside a weak generator, see
     :func:`_companion_words`."""
-    words = set(_RULE_WORDS)
+    words = set(_RULE_WORDS) | _tool_words()
     # objects whose methods produce key material (gnupg.GPG().export_keys(k, secret=True)): the
     # call that makes the object is the trigger, as the method name alone says nothing
     producing = {r.on for rs in methods.values() for r in rs
@@ -604,7 +618,7 @@ def default_kb() -> KnowledgeBase:
     Building it from the tables costs about 17 ms, in every process; the built base is kept
     beside the compiled tables (:func:`keyguard.knowledge.compiled.load_built`), named after the
     tables' and this module's content (an edited table or schema never reads a stale copy)."""
-    raws = [(HERE / name).read_bytes() for name in KB_FILES + ("constants.toml",)]
+    raws = [(HERE / name).read_bytes() for name in KB_FILES + ("constants.toml", "tools.toml")]
     sources = [Path(__file__).read_bytes(), *raws]
     kb = load_built(HERE / "__pycache__", sources, KnowledgeBase)
     if kb is None:
