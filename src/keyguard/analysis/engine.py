@@ -3732,12 +3732,18 @@ class ModuleInterp:
                 self.project.called_params.add(id(p))
         if interp is not self:
             return interp._call_foreign(fn, args, kwargs, self_value, self, site, caller)
-        if self.depth >= MAX_DEPTH:
-            return Value(taints=_union(args, kwargs))
         env = self._bind_params(fn, args, kwargs, self_value, entry)
         args_in = self._bound_args
         sig = _signature(env)
         key = (id(fn.node), sig, entry)
+        if self.depth >= MAX_DEPTH and key not in self.summaries:
+            # too deep to evaluate: what the arguments carry may come back (a call evaluated in the
+            # same argument context elsewhere, less deep, is answered by its summary below), unless
+            # the function's name says it makes something public of them: the CSR certbot's
+            # make_csr(key_pem, names) returns is not the key it was given
+            if _names_public_result(fn.node.name.value):
+                return CLEAN
+            return Value(taints=_union(args, kwargs))
         if key in self.summaries:
             summary = self.summaries[key]
             moved = {old: env[name].ident for name, old in summary.params
@@ -4569,6 +4575,34 @@ def _union(args: Iterable[Value], kwargs: Mapping[str, Value]) -> Tuple:
     for v in list(args) + list(kwargs.values()):
         out = merge_taints(out, deep_taints(v))
     return out
+
+
+#: words of a function name that say what it returns is public (a CSR, a certificate, a signature,
+#: a public key, a fingerprint or digest), and words that say a key may come back with it
+_PUBLIC_RESULT_WORDS = frozenset({"csr", "csrs", "cert", "certs", "certificate", "certificates", "x509", "crt",
+                                  "signature", "signatures", "sign", "signed", "public", "pub", "pubkey",
+                                  "fingerprint", "thumbprint", "digest", "hash", "verify", "verified"})
+_KEY_RESULT_WORDS = frozenset({"key", "keys", "keypair", "pair", "priv", "private", "privkey", "secret", "pem",
+                               "pkcs12", "p12", "pfx", "bundle", "identity", "credentials", "creds", "material",
+                               "seed", "signer", "signing"})
+
+
+def _names_public_result(name: str) -> bool:
+    """Whether a function name says its result is public material made from its arguments
+    (``make_csr``, ``create_self_signed_cert``, ``sign_payload``, ``public_key_fingerprint``) and
+    not a key (``make_cert_and_key``, ``signing_key``, ``load_cert_bundle``): the depth cut's
+    answer for a call it does not evaluate."""
+    words = [w for w in re.split(r"_+|(?<=[a-z0-9])(?=[A-Z])", name.strip("_")) if w]
+    low = [w.lower() for w in words]
+    if not any(w in _PUBLIC_RESULT_WORDS for w in low):
+        return False
+    for i, w in enumerate(low):
+        if w in _KEY_RESULT_WORDS:
+            # (public_key / pub_key name the public half)
+            if w in ("key", "keys") and i > 0 and low[i - 1] in ("public", "pub"):
+                continue
+            return False
+    return True
 
 
 def _generic_union(fn: FunctionRef, args: List[Value], kwargs: Mapping[str, Value]) -> Tuple:
