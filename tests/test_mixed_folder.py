@@ -91,3 +91,17 @@ def test_semgrep_codes_are_registry_codes() -> None:
     for code, meta in KNOWN_CODES.items():
         name = meta[0] if isinstance(meta, (tuple, list)) else getattr(meta, "name", meta)
         assert name == RULES[code].name, code
+
+
+def test_a_folder_named_from_its_parent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `keyguard check proj` run in proj's parent: the project root (proj) is not the working
+    # directory the non-Python files' paths are relative to
+    proj = tmp_path / "proj"
+    shutil.copytree(EXAMPLES / "insecure", proj / "insecure")
+    monkeypatch.chdir(tmp_path)
+    from keyguard.config import load_config
+
+    result = scan_paths(["proj"], load_config("proj", use_cache=False))
+    assert not result.notes, result.notes
+    assert "semgrep" in {f.origin for f in result.findings}
+    assert all(f.path.startswith("proj/") for f in result.findings)

@@ -51,7 +51,9 @@ def scan_other(paths: Sequence[str], enabled: Collection[str], config) -> Tuple[
             errors.extend(hit[1])
     notes: List[str] = []
     if todo:
-        outcome = run_semgrep(todo, enabled, root=config.root)
+        # (paths are as discovery gave them: relative to the working directory, which need not
+        # be the project root - `keyguard check proj` from proj's parent)
+        outcome = run_semgrep(todo, enabled)
         found.extend(outcome.findings)
         errors.extend(outcome.errors)
         notes.extend(outcome.notes)
