@@ -14,7 +14,7 @@ import libcst as cst
 
 from keyguard import labels as L
 from keyguard.analysis.events import Event
-from keyguard.analysis.values import Origin, Value
+from keyguard.analysis.values import Origin, Value, bits_set
 from keyguard.knowledge.schema import KnowledgeBase
 
 PERMISSIVE_FILE_BITS = 0o077  # any group/other permission on a key file
@@ -140,6 +140,16 @@ def mode_of(v: Optional[Value]) -> Optional[int]:
     if v is None or not isinstance(v.const, int) or isinstance(v.const, bool):
         return None
     return v.const
+
+
+
+def mask_floor(v: Optional[Value]) -> Optional[int]:
+    """A umask as far as it is known to restrict: the constant, or the bits or-ed into an unknown
+    mask (``os.umask(old | 0o077)`` masks at least 0o077); None when nothing is known."""
+    exact = mode_of(v)
+    if exact is not None:
+        return exact
+    return bits_set(v) or None
 
 
 def describe_origin(org: Optional[Origin], line_of: Callable[[Origin], Optional[int]]) -> str:

@@ -36,11 +36,13 @@ from keyguard.analysis.paths import walk
 from keyguard.analysis.process import analyze_launch
 from keyguard.analysis.shell import Hole
 from keyguard.analysis.values import (
+    BITS_SET_ATTR,
     CLEAN,
     UNKNOWN,
     FileInfo,
     Origin,
     Value,
+    bits_set,
     deep_taints,
     join,
     list_alternatives,
@@ -2144,6 +2146,11 @@ class ModuleInterp:
                 const = ac << bc
         except Exception:  # pragma: no cover - defensive
             const = UNKNOWN
+        if const is UNKNOWN and type(op) is cst.BitOr:
+            # old | 0o077 (a umask made from the current one): whatever old is, these bits are set
+            floor = bits_set(a) | bits_set(b)
+            if floor:
+                return Value(taints=taints, attrs=((BITS_SET_ATTR, Value(const=floor)),))
         if type(op) is cst.Divide and (a.kind == L.PATH or b.kind == L.PATH or _path_division(a, b)):
             # pathlib: Path(tmp) / "key.pem" keeps temp-ness; the key-path label comes from the tail
             t = tuple(x for x in a.taints if x[0] in (L.TEMP,)) + tuple(x for x in b.taints if x[0] in (L.TEMP, L.SHARED_TEMP, L.KEY_PATH))

@@ -380,3 +380,17 @@ __all__ = [
     "field",
     "Dict",
 ]
+
+
+#: the attribute of an int of unknown value that holds the bits it certainly has (``old | 0o077``)
+BITS_SET_ATTR = "<bits-set>"
+
+
+def bits_set(v: Optional[Value]) -> int:
+    """The bits an int value certainly has: all of a constant's, those or-ed into an unknown one."""
+    if v is None:
+        return 0
+    if isinstance(v.const, int) and not isinstance(v.const, bool):
+        return v.const
+    floor = v.get_attr(BITS_SET_ATTR)
+    return floor.const if floor is not None and isinstance(floor.const, int) and not isinstance(floor.const, bool) else 0

@@ -17,7 +17,7 @@ from typing import Dict, Iterable, List, Optional
 import libcst as cst
 
 from keyguard import labels as L
-from keyguard.analysis.context import AnalysisContext, mode_of
+from keyguard.analysis.context import AnalysisContext, mask_floor, mode_of
 from keyguard.analysis.events import Event
 from keyguard.rules.base import Rule
 from keyguard.rules.report import Hit
@@ -52,7 +52,7 @@ def _module_umasks(ctx: AnalysisContext) -> Dict[str, int]:
     out: Dict[str, int] = {}
     for e in ctx.events:
         if e.kind == "umask" and e.values.get("module_level"):
-            mode = mode_of(e.value("mode"))
+            mode = mask_floor(e.value("mode"))
             if mode is None:
                 out.pop(e.module, None)
             else:
@@ -65,8 +65,9 @@ def _umask_in_force(trace: List[Event], ev: Event, at_import: Optional[int] = No
     for e in before(trace, ev):
         if e.kind == "umask" and not (e.values.get("at_exit") and e.depth > ev.depth):
             # (a @contextmanager that restores the umask after its yield does so when the with
-            # around the write exits: `with private_umask(): write(...)`)
-            mask = mode_of(e.value("mode"))
+            # around the write exits: `with private_umask(): write(...)`; `old | 0o077` masks at
+            # least those bits whatever old was)
+            mask = mask_floor(e.value("mode"))
     return mask
 
 
