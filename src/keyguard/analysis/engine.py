@@ -3742,7 +3742,9 @@ class ModuleInterp:
         env = self._bind_params(fn, args, kwargs, self_value, entry)
         args_in = self._bound_args
         sig = _signature(env)
-        key = (id(fn.node), sig, entry)
+        # a nested function reads its enclosing call's variables: one summary per enclosing
+        # evaluation (run(tmp) and run("/etc/ssh") each define their own generate_keys)
+        key = (id(fn.node), sig, entry, id(fn) if fn.closure is not None else None)
         if self.depth >= MAX_DEPTH and key not in self.summaries:
             # too deep to evaluate: what the arguments carry may come back (a call evaluated in the
             # same argument context elsewhere, less deep, is answered by its summary below), unless
