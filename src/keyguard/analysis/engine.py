@@ -2055,7 +2055,11 @@ class ModuleInterp:
             field = base.get_attr(f"[{idx.const}]")
             if field is not None:
                 return field
-            return self._other_field(base)
+            other = self._other_field(base)
+            if base.ident is not None and other.ident is None:
+                # options["out"] beside a key keyword: still one file when spelled twice
+                other = other.evolve(ident=("item", base.ident, idx.const))
+            return other
         out = Value(taints=tuple(t for t in base.taints if t[0] != L.PRIVATE_KEY or not _is_tuple_source(base)))
         if base.has(L.PRIVATE_KEY) and _is_tuple_source(base):
             # pkcs12 loaders: (key, cert, additional) -> index 0 is the key
@@ -2317,6 +2321,8 @@ class ModuleInterp:
             return out.evolve(const=UNKNOWN) if out is not CLEAN else Value(taints=v.taints)
         if v.has(L.PRIVATE_KEY) and _is_tuple_source(v):
             return Value(taints=v.taints)
+        if _dict_keys_clean(v):
+            return CLEAN  # for name in kwargs / for name in cache: the keys of the mapping
         return Value(taints=v.taints, kind=v.kind if v.kind in (L.FD, L.SOCKET, L.TLS_SOCKET) else None)
 
     def enter_value(self, cm: Value, node: cst.CSTNode, asynchronous: bool = False) -> Value:
@@ -3940,7 +3946,11 @@ class ModuleInterp:
                 # an entry point's (or the generic evaluation's) **kwargs, or those of f(**opts) of
                 # a mapping not known here: whatever its callers pass, not a dict of the keywords
                 # seen (a wrapper forwarding them to tempfile.mkstemp may be given dir=)
-                env[params.star_kwarg.name.value] = Value(taints=_union([], rest))
+                # (the keywords seen are its fields: kwargs["tls_min_version"] is not the key the
+                # caller passed as tls_client_key=; its keys are keyword names, never key material)
+                fields = tuple((f"[{k}]", v) for k, v in rest.items() if v.taints)
+                env[params.star_kwarg.name.value] = Value(taints=_union([], rest),
+                                                          attrs=fields + ((_KEYWORD_NAMES, CLEAN),) if fields else ())
             else:
                 env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
         self._bound_args = {name: env[name] for name in passed if name in env}
@@ -4482,8 +4492,14 @@ def _mapping_items(name: str, recv: Value, args: List[Value], kwargs: Dict[str, 
 _KEY_VIEWS = frozenset({"list", "sorted", "set", "frozenset", "tuple", "iter", "len"})
 
 
+#: the marker attribute of a ``**kwargs`` mapping of unknown contents: its keys are keyword names
+_KEYWORD_NAMES = "<keyword-names>"
+
+
 def _dict_keys_clean(v: Value) -> bool:
     """A dict whose key material all sits in its values (``cache[name] = pem``): its keys are clean."""
+    if v.taints and v.get_attr(_KEYWORD_NAMES) is not None:
+        return True  # set(kwargs) / sorted(kwargs) of a **kwargs: the keyword names
     if not isinstance(v.const, dict) or not v.taints:
         return False
     covered: Set[object] = set()
