@@ -1073,6 +1073,16 @@ class ModuleInterp:
             if v is None or v.taints or not isinstance(v.const, (bool, int, str, bytes, type(None))):
                 return None
             return ((v.const is None) == is_none) != negate
+        if type(test) is cst.Comparison and len(test.comparisons) == 1 and type(test.left) is cst.SimpleString \
+                and type(test.comparisons[0].operator) in (cst.In, cst.NotIn) \
+                and type(test.comparisons[0].comparator) is cst.Name:
+            # 'dir' not in argdict, argdict = kwargs.copy() of a call's known keywords
+            v = self.frame.env.get(test.comparisons[0].comparator.value)
+            key = test.left.evaluated_value
+            if v is None or v.taints or not isinstance(v.const, dict) or not isinstance(key, str):
+                return None
+            found = key in v.const
+            return (found if type(test.comparisons[0].operator) is cst.In else not found) != negate
         if type(test) is not cst.Name or test.value not in self.frame.pinned:
             return None
         v = self.frame.env.get(test.value)
@@ -2666,6 +2676,10 @@ class ModuleInterp:
             back = self._key_file_read(recv)
             if back is not None:
                 return back
+        if name == "copy" and not args and not kwargs and isinstance(recv.const, dict) and recv.func is None \
+                and recv.qname is None:
+            # argdict = kwargs.copy(): the same items (mkdtemp(**argdict) is told its keywords)
+            return recv.evolve(ident=None)
         held = recv.get_attr(_HELD) if recv.attrs else None
         if held is not None:
             # a container of project objects (self._keys[name] = key): what reading it gives
@@ -3369,8 +3383,14 @@ class ModuleInterp:
                     argv = Value(const=(args[0],) + rest.const, taints=_union([args[0], rest], {}))
                 else:
                     argv = args[0]
-            elif desc.endswith("create_subprocess_exec") and args and not isinstance(args[0].const, tuple):
-                argv = Value(const=tuple(args), taints=_union(args, {}))  # program and arguments as varargs
+            elif (row.opt("varargs") or desc.endswith("create_subprocess_exec")) and args \
+                    and not isinstance(args[0].const, tuple):
+                star = [a for a in node.args if a.keyword is None]
+                if len(star) == 1 and star[0].star == "*" and type(star[0].value) is cst.Name:
+                    # execute(*cmd): the list itself (built on several paths, its alternatives kept)
+                    argv = self.lookup(star[0].value.value)
+                else:
+                    argv = Value(const=tuple(args), taints=_union(args, {}))  # program and arguments as varargs
             if argv is None and args and (spec is None or not spec.pos):
                 argv = args[0]
             shell = self.arg(row.spec("shell"), args, kwargs)

@@ -9,6 +9,8 @@ passphrase) and runs the tool grammars over it.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
@@ -100,12 +102,16 @@ def _merge(a: Optional[Launch], b: Optional[Launch]) -> Optional[Launch]:
     return Launch(report, tuple(env))
 
 
+#: os.exec*/os.spawn*/posix_spawn* (not a library's execute(*cmd), which starts with "exec" too)
+_OS_EXEC_RE = re.compile(r"^(?:exec[lv]p?e?|spawn[lv]p?e?|posix_spawnp?)$")
+
+
 def _analyze_launch(describe: str, args: Sequence[Value], argv: Value, shell: Optional[Value],
                     env: Optional[Value], cwd: Optional[Value] = None) -> Optional[Launch]:
     name = describe.rsplit(".", 1)[-1]
     cwd_arg = Arg(pieces_of(cwd)) if cwd is not None and (cwd.const is not UNKNOWN or cwd.taints) else None
     # os.exec*/os.spawn*: the program path comes first (spawn: after the mode)
-    if name.startswith(("exec", "spawn", "posix_spawn")):
+    if _OS_EXEC_RE.match(name):
         skip = 2 if name.startswith("spawn") else 1
         if name.endswith(("l", "le", "lp", "lpe")) and not name.startswith("posix"):
             items = list(args[skip:])

@@ -166,8 +166,10 @@ OPT_KEYS = frozenset(
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
      "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger", "stdio_fds",
-     "type_names", "default_type", "keeps_fields"}
+     "type_names", "default_type", "keeps_fields", "varargs"}
 )
+# `varargs = true` on an argv sink row: the positional arguments are the command line's words
+#   (oslo.concurrency processutils.execute("ssh-keygen", "-f", path, ...)), not a list in one.
 # `keeps_fields = "copy" | "text" | "parse"` on a propagate row: what argument 0 holds field by field
 #   (a dict constant's items, the `[name]` records of a mapping, the fields of a response kind) is
 #   kept: "copy" - the result is a copy with the same fields (copy.deepcopy(x), dict(x)); "text" -
