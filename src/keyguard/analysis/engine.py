@@ -79,6 +79,8 @@ KEY_PATH_RE = re.compile(
     re.I,
 )
 KEY_FUNC_RE = re.compile(r"private|priv_?key|privkey|ssh_?key|key_?pair|signing_?key|(?:^|_)pem(?:_|$)", re.I)
+#: a class name saying its instances hold a private key (its constructor's data parameter is one)
+KEY_CLASS_RE = re.compile(r"priv(?:ate)?_?key|privkey|ssh_?key|key_?pair|signing_?key", re.I)
 _DATA_PARAMS = frozenset({"pem", "data", "content", "contents", "key", "key_data", "material", "blob", "der",
                           "raw", "key_bytes", "secret", "payload", "body"})
 LOGGER_NAME_RE = re.compile(r"^_*(?:log|logger|LOG|LOGGER|Log|_log|_logger|log_?\w*|\w*_?logger)$")
@@ -3914,7 +3916,9 @@ class ModuleInterp:
 
     def _bind_params(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], entry: bool) -> Dict[str, Value]:
         env: Dict[str, Value] = {}
-        self._guess_func_name = fn.name
+        # a constructor's data parameter is named by its class (PrivateSSHKeyContext(key_data))
+        self._guess_func_name = fn.cls.name if fn.cls is not None and fn.name == "__init__" \
+            and KEY_CLASS_RE.search(fn.cls.name) else fn.name
         self._guess_func_node = fn.node
         params = fn.node.params
         positional = list(params.posonly_params) + list(params.params)
