@@ -3715,10 +3715,14 @@ class ModuleInterp:
             # tempfile.mkstemp(*args, **kwargs) in a wrapper (salt.utils.files.mkstemp): its callers
             # may pass dir= (a sibling of the destination); where the file is, is not known
             t = ()
-        elif qname.endswith(("gettempdir", "gettempdirb", "mktemp")) or returns in (L.FILE_HANDLE, "fd-path"):
-            t = ((L.TEMP, org), (L.SHARED_TEMP, org)) if qname.endswith(("gettempdir", "gettempdirb", "mktemp")) else t
-        if qname.endswith("mktemp") or desc.endswith("mktemp"):
+        elif qname.endswith(("gettempdir", "gettempdirb", "mktemp")) or row.opt("shared") \
+                or returns in (L.FILE_HANDLE, "fd-path"):
+            t = ((L.TEMP, org), (L.SHARED_TEMP, org)) if qname.endswith(("gettempdir", "gettempdirb", "mktemp")) \
+                or row.opt("shared") else t
+        if qname.endswith("mktemp") or desc.endswith("mktemp") or row.opt("race_name"):
             self.emit("mktemp", node, describe=desc)
+        if returns == "name":
+            return Value()  # a file name alone, in no folder yet (tempfile._get_candidate_names)
         if returns == L.FILE_HANDLE:
             delete = kwargs.get("delete")
             deleted = None if delete is None else (delete.const if isinstance(delete.const, bool) else None)

@@ -166,8 +166,11 @@ OPT_KEYS = frozenset(
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
      "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger", "stdio_fds",
-     "type_names", "default_type", "keeps_fields", "varargs"}
+     "type_names", "default_type", "keeps_fields", "varargs", "shared", "race_name"}
 )
+# `shared = true` on a temp row: the result is the shared temporary folder itself (as gettempdir()),
+#   `race_name = true`: it gives names another process can create first (KG102, as mktemp());
+#   `returns = "name"` there: the result is a bare file name, not a path.
 # `varargs = true` on an argv sink row: the positional arguments are the command line's words
 #   (oslo.concurrency processutils.execute("ssh-keygen", "-f", path, ...)), not a list in one.
 # `keeps_fields = "copy" | "text" | "parse"` on a propagate row: what argument 0 holds field by field
