@@ -56,6 +56,8 @@ MAX_DEPTH = 6
 MAX_CONTEXTS = 12  # per function: distinct argument signatures evaluated before falling back
 #: events a call summary keeps for replay into callers (only those whose order matters)
 MAX_SUMMARY_EVENTS = 64
+#: a loop over at most this many constant names runs its body once per name
+MAX_UNROLL = 6
 #: modules whose loading triggers the loading of further modules, at most this deep
 MAX_LOAD_DEPTH = 8
 _ORDER_EVENTS = frozenset({"write", "open", "chmod", "umask", "remove", "mkdir", "touch", "copy", "temp-create", "exec"})
@@ -1115,6 +1117,23 @@ class ModuleInterp:
 
     def stmt_For(self, node: cst.For) -> None:
         it = self.eval(node.iter)
+        names = it.const if isinstance(it.const, tuple) and it.kind != "list-unknown-tail" else ()
+        if 1 < len(names) <= MAX_UNROLL and type(node.target) is cst.Name \
+                and all(isinstance(x, Value) and isinstance(x.const, str) and not x.taints for x in names) \
+                and not any(type(n) in (cst.Break, cst.Continue, cst.Return) for n in walk(node.body)):
+            # for f in ("daemon.pkey", "daemon.cert"): os.chmod(os.path.join(d, f), 0o600) - each
+            # name in turn, so the key file's own chmod is told from the certificate's
+            self.context.append("loop")
+            try:
+                for x in names:
+                    # (the name itself, no identity of its own: join(d, f) is join(d, "daemon.pkey"))
+                    self.bind(node.target.value, x)
+                    self.exec_suite(node.body)
+            finally:
+                self.context.pop()
+            if node.orelse is not None:
+                self.exec_suite(node.orelse.body)
+            return
         elem = self.element_of(it)
         # for x in ["-aes256"]: a known, non-empty sequence is iterated at least once
         runs = isinstance(it.const, tuple) and bool(it.const) and it.kind != "list-unknown-tail"
