@@ -15,6 +15,7 @@ from keyguard.rules.base import Rule
 
 from typing import Iterable
 
+from keyguard import labels as L
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.events import Event
 from keyguard.rules.report import Hit
@@ -211,7 +212,9 @@ class TempfileCleanupNotGuaranteed(Rule):
     directory and moved into place (`os.replace`, `shutil.move`) outside a
     `finally:` block counts too: a failure before the move leaves it behind.
     (Staging next to the destination, `mkstemp(dir=final_dir)`, is the
-    atomic-write idiom and is not reported.)
+    atomic-write idiom and is not reported.) A key file the code names itself
+    in the shared temporary folder (`"/tmp/app_" + uuid + ".key"`) and removes
+    outside a `finally:` block is reported at that removal.
 
     ## Why is this bad?
     If the key-generation step fails (the tool exits non-zero, the network
@@ -343,6 +346,38 @@ class TempfileCleanupNotGuaranteed(Rule):
                 yield Hit(self.code, ev.node, ev.module,
                           f"temporary file from `{ev.describe}` holds {{source}} but is not removed on every "
                           f"path ({why})", org, confidence(first, org))
+        yield from self._named_temp_files(ctx)
+
+    def _named_temp_files(self, ctx: AnalysisContext) -> Iterable[Hit]:
+        """A key file the code itself creates in the shared temporary folder under a name of its own
+        ('/tmp/pritunl_' + uuid + '.key', os.path.join(tempfile.gettempdir(), name)) and removes
+        later, but not in a finally: block (one it never removes stays there by design: KG101)."""
+        for trace in ctx.traces.values():
+            made = set()
+            for ev in trace:
+                if ev.kind == "temp-create" and ev.value("handle") is not None:
+                    made |= ctx.file_ids(ev.value("handle"))
+            for ev in trace:
+                if ev.kind != "open":
+                    continue
+                handle, path = ev.value("handle"), ev.value("path")
+                if handle is None or handle.file is None or handle.file.creation not in ("default", "mode") \
+                        or path is None or not path.has(L.SHARED_TEMP):
+                    continue
+                ids = ctx.file_ids(handle)
+                if not ids or ids & made:
+                    continue  # a tempfile-made file opened again: judged with its temp-create above
+                writes = [w for w in after(trace, ev)
+                          if w.kind == "write" and data_of(w).is_key and ctx.file_ids(w.value("target")) & ids]
+                removes = [r for r in after(trace, ev)
+                           if r.kind == "remove" and ctx.file_ids(r.value("path")) & ids]
+                if not writes or not removes or any(r.in_finally for r in removes):
+                    continue
+                org = data_of(writes[0]).key_origin()
+                yield Hit(self.code, removes[0].node, removes[0].module,
+                          f"key file made by `{ev.describe}` in the shared temporary folder holds {{source}} but "
+                          f"is removed outside a finally: block (a failure before the removal leaves it there)",
+                          org, confidence(writes[0], org))
 
 
 class KeyFileRemovedWithoutWipe(Rule):
