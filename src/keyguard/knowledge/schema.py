@@ -515,9 +515,9 @@ _GENERIC = frozenset({
     "generate", "load", "construct", "from_string", "from_pem", "from_path", "encode", "export", "new",
     "gen_key", "gen_params", "from_seed", "from_private_key", "import_key", "importKey", "from_private_bytes",
     "bytes", "random", "choice", "time", "randint", "sample", "rand", "RandomState", "default_rng",
-    # class names too common to say anything (ACME/web accounts, GPG signature checks): the
-    # module names the library (eth_account, gnupg.GPG)
-    "Account", "GPG", "generate_key",
+    # class names too common to say anything (ACME/web accounts, GPG signature checks, any
+    # `Key` model): the module names the library (eth_account, gnupg.GPG, keys.Key)
+    "Account", "GPG", "generate_key", "Key",
 })
 #: the words of key-generation command lines beside the executables of tools.toml (see
 #: :func:`_tool_words`): smallstep's `step` only as it is spelled in a command (a word too common
