@@ -593,7 +593,8 @@ def test_split_shell_substitution_is_split_too():
 def test_packaged_grammar_loads_every_tool():
     grammar = load_grammar()
     assert {t.name for t in grammar.tools} == {"step", "openssl", "ssh-keygen", "certtool", "wg", "mkcert",
-                                               "age-keygen", "keytool", "nebula-cert", "minisign"}
+                                               "age-keygen", "keytool", "nebula-cert", "minisign", "gpg", "cfssljson"}
+    assert grammar.tool_for("gpg2").name == "gpg"
     assert grammar.tool_for("step-cli").name == "step"
     assert grammar.tool_for("keytool").name == "keytool"
     assert load_grammar() is grammar  # cached
