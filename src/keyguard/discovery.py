@@ -14,7 +14,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 if TYPE_CHECKING:  # imported when a folder has a .gitignore (pre-commit passes files: not needed)
     import pathspec
@@ -176,7 +176,27 @@ _WEAK_WORDS = frozenset({
     b"private_key", b"privkey", b"priv_key", b"private_pem", b"key_pem", b"pem_key", b"signing_key",
     b"passphrase", b"ssh_key", b"keypair", b"key_pair",
 })
-_TOOLS = ("openssl", "ssh-keygen", "certtool", "step")
+
+
+@functools.lru_cache(maxsize=1)
+def _tool_words() -> FrozenSet[bytes]:
+    """The words naming a key-generation tool (every executable of tools.toml, and `step` as a
+    command spells it): weak words, confirmed by a string constant naming the tool beside a
+    launcher (gpg is mentioned by far more modules than run it)."""
+    from keyguard.knowledge.schema import _tool_words as words
+
+    return words()
+
+
+@functools.lru_cache(maxsize=1)
+def _tools() -> Tuple[str, ...]:
+    """The executables of tools.toml, as a string constant spells them (``"gpg"``, ``"openssl genrsa"``)."""
+    return tuple(sorted({w.decode().strip("\"' ").split(" ")[0] for w in _tool_words()} - {"genkey", "genpsk"}))
+
+
+def _weak(word: bytes) -> bool:
+    # (wg's genkey/genpsk print a key: strong words, as before)
+    return word in _WEAK_WORDS or (word in _tool_words() and word not in (b"genkey", b"genpsk"))
 _LAUNCHERS = frozenset({
     "run", "call", "check_call", "check_output", "Popen", "system", "popen", "getoutput", "getstatusoutput",
     "create_subprocess_exec", "create_subprocess_shell", "spawn", "execv", "execve", "execvp", "execvpe", "execl",
@@ -324,16 +344,18 @@ class Prefilter:
         weak = False
         for w in self._minimal:
             if w in raw:
-                if w not in _WEAK_WORDS:
+                if not _weak(w):
                     return "strong"
                 for longer in self._longer[w]:
-                    if longer not in _WEAK_WORDS and longer in raw:
+                    if not _weak(longer) and longer in raw:
                         return "strong"
                 if w != b"mktemp" or _may_be_tempfile_mktemp(raw):
                     weak = True
         for w in self.short:
             if _has_word(raw, w):
-                return "strong"
+                if not _weak(w):
+                    return "strong"
+                weak = True  # gpg, wg: confirmed by a command line
         if weak:
             return "weak"
         for (a, b), called in zip(self.pairs, self._called):
@@ -375,7 +397,7 @@ class Prefilter:
                 if (node.module or "").split(".", 1)[0] == "tempfile":
                     temp_import = True
             elif isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 2000:
-                if any(t in node.value for t in _TOOLS):
+                if any(t in node.value for t in _tools()):
                     tool_strings = True
                     words = node.value.split(None, 2)
                     if words:
