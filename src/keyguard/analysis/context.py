@@ -142,7 +142,6 @@ def mode_of(v: Optional[Value]) -> Optional[int]:
     return v.const
 
 
-
 def mask_floor(v: Optional[Value]) -> Optional[int]:
     """A umask as far as it is known to restrict: the constant, or the bits or-ed into an unknown
     mask (``os.umask(old | 0o077)`` masks at least 0o077); None when nothing is known."""
