@@ -1829,17 +1829,31 @@ class ModuleInterp:
             if _passphrase_named(name):
                 # args.passphrase: what the user gives on the command line (the default only when not)
                 return self._passphrase_attribute(field_v or CLEAN, node)
-            return field_v if field_v is not None else CLEAN
+            if field_v is None or field_v.ident is None:
+                # args.out read twice (args.out.write_bytes(key); args.out.chmod(0o600)) names one file
+                field_v = (field_v or CLEAN).evolve(ident=self._attr_ident(base, d))
+            return field_v
         # a bound method of an object: dispatched when called; sizes and flags are not material
         if name in _METADATA_ATTRS:
             return Value(receiver=base, attr=name, taints=tuple(t for t in base.taints if t[0] not in L.KEY_LABELS))
         taints = tuple(t for t in base.taints if t[0] not in (L.PRIVATE_KEY,))
-        v = Value(receiver=base, attr=name, taints=taints)
+        v = Value(receiver=base, attr=name, taints=taints, ident=self._attr_ident(base, d))
         if base.kind is None and base.func is None and base.qname is None and _passphrase_named(name):
             # cfg.key_passphrase / opts.passphrase of an object the scan knows nothing about: named
             # as a passphrase, as a parameter so named is one
             return self._passphrase_attribute(v, node)
         return v
+
+    def _attr_ident(self, base: Value, d: Optional[str]) -> object:
+        """The identity of an attribute read nothing else is known about (opts.key_file, args.out):
+        the same dotted name in the same frame names the same file, so a chmod, an unlink or an
+        O_EXCL creation of ``args.out`` is linked to a write into ``args.out``."""
+        if d is None or base.func is not None:
+            return None
+        root = d.partition(".")[0]
+        if root not in self.frame.env:
+            return None
+        return ("attr-name", self.path, id(self.frame), d)
 
     def _response_field(self, base: Value, name: str, node: cst.CSTNode, how: str) -> Value:
         """A field of a response object the knowledge base describes field by field (``field`` rows):
@@ -3290,6 +3304,11 @@ class ModuleInterp:
         if dest is None:
             return CLEAN
         default = self._cli_default(row, names, args, kwargs)
+        conv = self.arg(row.spec("type"), args, kwargs)
+        if conv is not None and conv.qname is not None and any(
+                r.effect == "kind" and r.kind == L.PATH for r in self.kb.call_rows(conv.qname)):
+            # add_argument("out", type=Path): the option's value is a path object (args.out.chmod)
+            default = default.evolve(kind=L.PATH)
         if parser is not None:
             self.project.cli_options.setdefault(parser, {}).setdefault(dest, {})[id(node)] = default
             return CLEAN
