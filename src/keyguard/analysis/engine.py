@@ -2845,6 +2845,8 @@ class ModuleInterp:
                 if row.opt("fallback"):
                     # os.getenv("OPENSSL", "openssl"): only the value by default is known statically
                     v = src[0] if len(src) == 1 else CLEAN
+                    if row.opt("empty_is_unset") and v.const in ("", b""):
+                        v = CLEAN  # os.environ.get("KEY_PASS", ""): the variable's value, unknown
                     if row.opt("record_kwargs") and v.kind == "instance" and isinstance(v.func, ClassRef):
                         # dataclasses.replace(kp, key_pem=new) / m.model_copy(update={...}): new field values
                         if row.opt("record_kwargs") is True:
