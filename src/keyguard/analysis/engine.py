@@ -2932,6 +2932,13 @@ class ModuleInterp:
                 weak = tuple(t for t in _union(args, kwargs) if t[0] == L.WEAK_RANDOM)
                 if recv is not None:
                     weak += tuple(t for t in recv.taints if t[0] == L.WEAK_RANDOM)
+                if result is None and not weak and row.opt("folds") == "int" and len(args) == 1 and not kwargs:
+                    # int(os.environ.get("KEY_BITS", "1024")): the number the program runs with by default
+                    c = args[0].const
+                    if isinstance(c, str) and c.strip().isdigit():
+                        result = Value(const=int(c.strip(), 10))
+                    elif isinstance(c, int) and not isinstance(c, bool):
+                        result = Value(const=c)
                 result = result or (Value(taints=merge_taints((), weak)) if weak else CLEAN)
             elif eff == "kind":
                 if not self._row_excluded(row, args, kwargs):
