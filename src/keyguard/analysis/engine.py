@@ -351,11 +351,7 @@ class Project:
         if found is not None:
             return found
         found = {}
-        try:
-            with open(path, "rb") as fh:
-                raw = fh.read()
-        except OSError:
-            raw = b""
+        raw = self._raw(path) or b""
         name = self.name_of.get(path) or module_name_for(path)
         for m in _FROM_IMPORT.finditer(raw):
             mod = m.group(1).decode("ascii", "replace")
@@ -383,15 +379,22 @@ class Project:
         key = (path, name)
         found = self._mentions.get(key)
         if found is None:
-            try:
-                with open(path, "rb") as fh:
-                    raw = fh.read()
-            except OSError:
-                found = True
-            else:
-                found = re.search(rb"(?<![\w.])" + re.escape(name.encode("utf-8")) + rb"(?!\w)", raw) is not None
+            raw = self._raw(path)
+            found = raw is None or re.search(rb"(?<![\w.])" + re.escape(name.encode("utf-8")) + rb"(?!\w)",
+                                             raw) is not None
             self._mentions[key] = found
         return found
+
+    @staticmethod
+    def _raw(path: str) -> Optional[bytes]:
+        """The bytes of a module's file (None: unreadable), for the cheap textual questions asked
+        before a module is worth parsing (:meth:`mentions`, :meth:`_imported_from`; their answers
+        are kept, the bytes are not)."""
+        try:
+            with open(path, "rb") as fh:
+                return fh.read()
+        except OSError:
+            return None
 
 
 def absolute_import(module: str, path: str, level: int, base: str) -> str:
