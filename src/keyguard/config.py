@@ -9,7 +9,6 @@ buffer), ``jobs``, ``cache-dir``.  Command-line flags win over the file.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple, Union
@@ -141,10 +140,9 @@ def from_table(table: Mapping[str, Any], base_dir: Path) -> Dict[str, Any]:
 
 
 def _parse_toml(raw: bytes, path: Path) -> Dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
+    from keyguard.knowledge.compiled import toml
+
+    tomllib = toml()
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import builtins
 import marshal
-import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -160,14 +159,7 @@ def _load(path: Path) -> Dict[str, CodeType]:
 
 
 def _write(target: Path, table: Dict[str, CodeType]) -> None:
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(marshal.dumps(table))
-        os.replace(tmp, target)
-    except OSError:  # a read-only install: compile every time, as without the table
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    # (a read-only install: compile every time, as without the table)
+    from keyguard.knowledge.compiled import write_atomically
+
+    write_atomically(target, marshal.dumps(table))

@@ -61,13 +61,20 @@ def _write(target: Path, data: Dict[str, Any]) -> None:
         blob = marshal.dumps(data)
     except ValueError:  # a value marshal cannot store (TOML dates): parse every time
         return
+    write_atomically(target, blob)
+
+
+def write_atomically(target: Path, blob: bytes) -> None:
+    """Write ``blob`` to ``target`` through a sibling renamed into place (readers never see half a
+    file), creating ``target``'s folder; a failure (a read-only install) leaves nothing behind
+    and is not an error: the caller simply computes its data again next time."""
     tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(exist_ok=True)
         with open(tmp, "wb") as fh:
             fh.write(blob)
         os.replace(tmp, target)
-    except OSError:  # a read-only install
+    except OSError:
         try:
             tmp.unlink()
         except OSError:
@@ -102,16 +109,8 @@ def store_built(folder: Path, sources: Sequence[bytes], built: object) -> None:
 
     if sys.dont_write_bytecode:
         return
-    target = built_path(folder, sources)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
         blob = pickle.dumps(built, protocol=pickle.HIGHEST_PROTOCOL)
-        folder.mkdir(exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(blob)
-        os.replace(tmp, target)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return
+    write_atomically(built_path(folder, sources), blob)
