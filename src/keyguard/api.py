@@ -22,8 +22,7 @@ from keyguard.cache import TREE_STORE_MAX_TARGETS, FileIndex, ResultCache, TreeS
 from keyguard.config import Config
 from keyguard.discovery import KeyNames, discover, imported_words, key_names_for, module_name_for, prefilter_for
 from keyguard.gcpolicy import imports_settled, own_process_collections
-from keyguard.knowledge.schema import HERE as KB_DIR
-from keyguard.knowledge.schema import KB_FILES, KnowledgeBase, kb_with_extra
+from keyguard.knowledge.schema import KnowledgeBase, kb_with_extra, table_bytes
 from keyguard.model import FileError, Finding, ScanResult, TargetResult, drop_subsumed
 from keyguard.source import check_syntax, decode, read_bytes
 
@@ -73,8 +72,8 @@ def knowledge_base(config: Config) -> KnowledgeBase:
 @lru_cache(maxsize=4)
 def _kb_fingerprint(extra: Tuple[Tuple[str, str], ...]) -> str:
     h = hashlib.sha256()
-    for name in KB_FILES + ("constants.toml", "tools.toml"):
-        h.update((KB_DIR / name).read_bytes())
+    for raw in table_bytes():
+        h.update(raw)
     for name, text in extra:
         h.update(name.encode())
         h.update(text.encode())

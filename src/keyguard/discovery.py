@@ -171,32 +171,33 @@ def _ignored(path: str, is_dir: bool, specs: Iterable[Tuple[str, pathspec.PathSp
 
 #: words that are often just text: a file matching only these is confirmed with ``ast`` first
 _WEAK_WORDS = frozenset({
-    b"mktemp", b"getpass", b"openssl", b"ssh-keygen", b"certtool", b"step-cli", b'"step"', b"'step'",
-    b"step crypto", b"step certificate", b"step ca ",
+    b"mktemp", b"getpass",
     b"private_key", b"privkey", b"priv_key", b"private_pem", b"key_pem", b"pem_key", b"signing_key",
     b"passphrase", b"ssh_key", b"keypair", b"key_pair",
 })
 
 
 @functools.lru_cache(maxsize=1)
-def _tool_words() -> FrozenSet[bytes]:
+def _weak_tool_words() -> FrozenSet[bytes]:
     """The words naming a key-generation tool (every executable of tools.toml, and `step` as a
     command spells it): weak words, confirmed by a string constant naming the tool beside a
-    launcher (gpg is mentioned by far more modules than run it)."""
-    from keyguard.knowledge.schema import _tool_words as words
+    launcher (gpg is mentioned by far more modules than run it).  wg's genkey/genpsk, which
+    print a key, stay strong."""
+    from keyguard.knowledge.schema import KEY_PRINTING_WORDS, _tool_words
 
-    return words()
+    return _tool_words() - frozenset(KEY_PRINTING_WORDS)
 
 
 @functools.lru_cache(maxsize=1)
 def _tools() -> Tuple[str, ...]:
     """The executables of tools.toml, as a string constant spells them (``"gpg"``, ``"openssl genrsa"``)."""
-    return tuple(sorted({w.decode().strip("\"' ").split(" ")[0] for w in _tool_words()} - {"genkey", "genpsk"}))
+    from keyguard.knowledge.schema import tool_executables
+
+    return tuple(sorted(tool_executables()))
 
 
 def _weak(word: bytes) -> bool:
-    # (wg's genkey/genpsk print a key: strong words, as before)
-    return word in _WEAK_WORDS or (word in _tool_words() and word not in (b"genkey", b"genpsk"))
+    return word in _WEAK_WORDS or word in _weak_tool_words()
 _LAUNCHERS = frozenset({
     "run", "call", "check_call", "check_output", "Popen", "system", "popen", "getoutput", "getstatusoutput",
     "create_subprocess_exec", "create_subprocess_shell", "spawn", "execv", "execve", "execvp", "execvpe", "execl",

@@ -17,6 +17,8 @@ from keyguard.knowledge.compiled import load_built, load_toml, store_built, toml
 
 HERE = Path(__file__).resolve().parent
 KB_FILES = ("sources.toml", "propagators.toml", "files.toml", "sinks.toml", "parameters.toml", "memory.toml")
+#: every table the built knowledge base depends on (tools.toml: its executables are trigger words)
+BUILT_FROM = KB_FILES + ("constants.toml", "tools.toml")
 
 EFFECTS = frozenset(
     {
@@ -527,20 +529,25 @@ _GENERIC = frozenset({
 #: the words of key-generation command lines beside the executables of tools.toml (see
 #: :func:`_tool_words`): smallstep's `step` only as it is spelled in a command (a word too common
 #: alone), and the key-printing sub-commands of `wg`
-_TOOL_SPELLINGS = (
-    b"step-cli", b'"step"', b"'step'", b"step crypto", b"step certificate", b"step ca ", b"genkey", b"genpsk",
-)
+_TOOL_SPELLINGS = (b"step-cli", b'"step"', b"'step'", b"step crypto", b"step certificate", b"step ca ")
+#: the sub-commands of `wg` that print a new key (words of their own: a module spelling them makes keys)
+KEY_PRINTING_WORDS = (b"genkey", b"genpsk")
 #: executables of tools.toml that are not words of their own in a file (`step`: the spellings above)
 _TOOL_NOT_WORDS = frozenset({"step"})
 
 
 @lru_cache(maxsize=1)
+def tool_executables() -> FrozenSet[str]:
+    """The executables of the key-generation tools of tools.toml."""
+    return frozenset(e for t in load_toml(HERE / "tools.toml").get("tool", ()) for e in t.get("executables", ()))
+
+
+@lru_cache(maxsize=1)
 def _tool_words() -> FrozenSet[bytes]:
     """The words that name a key-generation tool: every executable of tools.toml (a tool added
-    there is a trigger without more code), and :data:`_TOOL_SPELLINGS`."""
-    tools = load_toml(HERE / "tools.toml").get("tool", ())
-    names = {e for t in tools for e in t.get("executables", ()) if e not in _TOOL_NOT_WORDS}
-    return frozenset(n.encode() for n in names) | frozenset(_TOOL_SPELLINGS)
+    there is a trigger without more code), :data:`_TOOL_SPELLINGS` and :data:`KEY_PRINTING_WORDS`."""
+    return (frozenset(n.encode() for n in tool_executables() - _TOOL_NOT_WORDS)
+            | frozenset(_TOOL_SPELLINGS) | frozenset(KEY_PRINTING_WORDS))
 
 
 _RULE_WORDS = (
@@ -628,13 +635,19 @@ def default_kb() -> KnowledgeBase:
     Building it from the tables costs about 17 ms, in every process; the built base is kept
     beside the compiled tables (:func:`keyguard.knowledge.compiled.load_built`), named after the
     tables' and this module's content (an edited table or schema never reads a stale copy)."""
-    raws = [(HERE / name).read_bytes() for name in KB_FILES + ("constants.toml", "tools.toml")]
-    sources = [Path(__file__).read_bytes(), *raws]
+    sources = [Path(__file__).read_bytes(), *table_bytes()]
     kb = load_built(HERE / "__pycache__", sources, KnowledgeBase)
     if kb is None:
         kb = build(load_tables())
         store_built(HERE / "__pycache__", sources, kb)
     return kb
+
+
+@lru_cache(maxsize=1)
+def table_bytes() -> Tuple[bytes, ...]:
+    """The bytes of the :data:`BUILT_FROM` tables, read once per process (the kept knowledge base
+    and the result cache's salt are both named after them)."""
+    return tuple((HERE / name).read_bytes() for name in BUILT_FROM)
 
 
 def kb_with_extra(extra: Tuple[Tuple[str, str], ...]) -> KnowledgeBase:
