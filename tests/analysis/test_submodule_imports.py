@@ -7,27 +7,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from keyguard.analysis import run
 from keyguard.api import _module_map, knowledge_base
 from keyguard.config import Config
 
 PROJECT = Path(__file__).parent.parent / "fixtures" / "projects" / "submodules"
-
-
-@pytest.fixture
-def parsed(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(run, "TREES", run._TreeCache(10_000))
-    names = []
-    real = run.parse
-
-    def counting(text: str, path: str):
-        names.append(Path(path).name)
-        return real(text, path)
-
-    monkeypatch.setattr(run, "parse", counting)
-    return names
 
 
 def _analyse(root: Path, target: Path):

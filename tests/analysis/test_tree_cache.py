@@ -15,17 +15,8 @@ PROJECT = Path(__file__).parent.parent / "fixtures" / "projects" / "wrapchain"
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def project(tmp_path: Path, parsed):
     shutil.copytree(PROJECT, tmp_path / "p")
-    monkeypatch.setattr(run, "TREES", run._TreeCache(10_000))
-    parsed = []
-    real = run.parse
-
-    def counting(text: str, path: str):
-        parsed.append(Path(path).name)
-        return real(text, path)
-
-    monkeypatch.setattr(run, "parse", counting)
     files = sorted(str(p) for p in (tmp_path / "p").rglob("*.py"))
     cfg = Config()
     return tmp_path / "p" / "vault", files, cfg, parsed

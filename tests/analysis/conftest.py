@@ -1,0 +1,26 @@
+"""Fixtures shared by the analysis tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from keyguard.analysis import run
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    """The names of the files libcst parses during the test, in order (with an empty tree cache
+    of its own, so that nothing parsed by earlier tests is reused)."""
+    monkeypatch.setattr(run, "TREES", run._TreeCache(10_000))
+    names: List[str] = []
+    real = run.parse
+
+    def counting(text: str, path: str):
+        names.append(Path(path).name)
+        return real(text, path)
+
+    monkeypatch.setattr(run, "parse", counting)
+    return names
