@@ -32,13 +32,14 @@ def hook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A copy of the project, a parse counter, and a fresh per-process tree cache for each run."""
     shutil.copytree(PROJECT, tmp_path / "p")
     parsed: List[str] = []
-    real = run.parse
+    for name in ("parse", "parse_skeleton"):  # (whole, or without function bodies)
+        real = getattr(run, name)
 
-    def counting(text: str, path: str):
-        parsed.append(Path(path).name)
-        return real(text, path)
+        def counting(text: str, path: str, real=real):
+            parsed.append(Path(path).name)
+            return real(text, path)
 
-    monkeypatch.setattr(run, "parse", counting)
+        monkeypatch.setattr(run, name, counting)
     monkeypatch.setattr(api, "_STORES", {})
     target = tmp_path / "p" / "vault" / "deploy.py"
     cfg = Config(use_cache=True, cache_dir=str(tmp_path / "cache"), semgrep=False)
@@ -125,3 +126,4 @@ def test_a_store_alone_marks_the_cache_folder(tmp_path: Path) -> None:
     assert (tmp_path / "cache" / ".gitignore").read_text() == "*\n"
     assert (tmp_path / "cache" / "CACHEDIR.TAG").exists()
     assert store.get("ab" * 32).code == "x = 1\n"
+

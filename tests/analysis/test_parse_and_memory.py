@@ -53,13 +53,14 @@ def test_a_finished_batch_is_freed_without_a_collection(monkeypatch: pytest.Monk
     those cycles so the parsed trees go as soon as the batch is done, with the collector off."""
     monkeypatch.setattr(run, "TREES", run._TreeCache(0))  # nothing kept between batches
     parsed = []
-    real = run.parse
+    for name in ("parse", "parse_skeleton"):
+        real = getattr(run, name)
 
-    def counting(text: str, path: str):
-        parsed.append(path)
-        return real(text, path)
+        def counting(text: str, path: str, real=real):
+            parsed.append(path)
+            return real(text, path)
 
-    monkeypatch.setattr(run, "parse", counting)
+        monkeypatch.setattr(run, name, counting)
     files = sorted(str(p) for p in PROJECT.rglob("*.py"))
     cfg = Config()
     modules = _module_map(files, str(PROJECT.parent))

@@ -32,6 +32,7 @@ import libcst as cst
 from keyguard import labels as L
 from keyguard.analysis import strings
 from keyguard.analysis.events import Event
+from keyguard.analysis.lazy import fill, fill_all
 from keyguard.analysis.paths import walk
 from keyguard.analysis.process import analyze_launch
 from keyguard.analysis.shell import Hole
@@ -1905,6 +1906,7 @@ class ModuleInterp:
             return True
         if self._called_names is None:
             found: Set[str] = set()
+            fill_all(self.tree)
             for n in _walk_calls(self.tree):
                 f = n.func
                 name = f.attr.value if type(f) is cst.Attribute else f.value if type(f) is cst.Name else None
@@ -3902,6 +3904,7 @@ class ModuleInterp:
         if fn.top is not None:
             self.top = fn.top
         self.depth += 1
+        fill(fn.node)
         try:
             self._predeclare(fn.node.body.body if type(fn.node.body) is cst.IndentedBlock else (), env, None)
             self.exec_suite(fn.node.body)
@@ -3969,6 +3972,7 @@ class ModuleInterp:
                 self._recording.append(clone)
 
     def _bind_params(self, fn: FunctionRef, args: List[Value], kwargs: Dict[str, Value], self_value: Optional[Value], entry: bool) -> Dict[str, Value]:
+        fill(fn.node)  # (a dependency's body is parsed when first called: analysis.lazy)
         env: Dict[str, Value] = {}
         # a constructor's data parameter is named by its class (PrivateSSHKeyContext(key_data))
         self._guess_func_name = fn.cls.name if fn.cls is not None and fn.name == "__init__" \
@@ -4720,6 +4724,7 @@ def _generic_union(fn: FunctionRef, args: List[Value], kwargs: Mapping[str, Valu
     if not any(v.taints and (isinstance(v.const, dict) or v.attrs) for v in values):
         return _union(args, kwargs)
     if fn.spelled is None:
+        fill(fn.node)
         fn.spelled = _spelled_strings(fn.node)
     names = fn.spelled | {v.const for v in values if isinstance(v.const, str)}
     out: Tuple = ()

@@ -18,6 +18,7 @@ import libcst as cst
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.engine import ModuleInterp, Project, fields_carry, is_test_module, names_keygen_tool
 from keyguard.analysis.events import Event
+from keyguard.analysis.lazy import fill_all, parse_skeleton
 from keyguard.labels import KEY_LABELS, PARAM_GUESS, PASSPHRASE
 from keyguard.analysis.values import Origin, Value, deep_taints
 from keyguard.knowledge.schema import KnowledgeBase
@@ -84,6 +85,19 @@ class Loader:
         self.store: Optional[TreeStore] = None
         self.store_writes = False
         self.changed: FrozenSet[str] = frozenset()
+        #: the batch's targets: parsed whole (every function of a target is evaluated); other
+        #: modules, reached by cross-module flows, are parsed without their function bodies
+        #: until a body is needed (:mod:`keyguard.analysis.lazy`)
+        self.whole: FrozenSet[str] = frozenset()
+        #: trees parsed here for the store, by content hash (see :meth:`flush`)
+        self.unstored: Dict[str, cst.Module] = {}
+
+    def flush(self) -> None:
+        """Write the trees parsed for the store."""
+        if self.store is not None:
+            for digest, tree in self.unstored.items():
+                self.store.put(digest, tree)
+        self.unstored.clear()
 
     def source(self, path: str) -> Optional[SourceFile]:
         if path in self.sources:
@@ -109,17 +123,24 @@ class Loader:
         if src is None:
             return None
         key = (path, self.hashes[path])
+        whole = path in self.whole
         cached = TREES.get(key)
         if cached is not None:
+            if whole:  # (parsed as another batch's dependency)
+                fill_all(cached)
             return cached
         tree = self.store.get(key[1]) if self.store is not None else None
+        if tree is not None and whole:
+            fill_all(tree)
         if tree is None:
-            tree = parse(src.text, path)
+            tree = parse(src.text, path) if whole else parse_skeleton(src.text, path)
             if isinstance(tree, FileError):
                 self.errors[path] = tree
                 return None
             if self.store_writes and self.store is not None and path not in self.changed:
-                self.store.put(key[1], tree)
+                # (written when the batch is done: with the function bodies it parsed by then,
+                # which the next run of the hook needs again)
+                self.unstored[key[1]] = tree
         if path not in self.not_kept:  # dependencies (and imported targets) recur in later batches
             TREES.put(key, tree, src.text.count("\n") + 1)
         return tree
@@ -152,13 +173,16 @@ def analyze_batch(
     loader = Loader(overrides)
     loader.not_kept = frozenset(targets).difference(imported)
     loader.changed = frozenset(t for t in targets if reportable(t))
+    loader.whole = frozenset(targets)
     loader.store, loader.store_writes = store, store_writes
     project = Project(kb, loader, module_files)
     if worth_loading is not None:
         project.worth_loading = worth_loading
     try:
         with young_collections_only():
-            return _analyze_targets(project, loader, targets, kb, enabled, reportable, wipe_helpers)
+            results = _analyze_targets(project, loader, targets, kb, enabled, reportable, wipe_helpers)
+        loader.flush()
+        return results
     finally:
         project.close()
 
@@ -262,8 +286,15 @@ def _analyze_targets(project: Project, loader: Loader, targets: Sequence[str], k
             continue
         pos = None
         if m not in unknown and m in loader.sources:
-            pos = _positions_of_statements(trees[m], loader.sources[m].text, tops.get(m, set()))
-        positions[m] = pos if pos is not None else _positions(trees[m])
+            wanted = tops.get(m, set())
+            for stmt in trees[m].body:  # (their code is generated whole: every body parsed)
+                if id(stmt) in wanted:
+                    fill_all(stmt)
+            pos = _positions_of_statements(trees[m], loader.sources[m].text, wanted)
+        if pos is None:
+            fill_all(trees[m])
+            pos = _positions(trees[m])
+        positions[m] = pos
     seen: Set[Tuple[str, str, int, int]] = set()
     for h in hits:
         if not reportable(h.module):

@@ -22,6 +22,7 @@ import libcst as cst
 
 from keyguard.analysis.context import AnalysisContext
 from keyguard.analysis.events import Event
+from keyguard.analysis.lazy import fill_all
 from keyguard.analysis.paths import ParentMap, contains_wipe, hands_over, names_in, walk, wiped_on_every_path
 from keyguard.analysis.values import Value
 from keyguard.rules.report import Hit
@@ -120,6 +121,7 @@ class WipeOracle:
     def __init__(self, ctx: AnalysisContext, module: str, parents: Optional[ParentMap] = None) -> None:
         self.ctx = ctx
         self.tree = ctx.trees[module]
+        fill_all(self.tree)  # (the module's own wiping helpers, called or not)
         kb = ctx.kb
         self.kb = kb
         self._parents = parents
@@ -494,6 +496,7 @@ class KeyBufferNotZeroized(Rule):
             if ev.kind != "buffer-bind" or ev.module not in ctx.trees:
                 continue
             if ev.module not in parent_maps:
+                fill_all(ctx.trees[ev.module])
                 parent_maps[ev.module] = ParentMap(ctx.trees[ev.module])
                 oracles[ev.module] = WipeOracle(ctx, ev.module, parent_maps[ev.module])
             parents, oracle = parent_maps[ev.module], oracles[ev.module]
