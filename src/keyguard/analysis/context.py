@@ -103,6 +103,19 @@ class AnalysisContext:
         ids: Set[object] = set()
         for e in self.key_writes:
             ids |= self.file_ids(e.value("target"))
+        # a key file copied or moved (shutil.copy*/move, os.replace, Path.rename, a staged file
+        # moved into place) makes its destination a key file too: a later chmod of the
+        # destination is a chmod of the key
+        copies = [e for e in self.by_kind("copy") if e.value("src") is not None and e.value("dst") is not None]
+        grew = bool(ids)
+        while grew:
+            grew = False
+            for e in copies:
+                if self.file_ids(e.value("src")) & ids:
+                    dst = self.file_ids(e.value("dst")) - ids
+                    if dst:
+                        ids |= dst
+                        grew = True
         return frozenset(ids)
 
     @cached_property
