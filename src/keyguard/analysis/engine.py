@@ -3411,7 +3411,17 @@ class ModuleInterp:
         if type(expr) is not cst.Name:
             return
         current = self.arg(spec, args, kwargs)
-        if current is None or current.is_key or current.func is not None or current.kind is not None:
+        if current is None or current.is_key or current.func is not None:
+            return
+        if current.kind in (L.BUFFER, L.MMAP):
+            # seed = bytearray(os.urandom(32)); SigningKey(seed): the wipeable buffer holds the
+            # key's secret from now on, and must be wiped (KG301) like one filled with a key
+            org = self.origin(f"private key seed given to {desc}", node, confidence)
+            filled = current.with_taints(((L.KEY_MATERIAL, org),))
+            self.bind_mutated(expr.value, filled)
+            self.emit("buffer-bind", node, name=expr.value, value=filled)
+            return
+        if current.kind is not None:
             return
         org = self.origin(f"private key seed given to {desc}", node, confidence)
         self.bind_mutated(expr.value, current.with_taints(((L.KEY_MATERIAL, org),)))
