@@ -446,6 +446,9 @@ class ModuleInterp:
         self.frame: Frame = Frame(env=self.globals, func=None)
         self.path_parents: Dict[object, Set[object]] = {}
         self.top: Optional[cst.CSTNode] = None
+        #: the statement holding each lambda of this module (ids of Lambda nodes): its body, run by a
+        #: call (_call_lambda), is placed in that statement
+        self._lambda_tops: Dict[int, Optional[cst.CSTNode]] = {}
         self._imports_resolved: Dict[str, Value] = {}
         self._following: Set[str] = set()
 
@@ -1536,8 +1539,7 @@ class ModuleInterp:
             conn = ("obj", id(node))
             call_args = [Value(kind=self._tls_kind(k, kwargs), ident=conn) for k in row.opt("calls_with")]
             call_kwargs = {}
-        if fn.kind == "lambda":
-            return CLEAN
+        # (a lambda runs its body: Thread(target=lambda: path.write_bytes(pem)))
         self.call(fn, call_args, call_kwargs, node)
         return CLEAN
 
@@ -2314,7 +2316,43 @@ class ModuleInterp:
         return v
 
     def ev_Lambda(self, node: cst.Lambda) -> Value:
+        self._lambda_tops.setdefault(id(node), self.top)
         return Value(kind="lambda", func=node)
+
+    def _call_lambda(self, node: cst.Lambda, args: List[Value], kwargs: Dict[str, Value]) -> Value:
+        """``writer = lambda p, d: Path(p).write_bytes(d)``; ``writer(path, pem)``: the body evaluated
+        with the parameters bound to the call's arguments (what it writes, logs or returns), the
+        other names as the calling scope sees them."""
+        params = node.params
+        saved = self.frame.env
+        env = dict(saved)
+        positional = [*params.posonly_params, *params.params]
+        for i, p in enumerate(positional):
+            name = p.name.value
+            if i < len(args):
+                env[name] = args[i]
+            elif name in kwargs:
+                env[name] = kwargs[name]
+            else:
+                env[name] = self.eval(p.default) if p.default is not None else Value()
+        star = params.star_arg
+        if isinstance(star, cst.Param):
+            env[star.name.value] = Value(const=tuple(args[len(positional):]), taints=_union(args[len(positional):], {}))
+        for p in params.kwonly_params:
+            name = p.name.value
+            env[name] = kwargs[name] if name in kwargs else (self.eval(p.default) if p.default is not None else Value())
+        if params.star_kwarg is not None:
+            rest = {k: v for k, v in kwargs.items() if k not in env}
+            env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
+        self.frame.env = env
+        self._lambdas_active = self._lambdas_active | {id(node)}
+        saved_top, self.top = self.top, self._lambda_tops.get(id(node), self.top)  # (the statement holding the lambda)
+        try:
+            return self.eval(node.body)
+        finally:
+            self._lambdas_active = self._lambdas_active - {id(node)}
+            self.frame.env = saved
+            self.top = saved_top
 
     def _lambda_result(self, node: cst.Lambda) -> Value:
         """What a lambda returns for arguments the analysis does not know (its parameters bound to
@@ -2399,6 +2437,8 @@ class ModuleInterp:
     _into_buffer: Set[int] = set()
     #: calls with a ``**`` expansion whose keywords are unknown (ids of the call nodes)
     _unknown_kwargs: FrozenSet[int] = frozenset()
+    #: lambdas being evaluated by _call_lambda (a lambda that reaches itself is not followed again)
+    _lambdas_active: FrozenSet[int] = frozenset()
 
     def ev_Call(self, node: cst.Call) -> Value:
         return self._evaluate_call(node)[0]
@@ -2516,6 +2556,10 @@ class ModuleInterp:
                 inst = inst.with_taints(tuple(t for t in _union(args, kwargs) if t[0] in L.KEY_LABELS))
             return inst
         if fval.kind == "lambda":
+            if type(fval.func) is cst.Lambda and id(fval.func) not in self._lambdas_active \
+                    and id(fval.func) in self._lambda_tops:
+                # (a lambda of this module: one imported from another is not followed)
+                return self._call_lambda(fval.func, args, kwargs)
             return Value(taints=_union(args, kwargs))
         if isinstance(fval.func, _Command):
             # sh.openssl("genrsa", ...), local["openssl"]["genpkey", ...](): the program runs
