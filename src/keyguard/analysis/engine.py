@@ -3073,7 +3073,13 @@ class ModuleInterp:
                 result = result or Value()
             elif eff == "remove":
                 path = recv if (row.spec("path") and row.spec("path").receiver) else self.arg(row.spec("path"), args, kwargs)
-                self.emit("remove", node, path=path or CLEAN, describe=desc)
+                if row.opt("on_every_exit"):
+                    self.context.append("finally")  # (a removal registered for every way out)
+                try:
+                    self.emit("remove", node, path=path or CLEAN, describe=desc)
+                finally:
+                    if row.opt("on_every_exit"):
+                        self.context.pop()
                 result = result or CLEAN
             elif eff == "mkdir":
                 path = recv if (row.spec("path") and row.spec("path").receiver) else self.arg(row.spec("path"), args, kwargs)
@@ -4089,6 +4095,16 @@ class ModuleInterp:
                                                           attrs=fields + ((_KEYWORD_NAMES, CLEAN),) if fields else ())
             else:
                 env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
+        for p in (*positional, *params.kwonly_params):
+            name = p.name.value
+            v = env.get(name)
+            if name in passed and p.annotation is not None and v is not None and v.kind is None \
+                    and v.func is None and v.qname is None and v.const is UNKNOWN and not v.taints:
+                # write_file(module: AnsibleModule, ...) called with an object the caller does not
+                # know: the annotation says what it is (its methods' rows apply)
+                row = self._annotated_row(p.annotation.annotation)
+                if row is not None and not row.label:
+                    env[name] = v.evolve(kind=row.kind)
         self._bound_args = {name: env[name] for name in passed if name in env}
         serial = None
         for name, v in list(env.items()):

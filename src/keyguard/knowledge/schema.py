@@ -168,8 +168,12 @@ OPT_KEYS = frozenset(
      "first_parameter", "renames", "masks", "unwraps", "record_kwargs", "unless_module_calls",
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
      "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger", "stdio_fds",
-     "type_names", "default_type", "keeps_fields", "varargs", "shared", "race_name", "empty_is_unset", "folds"}
+     "type_names", "default_type", "keeps_fields", "varargs", "shared", "race_name", "empty_is_unset", "folds",
+     "on_every_exit"}
 )
+# `on_every_exit = true` on a remove row: the call registers the removal to run on every way out
+#   (Ansible's module.add_cleanup_file(path): exit_json/fail_json remove it), as if it were in a
+#   finally: block (KG103).
 # `folds = "int"` on a neutral row: a constant argument (a decimal text or a number) is converted
 #   statically, so int(os.getenv("KEY_BITS", "1024")) is the key size 1024 (KG601).
 # `empty_is_unset = true` on a `fallback` row: an empty text by default (os.environ.get("KEY_PASS", ""))
