@@ -371,7 +371,19 @@ class Project:
         """The file of a project module by dotted name (suffix match on the path-derived names)."""
         if dotted_name in self.module_files:
             return self.module_files[dotted_name]
-        return self._suffixes.get(dotted_name)
+        found = self._suffixes.get(dotted_name)
+        if found is None and dotted_name not in self._suffixes:
+            # the project scanned below the root its imports start from: an Ansible collection's
+            # plugins/ imported as ansible_collections.<namespace>.<name>.plugins.module_utils.x,
+            # a src/ tree imported under an installed prefix - the import's last three or more
+            # names that name one module of the scan (library imports never get this far: their
+            # tails name no project module)
+            parts = dotted_name.split(".")
+            for i in range(1, len(parts) - 2):
+                tail = ".".join(parts[i:])
+                if tail in self._suffixes:
+                    return self._suffixes[tail]
+        return found
 
     def mentions(self, path: str, name: str) -> bool:
         """Whether the text of module ``path`` spells ``name`` as a word not after a dot (a name
