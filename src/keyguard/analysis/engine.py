@@ -3470,6 +3470,9 @@ class ModuleInterp:
         if expr is None and spec.pos is not None and spec.pos < len(positional) \
                 and len(positional) == len([a for a in node.args if a.keyword is None]):
             expr = positional[spec.pos].value
+        if type(expr) is cst.Call:
+            self._seed_copy(expr, node, desc, confidence)
+            return
         if type(expr) is not cst.Name:
             return
         current = self.arg(spec, args, kwargs)
@@ -3487,6 +3490,26 @@ class ModuleInterp:
             return
         org = self.origin(f"private key seed given to {desc}", node, confidence)
         self.bind_mutated(expr.value, current.with_taints(((L.KEY_MATERIAL, org),)))
+
+    def _seed_copy(self, copy: cst.Call, node: cst.Call, desc: str, confidence: str) -> None:
+        """``seed = bytearray(os.urandom(32)); SigningKey(bytes(seed))``: the key is made from an
+        immutable copy (an `immutable-copy` row: bytes(), base64...) of a wipeable buffer, which
+        holds the key's secret from now on - the copy can never be wiped (KG302)."""
+        positional = [a for a in copy.args if a.keyword is None and not a.star]
+        if len(positional) != 1 or type(positional[0].value) is not cst.Name or type(copy.func) not in (cst.Name, cst.Attribute):
+            return
+        callee = self.eval(copy.func)
+        if not callee.qname or not any(r.effect == "immutable-copy" for r in self.kb.call_rows(callee.qname)):
+            return
+        name = positional[0].value.value
+        buf = self.lookup(name)
+        if buf.kind not in (L.BUFFER, L.MMAP) or buf.is_key or buf.func is not None:
+            return
+        org = self.origin(f"private key seed given to {desc}", node, confidence)
+        filled = buf.with_taints(((L.KEY_MATERIAL, org),))
+        self.bind_mutated(name, filled)
+        self.emit("immutable-copy", copy, data=filled, describe=self.code(copy.func))
+        self.emit("buffer-bind", node, name=name, value=filled)
 
     def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
         func = node.func
