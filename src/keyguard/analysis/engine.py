@@ -461,6 +461,8 @@ class ModuleInterp:
         #: the statement holding each lambda of this module (ids of Lambda nodes): its body, run by a
         #: call (_call_lambda), is placed in that statement
         self._lambda_tops: Dict[int, Optional[cst.CSTNode]] = {}
+        #: the variables of the scope that made each lambda (its closure)
+        self._lambda_envs: Dict[int, Dict[str, Value]] = {}
         self._imports_resolved: Dict[str, Value] = {}
         self._following: Set[str] = set()
 
@@ -2329,15 +2331,16 @@ class ModuleInterp:
 
     def ev_Lambda(self, node: cst.Lambda) -> Value:
         self._lambda_tops.setdefault(id(node), self.top)
+        self._lambda_envs[id(node)] = self.frame.env  # (the names it closes over, late-bound as Python does)
         return Value(kind="lambda", func=node)
 
     def _call_lambda(self, node: cst.Lambda, args: List[Value], kwargs: Dict[str, Value]) -> Value:
         """``writer = lambda p, d: Path(p).write_bytes(d)``; ``writer(path, pem)``: the body evaluated
         with the parameters bound to the call's arguments (what it writes, logs or returns), the
-        other names as the calling scope sees them."""
+        other names as the scope that made the lambda sees them."""
         params = node.params
         saved = self.frame.env
-        env = dict(saved)
+        env = dict(self._lambda_envs.get(id(node), saved))
         positional = [*params.posonly_params, *params.params]
         for i, p in enumerate(positional):
             name = p.name.value
