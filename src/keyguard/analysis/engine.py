@@ -1939,10 +1939,16 @@ class ModuleInterp:
 
     def _other_field(self, base: Value) -> Value:
         """A field of a container other than the ones known to hold secrets."""
-        field_origins = {id(org) for k, v in base.attrs if k.startswith("[") for _, org in deep_taints(v)}
-        if not field_origins:
+        # (one source is one source whichever evaluation made its origin: the key parse_key()
+        # put in key_data["key_obj"] is not in key_data["point_size"] because another call of
+        # the same function gave the container its label)
+        fields = [org for k, v in base.attrs if k.startswith("[") for _, org in deep_taints(v)]
+        if not fields:
             return Value(taints=base.taints)
-        return Value(taints=tuple(t for t in base.taints if id(t[1]) not in field_origins))
+        field_origins = {id(org) for org in fields} | {("at", id(org.node)) for org in fields if org.node is not None}
+        return Value(taints=tuple(t for t in base.taints
+                                  if id(t[1]) not in field_origins
+                                  and (t[1].node is None or ("at", id(t[1].node)) not in field_origins)))
 
     def _folder_of(self, ident: object) -> Optional[object]:
         """The identity of the folder holding the path ``ident`` (``path.parent``,
