@@ -107,6 +107,8 @@ class ToolIssue:
     message: str
     fix: str
     index: Optional[int] = None
+    #: KG601 candidates: (algorithm, bits, curve) the command line asks for; the rule judges them
+    params: Optional[Tuple[str, Optional[int], Optional[str]]] = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,9 @@ class ArgvReport:
     commands: Tuple[CommandInfo, ...]
     #: ``chmod MODE FILE`` commands (argv, shell string, behind sudo/env): (mode text, file)
     chmods: Tuple[Tuple[str, Arg], ...] = ()
+    #: what the command lines ask of the new key (KG601 candidates with ``params`` set, strong or
+    #: weak: the rule judges them against parameters.toml's limits)
+    key_params: Tuple[ToolIssue, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,6 +561,7 @@ class _Found:
     arg: Arg
     message: str
     fix: str
+    params: Optional[Tuple[str, Optional[int], Optional[str]]] = None
 
 
 def _has(parse: _Parse, name: str) -> bool:
@@ -685,8 +691,41 @@ class _Classifier:
                                     f"`{self.display}` prints the private key and the shell redirects it to "
                                     f"{_where(redirect.arg, cwd, self.grammar)}, a temporary location", tool.fix_temp))
             found.extend(self.unencrypted(parse, files, redirect))
+        if produces:
+            found.extend(self.key_params(parse))
         found.extend(self.passphrases(parse))
         return found
+
+    def key_params(self, parse: _Parse) -> List[_Found]:
+        """KG601 candidates: the size (``genrsa ... 1024``, ``-b 1024``, ``-newkey rsa:1024``) or curve
+        (``-name secp192r1``) the command line asks for, with the algorithm it applies to."""
+        row = self.row
+        algorithm: Optional[str] = row.default_algorithm or None
+        for _, tok in _last_values(parse, row.algorithm_options):
+            text = tok.arg.text
+            algorithm = row.algorithm(text) if isinstance(text, str) else None
+        sizes = [tok for _, tok in _last_values(parse, row.size_options)]
+        sizes += [parse.positionals[i] for i in row.size_positionals if i < len(parse.positionals)]
+        found: List[_Found] = []
+        for tok in sizes:
+            text = tok.arg.text
+            if algorithm and isinstance(text, str) and text.isdigit():
+                found.append(self._params(tok, algorithm, int(text), None))
+        for _, tok in _last_values(parse, row.spec_options):  # -newkey rsa:1024
+            text = tok.arg.text
+            if isinstance(text, str) and ":" in text:
+                name, _, bits = text.partition(":")
+                spec_algorithm = row.algorithm(name)
+                if spec_algorithm and bits.isdigit():
+                    found.append(self._params(tok, spec_algorithm, int(bits), None))
+        for _, tok in _last_values(parse, row.curve_options):
+            text = tok.arg.text
+            if isinstance(text, str) and text:
+                found.append(self._params(tok, "EC", None, text))
+        return found
+
+    def _params(self, tok: _Tok, algorithm: str, bits: Optional[int], curve: Optional[str]) -> _Found:
+        return _Found("KG601", tok.loc, tok.arg, f"`{self.display}` makes a weak key", "", (algorithm, bits, curve))
 
     def unencrypted(self, parse: _Parse, files: List[Tuple[str, _Tok]], redirect: Optional[_Tok]) -> List[_Found]:
         row, tool = self.row, self.tool
@@ -869,6 +908,7 @@ def _report(cmds: List[_Cmd], seen: List[_Tok], top: List[_Tok], grammar: ToolGr
     infos: List[CommandInfo] = []
     reported: Set[Loc] = set()
     chmods: List[Tuple[str, Arg]] = []
+    params: List[ToolIssue] = []
     for cmd in cmds:
         if len(cmd.tokens) == 3 and basename(cmd.tokens[0].arg) == "chmod" \
                 and isinstance(cmd.tokens[1].arg.text, str):
@@ -878,7 +918,8 @@ def _report(cmds: List[_Cmd], seen: List[_Tok], top: List[_Tok], grammar: ToolGr
             continue
         infos.append(result.info)
         for f in result.found:
-            issues.append(ToolIssue(f.code, f.arg, result.info.tool, f.message, f.fix, f.loc[0]))
+            issue = ToolIssue(f.code, f.arg, result.info.tool, f.message, f.fix, f.loc[0], f.params)
+            (params if f.params is not None else issues).append(issue)
             if f.code == "KG503":
                 reported.add(f.loc)
     # KG402 candidates: every element with key material or a passphrase (the words of a shell
@@ -895,7 +936,7 @@ def _report(cmds: List[_Cmd], seen: List[_Tok], top: List[_Tok], grammar: ToolGr
         if tok.loc in reported or not _is_secret(tok.arg):
             continue
         secrets.append(tok.arg)
-    return ArgvReport(tuple(issues), tuple(secrets), tuple(infos), tuple(chmods))
+    return ArgvReport(tuple(issues), tuple(secrets), tuple(infos), tuple(chmods), tuple(params))
 
 
 def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False, cwd: Optional[Arg] = None,

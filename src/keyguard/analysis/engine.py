@@ -3574,7 +3574,7 @@ class ModuleInterp:
             # a helper running the command line (or environment) its caller built - def _run(argv):
             # subprocess.run(argv) - reports at the caller's call, where the command was decided
             argv_site = self.call_site_of(argv)
-            for issue in launch.report.issues:
+            for issue in launch.report.issues + launch.report.key_params:
                 self.emit("tool-issue", node, issue=issue, describe=desc, confidence=confidence, site=argv_site)
             for arg in launch.report.secret_args:
                 v = arg.ref if isinstance(arg.ref, Value) else Value()

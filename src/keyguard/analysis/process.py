@@ -98,7 +98,10 @@ def _merge(a: Optional[Launch], b: Optional[Launch]) -> Optional[Launch]:
             secrets.append(arg)
             refs.append(arg.ref)
     env = list(a.env_secrets) + [v for v in b.env_secrets if not any(v is w for w in a.env_secrets)]
-    report = ArgvReport(tuple(issues), tuple(secrets), a.report.commands + b.report.commands)
+    params = list(a.report.key_params)
+    params += [i for i in b.report.key_params if (i.message, i.params) not in {(j.message, j.params) for j in params}]
+    report = ArgvReport(tuple(issues), tuple(secrets), a.report.commands + b.report.commands,
+                        key_params=tuple(params))
     return Launch(report, tuple(env))
 
 

@@ -75,6 +75,18 @@ class CommandSpec:
     passphrase_format: str
     empty_passphrase_unencrypted: bool
     note: str
+    # KG601: where the command line states the key's algorithm, size and curve
+    size_options: Tuple[str, ...] = ()
+    size_positionals: Tuple[int, ...] = ()
+    algorithm_options: Tuple[str, ...] = ()
+    algorithm_names: Tuple[Tuple[str, str], ...] = ()
+    default_algorithm: str = ""
+    spec_options: Tuple[str, ...] = ()
+    curve_options: Tuple[str, ...] = ()
+
+    def algorithm(self, spelled: str) -> Optional[str]:
+        """The algorithm ("RSA", "DSA", "EC"...) a tool's own name for it means (``-t rsa``, ``--kty RSA``)."""
+        return dict(self.algorithm_names).get(spelled.lower())
 
     @property
     def is_wildcard(self) -> bool:
@@ -145,6 +157,8 @@ _COMMAND_KEYS = {
     "stdout_key_requires": list, "default_output": bool, "unencrypted": list, "default_encrypted": bool,
     "encrypt_options": list, "new_passphrase_options": list, "old_passphrase_options": list,
     "passphrase_format": str, "empty_passphrase_unencrypted": bool, "note": str,
+    "size_options": list, "size_positionals": list, "algorithm_options": list, "algorithm_names": dict,
+    "default_algorithm": str, "spec_options": list, "curve_options": list,
 }
 _TOOL_KEYS = {
     "name": str, "executables": list, "style": str, "short_aliases": dict,
@@ -166,7 +180,7 @@ def _check_keys(row: Any, allowed: Mapping[str, type], where: str, required: Tup
         # bool is a subclass of int: keep them apart so `positionals = true` is rejected.
         if not isinstance(value, want) or (want is int and isinstance(value, bool)):
             raise ToolGrammarError(f"{where}: {key!r} must be {want.__name__}, got {value!r}")
-        if want is list and key not in ("unencrypted", "key_positionals"):
+        if want is list and key not in ("unencrypted", "key_positionals", "size_positionals"):
             if not all(isinstance(v, str) and v for v in value):
                 raise ToolGrammarError(f"{where}: {key!r} must be a list of non-empty strings")
     for key in required:
@@ -218,8 +232,13 @@ def _command(row: Dict[str, Any], where: str, index: int, tools: Mapping[str, To
     if fmt not in PASSPHRASE_FORMATS:
         raise ToolGrammarError(f"{where}: passphrase_format {fmt!r} is not one of {PASSPHRASE_FORMATS}")
     positions = row.get("key_positionals", [])
-    if not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in positions):
-        raise ToolGrammarError(f"{where}: key_positionals must be non-negative integers")
+    sizes = row.get("size_positionals", [])
+    for key, given in (("key_positionals", positions), ("size_positionals", sizes)):
+        if not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in given):
+            raise ToolGrammarError(f"{where}: {key} must be non-negative integers")
+    algorithms = row.get("algorithm_names", {})
+    if not all(isinstance(v, str) and v for v in algorithms.values()):
+        raise ToolGrammarError(f"{where}: algorithm_names must map a tool's spelling to an algorithm name")
     unencrypted = row.get("unencrypted", [])
     if not all(isinstance(alt, list) and alt and all(isinstance(o, str) for o in alt) for alt in unencrypted):
         raise ToolGrammarError(f"{where}: unencrypted must be a list of non-empty lists of option names")
@@ -241,7 +260,8 @@ def _command(row: Dict[str, Any], where: str, index: int, tools: Mapping[str, To
             if name not in known:
                 raise ToolGrammarError(
                     f"{where}: {key!r} entry {name!r} is in neither value_options nor flag_options")
-    for key in ("key_options", "new_passphrase_options", "old_passphrase_options"):
+    for key in ("key_options", "new_passphrase_options", "old_passphrase_options", "size_options",
+                "algorithm_options", "spec_options", "curve_options"):
         for name in names(key):
             if name not in value_options:
                 raise ToolGrammarError(f"{where}: {key!r} entry {name!r} must take a value")
@@ -280,6 +300,13 @@ def _command(row: Dict[str, Any], where: str, index: int, tools: Mapping[str, To
         passphrase_format=fmt,
         empty_passphrase_unencrypted=row.get("empty_passphrase_unencrypted", False),
         note=row.get("note", ""),
+        size_options=names("size_options"),
+        size_positionals=tuple(sizes),
+        algorithm_options=names("algorithm_options"),
+        algorithm_names=tuple(sorted((k.lower(), v) for k, v in algorithms.items())),
+        default_algorithm=row.get("default_algorithm", ""),
+        spec_options=names("spec_options"),
+        curve_options=names("curve_options"),
     )
 
 

@@ -57,7 +57,10 @@ class WeakKeyParameters(Rule):
     (`NIST192p`, `SECP160r1` and its other curves under 224 bits) and authlib
     JWKs (`JsonWebKey.generate_key("RSA", 1024)`), including library defaults
     such as paramiko's 1024-bit `DSSKey.generate()` and python-ecdsa's
-    `SigningKey.generate()` (NIST192p).
+    `SigningKey.generate()` (NIST192p). Key-generation tools run from code are
+    checked too: `openssl genrsa ... 1024`, `openssl req -newkey rsa:1024`,
+    `openssl ecparam -name secp192r1 -genkey`, `ssh-keygen -t rsa -b 1024`,
+    `step crypto keypair --kty RSA --size 1024`.
 
     ## Why is this bad?
     RSA-1024 and DSA-1024 are within reach of well-funded attackers and are
@@ -105,9 +108,12 @@ class WeakKeyParameters(Rule):
     fix_title = "Generate RSA keys of at least 3072 bits with exponent 65537, or use Ed25519/P-256"
     autofix = True
 
-    kinds = ("key-params",)
+    kinds = ("key-params", "tool-issue")
 
     def check(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        if ev.kind == "tool-issue":
+            yield from self._tool(ev, ctx)
+            return
         row = ev.values["row"]
         algorithm = row.opt("algorithm")
         limits = ctx.kb.limits
@@ -160,6 +166,21 @@ class WeakKeyParameters(Rule):
             found = {sites.get(id(v)) if v is not None else None for v in decided_by}
             site = found.pop() if len(found) == 1 else None
             yield at_call_site(hit, ev, site, f"the key is made by `{ev.describe}`")
+
+    def _tool(self, ev: Event, ctx: AnalysisContext) -> Iterable[Hit]:
+        """A key-generation tool's command line asks for a weak size or curve (tools.toml size/curve options)."""
+        issue = ev.values["issue"]
+        if issue.code != self.code or issue.params is None:
+            return
+        algorithm, bits, curve = issue.params
+        limits = ctx.kb.limits
+        minimum = {"RSA": limits.get("min_rsa_bits", 2048), "DSA": limits.get("min_dsa_bits", 2048)}.get(algorithm)
+        weak = (minimum is not None and bits is not None and 0 < bits < minimum) or (
+            curve is not None and (curve in ctx.kb.weak_curves or curve.upper() in ctx.kb.weak_curves))
+        if weak:
+            problem = f"{algorithm} key of {bits} bits (minimum {minimum})" if bits is not None else f"weak elliptic curve {curve}"
+            hit = Hit(self.code, ev.node, ev.module, f"{issue.message}: {problem}", None, ev.confidence)
+            yield at_call_site(hit, ev, ev.values.get("site"), f"the command is run by `{ev.describe}`")
 
 
 class KeyFromWeakRandom(Rule):
