@@ -81,6 +81,16 @@ KEY_PATH_RE = re.compile(
     r"(?:^|[/\\])key\.pem$|[-_.]key\.pem$|\.p12$|\.pfx$)",
     re.I,
 )
+#: a file name saying it holds the public half (wg0_public.key, pub.key, server-pub.key)
+_PUBLIC_NAME_RE = re.compile(r"(?:^|[_.-])pub(?:lic)?(?:[_.-]|key|$)", re.I)
+
+
+def is_key_path(text: str) -> bool:
+    """Whether a path (or its tail) is named like a private key file (server.key, id_ed25519,
+    privkey.pem), and its file name does not say it holds the public key (wg0_public.key)."""
+    return bool(KEY_PATH_RE.search(text)) and not _PUBLIC_NAME_RE.search(re.split(r"[/\\]", text)[-1])
+
+
 KEY_FUNC_RE = re.compile(r"private|priv_?key|privkey|ssh_?key|key_?pair|signing_?key|(?:^|_)pem(?:_|$)", re.I)
 #: a class name saying its instances hold a private key (its constructor's data parameter is one)
 KEY_CLASS_RE = re.compile(r"priv(?:ate)?_?key|privkey|ssh_?key|key_?pair|signing_?key", re.I)
@@ -1651,7 +1661,7 @@ class ModuleInterp:
                     value = value.with_taints(((L.UNENCRYPTED, org),))
             elif self.is_temp_text(s):
                 value = value.with_taints(self._temp_taints(s, node))
-            if len(s) < 256 and "\n" not in s and _MAY_BE_KEY_PATH(s) and KEY_PATH_RE.search(s):
+            if len(s) < 256 and "\n" not in s and _MAY_BE_KEY_PATH(s) and is_key_path(s):
                 value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {s!r}", node)),))
         return value
 
@@ -1734,7 +1744,7 @@ class ModuleInterp:
         if head and self.is_temp_text(head):
             value = value.with_taints(self._temp_taints(head, node))
         tail = merged[-1] if merged and isinstance(merged[-1], str) else ""
-        if tail and KEY_PATH_RE.search(tail):
+        if tail and is_key_path(tail):
             value = value.with_taints(((L.KEY_PATH, self.origin(f"key path {tail!r}", node)),))
         return value
 
@@ -2252,7 +2262,7 @@ class ModuleInterp:
             return v
         if type(op) is cst.Add and isinstance(ac, str) and self.is_temp_text(ac):
             taints = merge_taints(taints, self._temp_taints(ac, node))
-        if type(op) is cst.Add and isinstance(bc, str) and KEY_PATH_RE.search(bc):
+        if type(op) is cst.Add and isinstance(bc, str) and is_key_path(bc):
             taints = merge_taints(taints, ((L.KEY_PATH, self.origin(f"key path {bc!r}", node)),))
         # pieces for argv building: "pass:" + pw
         pieces = None
@@ -3215,7 +3225,7 @@ class ModuleInterp:
         else:
             return v  # "<stem>.pem" of a key path, a new stem of an unknown suffix: kept as they are
         v = v.evolve(taints=tuple(t for t in v.taints if t[0] != L.KEY_PATH))
-        if name and KEY_PATH_RE.search(name):
+        if name and is_key_path(name):
             v = v.with_taints(((L.KEY_PATH, self.origin(f"key path {name!r}", node)),))
         return v
 
