@@ -74,7 +74,9 @@ EXTRA_KINDS = frozenset({"fd-path", "memfile", "weak-rng", "asyncssh-key", "auth
                          "boto3-session", "boto3-client", "aws-key-answer", "aws-iot-keypair", "hvac-client", "hvac-secrets",
                          "hvac-pki", "hvac-pki-answer", "hvac-pki-data", "gcp-iam-client", "gcp-sa-key",
                          # stem's Tor controller and an onion service it created (.private_key)
-                         "tor-controller", "onion-service"})
+                         "tor-controller", "onion-service",
+                         # web3.py: a Web3 client, its .eth module and .eth.account (eth_account's Account)
+                         "web3-client", "web3-eth", "web3-account"})
 
 
 class KnowledgeError(ValueError):
