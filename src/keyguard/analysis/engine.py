@@ -3942,7 +3942,10 @@ class ModuleInterp:
         sig = _signature(env)
         # a nested function reads its enclosing call's variables: one summary per enclosing
         # evaluation (run(tmp) and run("/etc/ssh") each define their own generate_keys)
-        key = (id(fn.node), sig, entry, id(fn) if fn.closure is not None else None)
+        # (and one per kind of activation: the events a summary does not replay - tool issues, logs,
+        # argv secrets - stand for its first evaluation, and a hit a test drove into library code is
+        # dropped, so a helper a test calls first must be evaluated again for its real callers)
+        key = (id(fn.node), sig, entry, id(fn) if fn.closure is not None else None, self._test_driven())
         if self.depth >= MAX_DEPTH and key not in self.summaries:
             # too deep to evaluate: what the arguments carry may come back (a call evaluated in the
             # same argument context elsewhere, less deep, is answered by its summary below), unless
@@ -4072,6 +4075,11 @@ class ModuleInterp:
             return self.call_user_function(fn, args, kwargs, self_value, site=site, caller=caller_frame)
         finally:
             self.trace, self.depth, self.context, self.frame, self._recording = saved
+
+    def _test_driven(self) -> bool:
+        """Whether the current activation was started by a test module (see run._from_tests)."""
+        root = self.project.trace_root.get(self.trace)
+        return root is not None and root != self.path and is_test_module(root)
 
     def _replay(self, events: List[Event],
                 rebind: Optional[Callable[[Mapping[str, Any]], Mapping[str, Any]]] = None) -> None:
