@@ -722,6 +722,15 @@ class _Classifier:
             text = tok.arg.text
             if isinstance(text, str) and text:
                 found.append(self._params(tok, "EC", None, text))
+        for opt in parse.opts:  # genpkey -pkeyopt rsa_keygen_bits:1024 / ec_paramgen_curve:P-192
+            text = opt.value.arg.text if opt.name in row.setting_options and opt.value is not None else None
+            if not isinstance(text, str) or ":" not in text:
+                continue
+            name, _, value = text.partition(":")
+            if name in row.size_settings and algorithm and value.isdigit():
+                found.append(self._params(opt.value, algorithm, int(value), None))
+            elif name in row.curve_settings and value:
+                found.append(self._params(opt.value, "EC", None, value))
         return found
 
     def _params(self, tok: _Tok, algorithm: str, bits: Optional[int], curve: Optional[str]) -> _Found:

@@ -83,6 +83,9 @@ class CommandSpec:
     default_algorithm: str = ""
     spec_options: Tuple[str, ...] = ()
     curve_options: Tuple[str, ...] = ()
+    setting_options: Tuple[str, ...] = ()
+    size_settings: Tuple[str, ...] = ()
+    curve_settings: Tuple[str, ...] = ()
 
     def algorithm(self, spelled: str) -> Optional[str]:
         """The algorithm ("RSA", "DSA", "EC"...) a tool's own name for it means (``-t rsa``, ``--kty RSA``)."""
@@ -159,6 +162,7 @@ _COMMAND_KEYS = {
     "passphrase_format": str, "empty_passphrase_unencrypted": bool, "note": str,
     "size_options": list, "size_positionals": list, "algorithm_options": list, "algorithm_names": dict,
     "default_algorithm": str, "spec_options": list, "curve_options": list,
+    "setting_options": list, "size_settings": list, "curve_settings": list,
 }
 _TOOL_KEYS = {
     "name": str, "executables": list, "style": str, "short_aliases": dict,
@@ -261,7 +265,7 @@ def _command(row: Dict[str, Any], where: str, index: int, tools: Mapping[str, To
                 raise ToolGrammarError(
                     f"{where}: {key!r} entry {name!r} is in neither value_options nor flag_options")
     for key in ("key_options", "new_passphrase_options", "old_passphrase_options", "size_options",
-                "algorithm_options", "spec_options", "curve_options"):
+                "algorithm_options", "spec_options", "curve_options", "setting_options"):
         for name in names(key):
             if name not in value_options:
                 raise ToolGrammarError(f"{where}: {key!r} entry {name!r} must take a value")
@@ -307,6 +311,9 @@ def _command(row: Dict[str, Any], where: str, index: int, tools: Mapping[str, To
         default_algorithm=row.get("default_algorithm", ""),
         spec_options=names("spec_options"),
         curve_options=names("curve_options"),
+        setting_options=names("setting_options"),
+        size_settings=tuple(row.get("size_settings", ())),
+        curve_settings=tuple(row.get("curve_settings", ())),
     )
 
 

@@ -59,7 +59,8 @@ class WeakKeyParameters(Rule):
     such as paramiko's 1024-bit `DSSKey.generate()` and python-ecdsa's
     `SigningKey.generate()` (NIST192p). Key-generation tools run from code are
     checked too: `openssl genrsa ... 1024`, `openssl req -newkey rsa:1024`,
-    `openssl ecparam -name secp192r1 -genkey`, `ssh-keygen -t rsa -b 1024`,
+    `openssl genpkey -pkeyopt rsa_keygen_bits:1024`, `openssl ecparam -name
+    secp192r1 -genkey`, `ssh-keygen -t rsa -b 1024`,
     `step crypto keypair --kty RSA --size 1024`.
 
     ## Why is this bad?
