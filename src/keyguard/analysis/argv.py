@@ -701,6 +701,9 @@ class _Classifier:
         (``-name secp192r1``) the command line asks for, with the algorithm it applies to."""
         row = self.row
         algorithm: Optional[str] = row.default_algorithm or None
+        flags = dict(row.algorithm_flags)
+        for opt in parse.opts:  # certtool --dsa / --ecc
+            algorithm = flags.get(opt.name, algorithm)
         for _, tok in _last_values(parse, row.algorithm_options):
             text = tok.arg.text
             algorithm = row.algorithm(text) if isinstance(text, str) else None

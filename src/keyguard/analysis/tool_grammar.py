@@ -84,6 +84,7 @@ class CommandSpec:
     spec_options: Tuple[str, ...] = ()
     curve_options: Tuple[str, ...] = ()
     setting_options: Tuple[str, ...] = ()
+    algorithm_flags: Tuple[Tuple[str, str], ...] = ()
     size_settings: Tuple[str, ...] = ()
     curve_settings: Tuple[str, ...] = ()
 
@@ -162,7 +163,7 @@ _COMMAND_KEYS = {
     "passphrase_format": str, "empty_passphrase_unencrypted": bool, "note": str,
     "size_options": list, "size_positionals": list, "algorithm_options": list, "algorithm_names": dict,
     "default_algorithm": str, "spec_options": list, "curve_options": list,
-    "setting_options": list, "size_settings": list, "curve_settings": list,
+    "setting_options": list, "size_settings": list, "curve_settings": list, "algorithm_flags": dict,
 }
 _TOOL_KEYS = {
     "name": str, "executables": list, "style": str, "short_aliases": dict,
@@ -241,8 +242,10 @@ def _command(row: Dict[str, Any], where: str, index: int, tools: Mapping[str, To
         if not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in given):
             raise ToolGrammarError(f"{where}: {key} must be non-negative integers")
     algorithms = row.get("algorithm_names", {})
-    if not all(isinstance(v, str) and v for v in algorithms.values()):
-        raise ToolGrammarError(f"{where}: algorithm_names must map a tool's spelling to an algorithm name")
+    algorithm_flags = row.get("algorithm_flags", {})
+    for key, table in (("algorithm_names", algorithms), ("algorithm_flags", algorithm_flags)):
+        if not all(isinstance(v, str) and v for v in table.values()):
+            raise ToolGrammarError(f"{where}: {key} must map a tool's spelling to an algorithm name")
     unencrypted = row.get("unencrypted", [])
     if not all(isinstance(alt, list) and alt and all(isinstance(o, str) for o in alt) for alt in unencrypted):
         raise ToolGrammarError(f"{where}: unencrypted must be a list of non-empty lists of option names")
@@ -312,6 +315,7 @@ def _command(row: Dict[str, Any], where: str, index: int, tools: Mapping[str, To
         spec_options=names("spec_options"),
         curve_options=names("curve_options"),
         setting_options=names("setting_options"),
+        algorithm_flags=tuple((tool.alias(k), v) for k, v in sorted(algorithm_flags.items())),
         size_settings=tuple(row.get("size_settings", ())),
         curve_settings=tuple(row.get("curve_settings", ())),
     )

@@ -61,7 +61,7 @@ class WeakKeyParameters(Rule):
     checked too: `openssl genrsa ... 1024`, `openssl req -newkey rsa:1024`,
     `openssl genpkey -pkeyopt rsa_keygen_bits:1024`, `openssl ecparam -name
     secp192r1 -genkey`, `ssh-keygen -t rsa -b 1024`,
-    `step crypto keypair --kty RSA --size 1024`.
+    `step crypto keypair --kty RSA --size 1024`, `certtool -p --bits 1024`.
 
     ## Why is this bad?
     RSA-1024 and DSA-1024 are within reach of well-funded attackers and are
