@@ -100,8 +100,8 @@ def _merge(a: Optional[Launch], b: Optional[Launch]) -> Optional[Launch]:
     env = list(a.env_secrets) + [v for v in b.env_secrets if not any(v is w for w in a.env_secrets)]
     params = list(a.report.key_params)
     params += [i for i in b.report.key_params if (i.message, i.params) not in {(j.message, j.params) for j in params}]
-    report = ArgvReport(tuple(issues), tuple(secrets), a.report.commands + b.report.commands,
-                        key_params=tuple(params))
+    chmods = a.report.chmods + tuple(c for c in b.report.chmods if c not in a.report.chmods)
+    report = ArgvReport(tuple(issues), tuple(secrets), a.report.commands + b.report.commands, chmods, tuple(params))
     return Launch(report, tuple(env))
 
 
