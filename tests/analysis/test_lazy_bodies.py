@@ -216,21 +216,27 @@ def _analyse(root: Path) -> List[tuple]:
     return sorted((Path(f.path).name, f.line, f.column, f.end_line, f.code) for r in results for f in r.findings)
 
 
-def test_a_dependency_is_parsed_lazily_with_the_findings_of_a_whole_parse(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = _project(tmp_path)
-    monkeypatch.setattr(run, "TREES", run._TreeCache(10_000))
-    filled: List[str] = []
+@pytest.fixture
+def filled(monkeypatch: pytest.MonkeyPatch) -> List[str]:
+    """The names of the functions whose bodies the engine parses during the test, in order."""
+    import keyguard.analysis.engine as engine
+
+    names: List[str] = []
     real_fill = lazy.fill
 
     def counting(fn: cst.FunctionDef) -> None:
         if lazy.is_lazy(fn):
-            filled.append(fn.name.value)
+            names.append(fn.name.value)
         real_fill(fn)
 
-    import keyguard.analysis.engine as engine
-
     monkeypatch.setattr(engine, "fill", counting)
+    return names
+
+
+def test_a_dependency_is_parsed_lazily_with_the_findings_of_a_whole_parse(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filled: List[str]) -> None:
+    root = _project(tmp_path)
+    monkeypatch.setattr(run, "TREES", run._TreeCache(10_000))
     lazily = _analyse(root)
     assert filled == ["save"]  # the functions nothing calls were never parsed
     # the finding sits in the lazily parsed body, at the place a whole parse puts it
@@ -251,22 +257,13 @@ def test_a_skeleton_kept_on_disk_fills_after_loading() -> None:
     assert tree.code == text
 
 
-def test_stored_trees_hold_the_function_bodies_the_run_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stored_trees_hold_the_function_bodies_the_run_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               filled: List[str]) -> None:
     """A pre-commit hook's run stores its dependencies' trees (cache.TreeStore) once the batch is
     done, with the bodies its flows parsed: the next run parses none of them again."""
-    import keyguard.analysis.engine as engine
     from keyguard.cache import TreeStore
 
     root = _project(tmp_path / "p")
-    filled: List[str] = []
-    real_fill = lazy.fill
-
-    def counting(fn: cst.FunctionDef) -> None:
-        if lazy.is_lazy(fn):
-            filled.append(fn.name.value)
-        real_fill(fn)
-
-    monkeypatch.setattr(engine, "fill", counting)
     files = sorted(str(p) for p in root.rglob("*.py"))
     cfg = Config()
     runs = []
