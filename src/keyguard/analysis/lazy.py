@@ -20,9 +20,9 @@ full parse gives: the same nodes, the same code, the same positions.
 What reads bodies fills them first: the engine before it binds a call's parameters or evaluates a
 body, and before a module-wide search of its calls; the rules before they walk a whole module;
 the run before it computes positions in a module with something to report
-(:func:`fill_all`).  A tree whose bodies cannot be cut with certainty (a body on its header's
-line, a line-ending style the two parsers could count differently, a skeleton libcst refuses)
-is parsed whole.
+(:func:`fill_all`).  A function whose body starts on its header's line keeps its body (there is
+nothing to gain); a text the two parsers could count lines of differently (a lone carriage
+return), or whose skeleton libcst refuses, is parsed whole.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class _Text:
     __slots__ = ("lines", "indent", "newline")
 
     def __init__(self, lines: List[str], indent: str, newline: str) -> None:
-        self.lines = lines  # split on "\n", endings kept but the last line's
+        self.lines = lines  # the text split at "\n" (a "\r" before it stays on its line)
         self.indent = indent  # the module's default indentation (libcst's inference)
         self.newline = newline
 
