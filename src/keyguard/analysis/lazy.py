@@ -216,13 +216,13 @@ def _cut(text: str) -> Optional[Tuple[str, List[Tuple[str, int, int, bool]]]]:
         decorators = getattr(first_stmt, "decorator_list", None)
         # (a decorated statement starts at its first decorator; ast's line is the def's)
         start = min(d.lineno for d in decorators) if decorators else first_stmt.lineno
-        end = fn.end_lineno or start
+        end = fn.end_lineno or start  # (a function ends at or after its first statement)
         line = lines[start - 1]
         lead = line[: len(line) - len(line.lstrip(" \t"))]
         # the body starts a line of its own (not after the header's colon) with its first
         # statement (ast counts columns in UTF-8 bytes; the indentation is ASCII)
         at_start = line[len(lead):].startswith("@") if decorators else first_stmt.col_offset == len(lead)
-        cut_here = start > fn.lineno and at_start and end >= start
+        cut_here = start > fn.lineno and at_start
         spans.append((fn.name, fn.lineno, end, cut_here))
         if not cut_here:
             continue
