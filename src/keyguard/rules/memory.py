@@ -116,12 +116,15 @@ _SEEK_SET = ("SEEK_SET", "0")
 
 
 class WipeOracle:
-    """Recognises wipes of a named buffer (knowledge base + config + the module's own helpers)."""
+    """Recognises wipes of a named buffer (knowledge base + config + the module's own helpers).
+
+    The module's tree has every function body parsed (:func:`keyguard.analysis.lazy.fill_all`,
+    done by the rule before it builds the tree's parent map): its wiping helpers count whether
+    the flow called them or not."""
 
     def __init__(self, ctx: AnalysisContext, module: str, parents: Optional[ParentMap] = None) -> None:
         self.ctx = ctx
         self.tree = ctx.trees[module]
-        fill_all(self.tree)  # (the module's own wiping helpers, called or not)
         kb = ctx.kb
         self.kb = kb
         self._parents = parents
@@ -496,7 +499,7 @@ class KeyBufferNotZeroized(Rule):
             if ev.kind != "buffer-bind" or ev.module not in ctx.trees:
                 continue
             if ev.module not in parent_maps:
-                fill_all(ctx.trees[ev.module])
+                fill_all(ctx.trees[ev.module])  # (the parent map and the oracle walk every body)
                 parent_maps[ev.module] = ParentMap(ctx.trees[ev.module])
                 oracles[ev.module] = WipeOracle(ctx, ev.module, parent_maps[ev.module])
             parents, oracle = parent_maps[ev.module], oracles[ev.module]
