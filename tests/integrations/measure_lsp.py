@@ -3,7 +3,7 @@
     PYTHONPATH=src python tests/integrations/measure_lsp.py [--typical]
 
 Latency = time from sending ``didChange`` to receiving ``publishDiagnostics`` for
-that version, as an editor sees it (includes the 150 ms debounce).
+that version, as an editor sees it (includes the debounce).
 """
 
 from __future__ import annotations

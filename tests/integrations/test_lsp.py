@@ -137,3 +137,33 @@ async def test_rapid_changes_are_debounced(client: LanguageClient):
     assert await diagnostics_for(client, uri, 11) == []
     # one analysis for the burst: nothing was published for versions 2..10
     assert client.published == [(uri, 11)]  # type: ignore[attr-defined]
+    # after a fast pass the debounce is shorter, and a burst is still analysed once
+    await asyncio.sleep(1.0)
+    client.published.clear()  # type: ignore[attr-defined]
+    for v in range(12, 22):
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=v),
+            content_changes=[lsp.TextDocumentContentChangePartial(
+                range=lsp.Range(start=lsp.Position(line=0, character=0),
+                                end=lsp.Position(line=0, character=0)),
+                text="#")]))
+    assert await diagnostics_for(client, uri, 21) == []
+    assert client.published == [(uri, 21)]  # type: ignore[attr-defined]
+
+
+def test_debounce_follows_the_fast_pass():
+    from keyguard.integrations.lsp import DEBOUNCE_SECONDS, MIN_DEBOUNCE_SECONDS, KeyguardServer
+
+    server = KeyguardServer(use_processes=False)
+    try:
+        uri = "file:///w/a.py"
+        assert server.debounce_for(uri) == DEBOUNCE_SECONDS  # no fast pass yet
+        server.fast_seconds[uri] = 0.004
+        assert server.debounce_for(uri) == MIN_DEBOUNCE_SECONDS
+        server.fast_seconds[uri] = 0.04
+        assert server.debounce_for(uri) == pytest.approx(0.08)
+        server.fast_seconds[uri] = 0.9
+        assert server.debounce_for(uri) == DEBOUNCE_SECONDS
+        assert server.debounce_for("file:///w/b.py") == DEBOUNCE_SECONDS
+    finally:
+        server._threads.shutdown(wait=True)

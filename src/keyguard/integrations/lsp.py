@@ -1,7 +1,7 @@
 """``keyguard lsp``: a language server (pygls 2.x) for editors.
 
-* Diagnostics are published on open, on save and — debounced by
-  :data:`DEBOUNCE_SECONDS` — while the user types.  Only the edited document is
+* Diagnostics are published on open, on save and — debounced (see
+  :meth:`KeyguardServer.debounce_for`) — while the user types.  Only the edited document is
   re-analysed (with :func:`keyguard.api.scan_source`): first incrementally (the
   edited top-level statements and their context), then fully in a worker
   process; a result computed for an outdated version of the document is
@@ -41,8 +41,10 @@ except ImportError:  # pragma: no cover - reported by main()
 
 log = logging.getLogger("keyguard.lsp")
 
-#: wait this long after the last keystroke before re-analysing (seconds)
+#: wait at most this long after the last keystroke before re-analysing (seconds)
 DEBOUNCE_SECONDS = 0.15
+#: ... and at least this long, so that a burst of keystrokes is analysed once
+MIN_DEBOUNCE_SECONDS = 0.05
 
 _SEVERITY = {"critical": 1, "high": 1, "medium": 2, "low": 3}  # Error, Error, Warning, Information
 
@@ -89,6 +91,7 @@ class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
                          text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.debounce = debounce
         self.results: Dict[str, DocResult] = {}
+        self.fast_seconds: Dict[str, float] = {}  # the last fast pass's analysis time
         self.snapshots: Dict[str, Any] = {}
         self._pending: Dict[str, asyncio.Task] = {}
         self._full_tasks: Dict[str, asyncio.Task] = {}
@@ -107,6 +110,20 @@ class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
                 self._procs = None
 
     # -- scheduling ----------------------------------------------------------------
+    def debounce_for(self, uri: str) -> float:
+        """How long to wait after an edit of ``uri`` before analysing it.
+
+        Twice the document's last fast pass, between :data:`MIN_DEBOUNCE_SECONDS`
+        and the server's ``debounce``: a cheap analysis answers soon after typing
+        stops, and waiting longer only pays when an analysis costs more than the
+        gap between keystrokes would leave idle.  Before any fast pass (just
+        opened, or no incremental analysis possible) the full ``debounce``.
+        """
+        last = self.fast_seconds.get(uri)
+        if last is None:
+            return self.debounce
+        return min(self.debounce, max(MIN_DEBOUNCE_SECONDS, 2 * last))
+
     def is_open(self, uri: str) -> bool:
         """Whether the client has ``uri`` open (pygls keys documents by unquoted URI)."""
         return unquote(uri) in self.workspace.text_documents
@@ -147,8 +164,11 @@ class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
         result = await asyncio.get_running_loop().run_in_executor(
             self._threads, fast_rescan, snap, source, functools.partial(_scan_reduced, path=path))
         if result is None:
+            self.fast_seconds.pop(uri, None)
             return False
-        self._publish(uri, version, source, result, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        self.fast_seconds[uri] = seconds
+        self._publish(uri, version, source, result, seconds)
         return True
 
     # -- full pass -----------------------------------------------------------------
@@ -216,6 +236,7 @@ class KeyguardServer(LanguageServer):  # type: ignore[misc,valid-type]
                 task.cancel()
         self.results.pop(uri, None)
         self.snapshots.pop(uri, None)
+        self.fast_seconds.pop(uri, None)
         self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def shutdown(self) -> None:  # pygls calls this when the session ends
@@ -349,7 +370,7 @@ def create_server(debounce: float = DEBOUNCE_SECONDS, use_processes: bool = True
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls: KeyguardServer, params: Any) -> None:
-        ls.schedule(params.text_document.uri, ls.debounce)
+        ls.schedule(params.text_document.uri, ls.debounce_for(params.text_document.uri))
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: KeyguardServer, params: Any) -> None:
