@@ -2357,24 +2357,15 @@ class ModuleInterp:
         params = node.params
         saved = self.frame.env
         env = dict(self._lambda_envs.get(id(node), saved))
-        positional = [*params.posonly_params, *params.params]
-        for i, p in enumerate(positional):
-            name = p.name.value
-            if i < len(args):
-                env[name] = args[i]
-            elif name in kwargs:
-                env[name] = kwargs[name]
-            else:
-                env[name] = self.eval(p.default) if p.default is not None else Value()
-        star = params.star_arg
-        if isinstance(star, cst.Param):
-            env[star.name.value] = Value(const=tuple(args[len(positional):]), taints=_union(args[len(positional):], {}))
-        for p in params.kwonly_params:
-            name = p.name.value
-            env[name] = kwargs[name] if name in kwargs else (self.eval(p.default) if p.default is not None else Value())
+        slots, extra, rest = _match_args([*params.posonly_params, *params.params], params.kwonly_params, args, kwargs)
+        for p, v in slots:
+            env[p.name.value] = v if v is not None else (self.eval(p.default) if p.default is not None else Value())
+        if isinstance(params.star_arg, cst.Param):
+            env[params.star_arg.name.value] = Value(const=tuple(extra), taints=_union(extra, {}))
         if params.star_kwarg is not None:
-            rest = {k: v for k, v in kwargs.items() if k not in env}
-            env[params.star_kwarg.name.value] = Value(const=_FrozenDict(rest), taints=_union([], rest))
+            # (f(**opts) of a mapping not known here: its keywords are not the ones seen)
+            const = UNKNOWN if _UNKNOWN_KEYWORDS in kwargs else _FrozenDict(rest)
+            env[params.star_kwarg.name.value] = Value(const=const, taints=_union([], rest))
         self.frame.env = env
         self._lambdas_active = self._lambdas_active | {id(node)}
         saved_top, self.top = self.top, self._lambda_tops.get(id(node), self.top)  # (the statement holding the lambda)
@@ -4111,13 +4102,11 @@ class ModuleInterp:
                 else:
                     env[first.name.value] = self_value or self._instance_value(fn.cls, None)
         passed: Set[str] = set()
-        for i, p in enumerate(positional):
+        slots, extra, rest = _match_args(positional, params.kwonly_params, args, kwargs)
+        for p, v in slots:
             name = p.name.value
-            if i < len(args):
-                env[name] = args[i]
-                passed.add(name)
-            elif name in kwargs:
-                env[name] = kwargs[name]
+            if v is not None:
+                env[name] = v
                 passed.add(name)
             elif name in fn.cli_defaults:
                 env[name] = fn.cli_defaults[name]  # a click command run without the option
@@ -4125,27 +4114,13 @@ class ModuleInterp:
                 env[name] = self._param_default(p, entry)
             else:
                 env[name] = self._param_guess(p, entry)
-        extra = args[len(positional):]
         if type(params.star_arg) is cst.Param:
             env[params.star_arg.name.value] = Value(const=tuple(extra), taints=_union(extra, {}))
             if extra:
                 # run(*argv) / _openssl(*args): the words the call passed (a command line a helper
                 # runs is the caller's, reported where the call decided it - call_site_of)
                 passed.add(params.star_arg.name.value)
-        for p in params.kwonly_params:
-            name = p.name.value
-            if name in kwargs:
-                env[name] = kwargs[name]
-                passed.add(name)
-            elif name in fn.cli_defaults:
-                env[name] = fn.cli_defaults[name]
-            elif p.default is not None:
-                env[name] = self._param_default(p, entry)
-            else:
-                env[name] = self._param_guess(p, entry)
         if params.star_kwarg is not None:
-            known = {p.name.value for p in positional} | {p.name.value for p in params.kwonly_params}
-            rest = {k: v for k, v in kwargs.items() if k not in known and k != _UNKNOWN_KEYWORDS}
             if (entry and not kwargs) or _UNKNOWN_KEYWORDS in kwargs:
                 # an entry point's (or the generic evaluation's) **kwargs, or those of f(**opts) of
                 # a mapping not known here: whatever its callers pass, not a dict of the keywords
@@ -5032,6 +5007,26 @@ class _Rebinder:
                     out = dict(values)
                 out[k] = y
         return values if out is None else out
+
+
+def _match_args(positional: Sequence[cst.Param], kwonly: Sequence[cst.Param], args: Sequence[Value],
+                kwargs: Mapping[str, Value]) -> Tuple[List[Tuple[cst.Param, Optional[Value]]], List[Value], Dict[str, Value]]:
+    """Python's matching of a call's arguments to a function's (or a lambda's) parameters.
+
+    Returns each positional and keyword-only parameter, in order, with the value the call binds
+    to it (None: not passed, the caller supplies the default or a guess), the positional
+    arguments past the named parameters (``*args``), and the keywords no parameter names
+    (``**kwargs``; without the marker of unknown keywords, which the caller checks itself).
+    """
+    slots: List[Tuple[cst.Param, Optional[Value]]] = []
+    for i, p in enumerate(positional):
+        name = p.name.value
+        slots.append((p, args[i] if i < len(args) else kwargs.get(name)))
+    for p in kwonly:
+        slots.append((p, kwargs.get(p.name.value)))
+    known = {p.name.value for p, _ in slots}
+    rest = {k: v for k, v in kwargs.items() if k not in known and k != _UNKNOWN_KEYWORDS}
+    return slots, list(args[len(positional):]), rest
 
 
 def _forwarded_keywords(fn: FunctionRef, kwargs: Mapping[str, Value]) -> Optional[Tuple[str, ...]]:
