@@ -3506,20 +3506,26 @@ class ModuleInterp:
         immutable copy (an `immutable-copy` row: bytes(), base64...) of a wipeable buffer, which
         holds the key's secret from now on - the copy can never be wiped (KG302)."""
         positional = [a for a in copy.args if a.keyword is None and not a.star]
-        if len(positional) != 1 or type(positional[0].value) is not cst.Name or type(copy.func) not in (cst.Name, cst.Attribute):
+        if len(positional) != 1 or type(copy.func) not in (cst.Name, cst.Attribute):
+            return
+        held = positional[0].value
+        # (a local buffer, or one an object holds: self._seed, whose class owns its wiping)
+        if type(held) is not cst.Name and not (type(held) is cst.Attribute and type(held.value) is cst.Name):
             return
         callee = self.eval(copy.func)
         if not callee.qname or not any(r.effect == "immutable-copy" for r in self.kb.call_rows(callee.qname)):
             return
-        name = positional[0].value.value
-        buf = self.lookup(name)
+        buf = self.lookup(held.value) if type(held) is cst.Name else self.eval(held)
         if buf.kind not in (L.BUFFER, L.MMAP) or buf.is_key or buf.func is not None:
             return
         org = self.origin(f"private key seed given to {desc}", node, confidence)
         filled = buf.with_taints(((L.KEY_MATERIAL, org),))
-        self.bind_mutated(name, filled)
         self.emit("immutable-copy", copy, data=filled, describe=self.code(copy.func))
-        self.emit("buffer-bind", node, name=name, value=filled)
+        if type(held) is cst.Name:
+            self.bind_mutated(held.value, filled)
+            self.emit("buffer-bind", node, name=held.value, value=filled)
+        else:
+            self.assign(held, filled, node)
 
     def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
         func = node.func
