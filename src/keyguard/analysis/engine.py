@@ -762,15 +762,19 @@ class ModuleInterp:
             low = name.lower()
             ann = cls.module.code(f.annotation) if f.annotation is not None else ""
             top = cls.node if cls.node in cls.module.tree.body else None
+            guess: Optional[Value] = None
             if KEY_ANNOT_RE.search(ann) and "Public" not in ann:
                 org = Origin(f"{L.PARAM_GUESS} `{cls.name}.{name}: {ann}`", f.node, cls.module.path, "medium", top)
-                return Value(taints=((L.PRIVATE_KEY, org),))
-            if KEY_NAME_RE.search(name) and not any(w in low for w in ("public", "path", "file", "name", "dir")) \
+                guess = Value(taints=((L.PRIVATE_KEY, org),))
+            elif KEY_NAME_RE.search(name) and not any(w in low for w in ("public", "path", "file", "name", "dir")) \
                     and not re.search(r"\b(?:Path|PathLike|bool|int)\b", ann):
                 label = L.KEY_MATERIAL if re.search(r"pem|bytes|data|der|material|str|text", name, re.I) else L.PRIVATE_KEY
                 org = Origin(f"{L.PARAM_GUESS} `{cls.name}.{name}`", f.node, cls.module.path, "medium", top)
-                return Value(taints=((label, org),))
-            return None
+                guess = Value(taints=((label, org),))
+            if guess is not None and f.annotation is not None and self._masking_type(cls, f.annotation):
+                # `jwt_private_key: SecretStr` prints as stars; get_secret_value() gives the guess back
+                return self._mask(guess, ("masked", id(f.node)))
+            return guess
         return None
 
     def _shown(self, v: Value, template: object = None) -> Value:
