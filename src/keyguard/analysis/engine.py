@@ -2615,6 +2615,11 @@ class ModuleInterp:
                 cmd = self._command_member(qname)
                 if cmd is not None:
                     return self.call(cmd, args, kwargs, node, star)
+            if not rows and args:
+                unbound = self._unbound_method(qname, args[0])
+                if unbound is not None:
+                    # Path.open(Path(p), "wb") / Path.write_bytes(p, data): the method of argument 0
+                    return self.call_method(unbound, qname.rpartition(".")[2], args[1:], kwargs, node)
             if not rows:
                 tainted = any(_worth_following(v) for v in args) or any(_worth_following(v) for v in kwargs.values()) \
                     or any(self.project.key_file_idents.intersection(_file_idents(v))
@@ -2663,6 +2668,18 @@ class ModuleInterp:
                 return self.call(manager.receiver, [], kwargs, node)
             return self.call_method(fval.receiver, fval.attr, args, kwargs, node)
         return self.unknown_call(args, kwargs, node)
+
+    def _unbound_method(self, qname: str, first: Value) -> Optional[Value]:
+        """``<library class>.<method>`` called through the class (``pathlib.Path.write_bytes``): the
+        receiver argument 0 as an instance of that class, when a ``kind`` row says what the class's
+        instances are (``path``) and a method row for that kind knows the method; else ``None``."""
+        owner, _, meth = qname.rpartition(".")
+        if not owner:
+            return None
+        for r in self.kb.call_rows(owner):
+            if r.effect == "kind" and r.kind and any(m.on == r.kind for m in self.kb.method_rows(meth)):
+                return first if first.kind == r.kind else first.evolve(kind=r.kind)
+        return None
 
     def unknown_call(self, args: List[Value], kwargs: Dict[str, Value], node: cst.Call, carries_material: bool = False) -> Value:
         """A call the knowledge base does not know.
