@@ -2176,6 +2176,7 @@ class ModuleInterp:
         items: List[Value] = []
         taints: Tuple = ()
         unknown_tail = False
+        choice: Optional[Tuple[int, Value, Value]] = None
         for el in elements:
             v = self.eval(el.value)
             if type(el) is cst.StarredElement:
@@ -2185,9 +2186,30 @@ class ModuleInterp:
                     unknown_tail = True
                     items.append(v.evolve(attr="*"))
             else:
+                if choice is None and type(el.value) is cst.IfExp and v.const is UNKNOWN:
+                    words = self._word_choice(el.value)
+                    if words is not None:
+                        choice = (len(items), words[0], words[1])
                 items.append(v)
             taints = merge_taints(taints, deep_taints(v))
-        return Value(taints=taints, const=tuple(items), kind="list-unknown-tail" if unknown_tail else None)
+        out = Value(taints=taints, const=tuple(items), kind="list-unknown-tail" if unknown_tail else None)
+        if choice is not None:
+            # ["chmod", "a+r" if shared else "g+r", p]: two lists, each read on its own (as an
+            # argv built differently on two paths)
+            i, a, b = choice
+            out = join(out.evolve(const=tuple(items[:i]) + (a,) + tuple(items[i + 1:])),
+                       out.evolve(const=tuple(items[:i]) + (b,) + tuple(items[i + 1:])))
+        return out
+
+    def _word_choice(self, node: cst.IfExp) -> Optional[Tuple[Value, Value]]:
+        """The two different literal strings ``"a+r" if shared else "g+r"`` chooses between (its
+        branches string literals or names of constants), else ``None``."""
+        if not all(type(n) in (cst.SimpleString, cst.Name, cst.ConcatenatedString) for n in (node.body, node.orelse)):
+            return None
+        a, b = self.eval(node.body), self.eval(node.orelse)
+        if isinstance(a.const, str) and isinstance(b.const, str) and a.const != b.const and not a.taints and not b.taints:
+            return a, b
+        return None
 
     def ev_Dict(self, node: cst.Dict) -> Value:
         out: Dict[Any, Value] = {}
