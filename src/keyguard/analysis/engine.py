@@ -1568,8 +1568,8 @@ class ModuleInterp:
             call_args = [Value(kind=self._tls_kind(k, kwargs), ident=conn) for k in row.opt("calls_with")]
             call_kwargs = {}
         # (a lambda runs its body: Thread(target=lambda: path.write_bytes(pem)))
-        self.call(fn, call_args, call_kwargs, node)
-        return CLEAN
+        out = self.call(fn, call_args, call_kwargs, node)
+        return out if row.opt("returns_result") else CLEAN
 
     @staticmethod
     def _tls_kind(kind: str, kwargs: Dict[str, Value]) -> str:
