@@ -1815,7 +1815,12 @@ class ModuleInterp:
                     if row.effect == "kind" and row.opt("attribute") and self._row_applies_here(row):
                         # self.stdout of a Django command: what the library class's attribute is
                         return Value(kind=row.kind, qname=f"{qname}.{name}")
-            return Value(receiver=base, attr=name)
+            ident = None
+            if base.ident is not None and base.ident == _annotated_ident(cls) and type(node) is cst.Attribute:
+                # cfg.key_path of a parameter annotated with a record class (def f(cfg: TLSConfig)):
+                # read twice in one frame it names one file (its folder made, then the key written)
+                ident = self._attr_ident(base.evolve(func=None), dotted(node))
+            return Value(receiver=base, attr=name, ident=ident)
         if base.kind is not None and base.kind in self.kb.field_kinds:
             return self._response_field(base, name, node, "attribute")  # stem's response.private_key
         # attribute rows (raw private values)
