@@ -71,6 +71,18 @@ def _umask_in_force(trace: List[Event], ev: Event, at_import: Optional[int] = No
     return mask
 
 
+def _entry_class(trace: List[Event]) -> Optional[cst.ClassDef]:
+    """The module-level class whose method the trace's activation is (the top of its own
+    events, the least deep ones)."""
+    if not trace:
+        return None
+    depth = min(e.depth for e in trace)
+    for e in trace:
+        if e.depth == depth:
+            return e.top if type(e.top) is cst.ClassDef else None
+    return None
+
+
 def _safely_created_before(ctx: AnalysisContext, trace: List[Event], ev: Event, ids) -> bool:
     """The file was created earlier with an explicit owner-only mode (touch(mode=0o600), os.open(..., 0o600)),
     or with an explicit permissive one, which KG202 reports at the touch (touch(mode=0o644))."""
@@ -550,21 +562,37 @@ class PermissiveUmask(Rule):
         module_level_writes = {}
         for w in ctx.key_writes:
             module_level_writes.setdefault(w.module, w)
+        class_writes: Dict[int, Event] = {}
+        for trace, w, _ids in default_permission_writes(ctx):
+            cls = _entry_class(trace)
+            if cls is not None:
+                class_writes.setdefault(id(cls), w)
         for trace in ctx.traces.values():
             for ev in trace:
                 if ev.kind != "umask" or ev.values.get("restore") or not umask_permissive(mode_of(ev.value("mode"))):
                     continue  # (a with exiting restores the umask its @contextmanager set: reported there)
                 write = None
+                in_force = True
                 for e in after(trace, ev):
                     if e.kind == "umask" and e.values.get("at_exit") and e.depth >= ev.depth:
                         continue  # (a @contextmanager's restore after its yield: done when its with exits)
                     if e.kind == "umask":
+                        in_force = False
                         break
                     if e.kind == "write" and data_of(e).is_key and not ctx.is_temp(e.value("target")):
                         write = e
                         break
                 if write is None and ev.depth == 0 and not ev.context and self._module_level(ctx, ev):
                     write = module_level_writes.get(ev.module)
+                if write is None and in_force and "finally" not in ev.context \
+                        and ev.depth == min(e.depth for e in trace):
+                    # a method leaving a permissive umask set (os.umask(0o002) in __init__ or a
+                    # daemonize() step) while another method of the class writes a key into a file
+                    # created under the umask
+                    cls = _entry_class(trace)
+                    cand = class_writes.get(id(cls)) if cls is not None else None
+                    if cand is not None and cand.trace != ev.trace:
+                        write = cand
                 if write is None:
                     continue
                 org = data_of(write).key_origin()
