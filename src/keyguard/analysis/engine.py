@@ -3554,15 +3554,17 @@ class ModuleInterp:
         immutable copy (an `immutable-copy` row: bytes(), base64...) of a wipeable buffer, which
         holds the key's secret from now on - the copy can never be wiped (KG302)."""
         positional = [a for a in copy.args if a.keyword is None and not a.star]
-        if len(positional) != 1 or type(copy.func) not in (cst.Name, cst.Attribute):
-            return
-        held = positional[0].value
-        # (a local buffer, or one an object holds: self._seed, whose class owns its wiping)
-        if type(held) is not cst.Name and not (type(held) is cst.Attribute and type(held.value) is cst.Name):
-            return
-        callee = self.eval(copy.func)
-        if not callee.qname or not any(r.effect == "immutable-copy" for r in self.kb.call_rows(callee.qname)):
-            return
+        held: Optional[cst.BaseExpression] = self._buffer_copied_by_method(copy)
+        if held is None:
+            if len(positional) != 1 or type(copy.func) not in (cst.Name, cst.Attribute):
+                return
+            held = positional[0].value
+            # (a local buffer, or one an object holds: self._seed, whose class owns its wiping)
+            if type(held) is not cst.Name and not (type(held) is cst.Attribute and type(held.value) is cst.Name):
+                return
+            callee = self.eval(copy.func)
+            if not callee.qname or not any(r.effect == "immutable-copy" for r in self.kb.call_rows(callee.qname)):
+                return
         buf = self.lookup(held.value) if type(held) is cst.Name else self.eval(held)
         if buf.kind not in (L.BUFFER, L.MMAP) or buf.is_key or buf.func is not None:
             return
@@ -3574,6 +3576,23 @@ class ModuleInterp:
             self.emit("buffer-bind", node, name=held.value, value=filled)
         else:
             self.assign(held, filled, node)
+
+    def _buffer_copied_by_method(self, copy: cst.Call) -> Optional[cst.Name]:
+        """The buffer variable a method copy of a view made in place reads
+        (``memoryview(seed).tobytes()``: an `immutable-copy` method row of buffers), else ``None``."""
+        func = copy.func
+        if type(func) is not cst.Attribute or copy.args:
+            return None
+        if not any(r.effect == "immutable-copy" and r.on == L.BUFFER for r in self.kb.method_rows(func.attr.value)):
+            return None
+        recv = func.value
+        # (only a view made in place: a variable may be a view of a buffer wiped under its own name)
+        if type(recv) is cst.Call and type(recv.func) is cst.Name and len(recv.args) == 1 \
+                and recv.args[0].keyword is None and not recv.args[0].star and type(recv.args[0].value) is cst.Name:
+            callee = self.eval(recv.func)
+            if callee.qname and any(r.effect == "buffer" for r in self.kb.call_rows(callee.qname)):
+                return recv.args[0].value  # memoryview(seed).tobytes(): a copy of the same buffer
+        return None
 
     def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
         func = node.func
