@@ -904,6 +904,15 @@ class ModuleInterp:
         elif type(node) is cst.Del:
             if type(node.target) is not cst.Tuple:
                 self.eval(node.target)
+                t = node.target
+                if type(t) is cst.Subscript and type(t.value) is cst.Name and len(t.slice) == 1 \
+                        and type(t.slice[0].slice) is cst.Index:
+                    # del creds["private_key"]: the mapping no longer holds that item
+                    k = self.eval(t.slice[0].slice.value)
+                    if isinstance(k.const, (str, int)):
+                        rest = self._drop_items(self.lookup(t.value.value), (k.const,))
+                        if rest is not None:
+                            self.bind_mutated(t.value.value, rest)
         elif type(node) is cst.Assert:
             self.eval(node.test)
             private_name, private_holds = self._private_test(node.test)
@@ -1956,6 +1965,32 @@ class ModuleInterp:
 
     _called_names: Optional[FrozenSet[str]] = None
 
+    @staticmethod
+    def _drop_items(cur: Value, keys: Sequence[object]) -> Optional[Value]:
+        """``cur`` without the items under the constant ``keys`` (``creds.pop("private_key")``,
+        ``del creds["private_key"]``, a comprehension leaving them out): the taints that only
+        those items brought go with them.  ``None`` when ``cur`` does not record them one by one."""
+        removed: List[Value] = []
+        kept: List[Value] = []
+        const = cur.const
+        attrs = cur.attrs
+        if isinstance(const, dict) and any(k in const for k in keys):
+            left = _FrozenDict({k: v for k, v in const.items() if k not in keys})
+            removed += [v for k, v in const.items() if k in keys and isinstance(v, Value)]
+            kept += [v for v in left.values() if isinstance(v, Value)]
+            const = left
+        names = {f"[{k}]" for k in keys}
+        if any(k in names for k, _ in attrs):
+            removed += [v for k, v in attrs if k in names]
+            attrs = tuple((k, v) for k, v in attrs if k not in names)
+        if not removed:
+            return None
+        kept += [v for k, v in attrs if k.startswith("[")]
+        gone = {id(org) for v in removed for _, org in deep_taints(v)}
+        stay = {id(org) for v in kept for _, org in deep_taints(v)}
+        taints = tuple(t for t in cur.taints if id(t[1]) not in gone or id(t[1]) in stay)
+        return cur.evolve(taints=taints, const=const, attrs=attrs)
+
     def _other_field(self, base: Value) -> Value:
         """A field of a container other than the ones known to hold secrets."""
         # (one source is one source whichever evaluation made its origin: the key parse_key()
@@ -2427,7 +2462,9 @@ class ModuleInterp:
         saved = dict(self.frame.env)
         comp = node.for_in
         while comp is not None:
-            it = self.eval(comp.iter)
+            it = self._filtered_items(comp)
+            if it is None:
+                it = self.eval(comp.iter)
             self.assign(comp.target, self.element_of(it), comp.iter)
             for cond in comp.ifs:
                 self.eval(cond.test)
@@ -2437,6 +2474,43 @@ class ModuleInterp:
             taints = merge_taints(taints, deep_taints(self.eval(e)))
         self.frame.env = saved
         return Value(taints=taints)
+
+    def _filtered_items(self, comp: cst.CompFor) -> Optional[Value]:
+        """``for k, v in creds.items() if k != "private_key"`` (or ``k not in ("a", "b")``): the
+        items of the mapping without those the condition leaves out, when it records them one by
+        one; else ``None``."""
+        it = comp.iter
+        if not comp.ifs or type(it) is not cst.Call or it.args or type(it.func) is not cst.Attribute \
+                or it.func.attr.value != "items" or type(comp.target) is not cst.Tuple or not comp.target.elements \
+                or type(comp.target.elements[0].value) is not cst.Name:
+            return None
+        key_name = comp.target.elements[0].value.value
+        excluded: List[object] = []
+        for cond in comp.ifs:
+            test = cond.test
+            if type(test) is not cst.Comparison or len(test.comparisons) != 1:
+                return None
+            op = type(test.comparisons[0].operator)
+            left, right = test.left, test.comparisons[0].comparator
+            if op is cst.NotEqual and type(right) is cst.Name and right.value == key_name:
+                left, right = right, left
+            if type(left) is not cst.Name or left.value != key_name or op not in (cst.NotEqual, cst.NotIn):
+                return None
+            other = self.eval(right)
+            if op is cst.NotEqual and isinstance(other.const, (str, int)):
+                excluded.append(other.const)
+            elif op is cst.NotIn and isinstance(other.const, (tuple, frozenset, set)):
+                words = [x.const if isinstance(x, Value) else x for x in other.const]
+                if not all(isinstance(w, (str, int)) for w in words):
+                    return None
+                excluded += words
+            else:
+                return None
+        recv = self.eval(it.func.value)
+        rest = self._drop_items(recv, tuple(excluded))
+        if rest is None:
+            return None
+        return self.call_method(rest, "items", [], {}, it)
 
     def ev_ListComp(self, node: cst.ListComp) -> Value:
         return self._comprehension(node, [node.elt])
@@ -2796,6 +2870,12 @@ class ModuleInterp:
         if name == "get" and args and isinstance(args[0].const, str) and recv.kind is not None \
                 and recv.kind in self.kb.field_kinds:
             return self._response_field(recv, args[0].const, node, "item")  # resp.get("PrivateKey")
+        if name == "pop" and args and isinstance(args[0].const, (str, int)) and type(node.func) is cst.Attribute \
+                and type(node.func.value) is cst.Name:
+            # creds.pop("private_key"): the mapping no longer holds that item
+            rest = self._drop_items(recv, (args[0].const,))
+            if rest is not None:
+                self.bind_mutated(node.func.value.value, rest)
         if name in ("get", "pop", "setdefault") and args and isinstance(args[0].const, (str, int)) \
                 and isinstance(recv.const, dict):
             item = recv.const.get(args[0].const)
