@@ -661,6 +661,19 @@ class ModuleInterp:
                 self.functions.append(fn)
         return ref
 
+    def _tuple_fields(self, v: Value) -> Optional[Tuple[Value, ...]]:
+        """The fields of an instance of a ``NamedTuple`` class, in order (``priv, pub = make_pair()``
+        unpacks them, ``kp[0]`` is the first), as reading them by name gives them; else ``None``."""
+        cls = v.func
+        if v.kind != "instance" or not isinstance(cls, ClassRef) \
+                or not any(b.rsplit(".", 1)[-1] == "NamedTuple" for b in cls.bases):
+            return None
+        out = []
+        for f in _class_fields(cls):
+            own = v.get_attr("." + f.name) if v.attrs else None
+            out.append(own if own is not None else (cls.attrs.get(f.name) or self._field_guess(v, cls, f.name) or CLEAN))
+        return tuple(out)
+
     def _record_fields(self, cls: ClassRef, args: List[Value], kwargs: Dict[str, Value]) -> None:
         """A generated ``__init__`` (``@dataclass``, ``NamedTuple``, attrs): the fields, in the order
         the class annotates them, receive the constructor's arguments."""
@@ -1413,7 +1426,7 @@ class ModuleInterp:
             self.bind(target.value, value)
         elif type(target) in (cst.Tuple, cst.List):
             elems = [e for e in target.elements]
-            items = value.const if isinstance(value.const, tuple) else None
+            items = value.const if isinstance(value.const, tuple) else self._tuple_fields(value)
             star_index = next((i for i, e in enumerate(elems) if type(e) is cst.StarredElement), None)
             for i, el in enumerate(elems):
                 if items is not None and star_index is None and i < len(items) and isinstance(items[i], Value):
@@ -2135,6 +2148,10 @@ class ModuleInterp:
                 org = self.origin(f"${idx.const}", node)
                 return Value(taints=((L.TEMP, org), (L.SHARED_TEMP, org)))
             return CLEAN
+        if idx is not None and isinstance(idx.const, int) and not isinstance(base.const, tuple):
+            fields = self._tuple_fields(base)
+            if fields is not None and -len(fields) <= idx.const < len(fields):
+                return fields[idx.const]  # kp[0] of a NamedTuple instance: its first field
         if isinstance(base.const, tuple) and idx is not None and isinstance(idx.const, int):
             try:
                 item = base.const[idx.const]
