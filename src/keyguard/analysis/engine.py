@@ -3141,6 +3141,9 @@ class ModuleInterp:
                     elif row.opt("result_kind") == L.FILE_HANDLE and recv is not None and recv.file is not None:
                         # zf.open(name, "w"): a handle over the receiver's file (the archive)
                         v = v.evolve(file=recv.file, ident=recv.ident, taints=recv.taints)
+                    elif recv is not None and recv.file is not None and row.opt("result_kind") == recv.kind:
+                        # conn.cursor(): an object of the same kind over the receiver's file
+                        v = v.evolve(file=recv.file, ident=recv.ident)
                 if row.opt("keeps_fields") and args:
                     v = self._kept_fields(str(row.opt("keeps_fields")), args[0], v)
                 result = v if result is None else join(result, v)

@@ -54,6 +54,11 @@ EXTRA_KINDS = frozenset({"fd-path", "memfile", "weak-rng", "asyncssh-key", "auth
                          "process-command",
                          # a shelve.open() shelf: db[k] = v pickles v into its file
                          "shelf",
+                         # a sqlite3 connection (or cursor) to a database file: execute()'s
+                         # parameters are stored in it
+                         "sqlite-db",
+                         # a Django storage (default_storage, FileSystemStorage): save() writes a file
+                         "django-storage",
                          # the docker SDK: a client (docker.from_env()), its container collection
                          # (client.containers), one container, the low-level APIClient
                          "docker-client", "docker-containers", "docker-container", "docker-api",
