@@ -2893,6 +2893,12 @@ class ModuleInterp:
             rest = self._drop_items(recv, (args[0].const,))
             if rest is not None:
                 self.bind_mutated(node.func.value.value, rest)
+        if name == "get" and len(args) == 2 and not kwargs and isinstance(args[0].const, str) \
+                and type(args[1].const) is int and not recv.taints and recv.kind is None and recv.func is None \
+                and recv.qname is None and not isinstance(recv.const, (dict, tuple)) and not recv.attrs:
+            # settings.get("rsa_bits", 1024) of a mapping the scan knows nothing about: the number
+            # used when the setting is not given (as os.getenv's default)
+            return args[1].evolve(ident=None)
         if name in ("get", "pop", "setdefault") and args and isinstance(args[0].const, (str, int)) \
                 and isinstance(recv.const, dict):
             item = recv.const.get(args[0].const)
