@@ -4397,7 +4397,8 @@ class ModuleInterp:
             if "Path" in ann:
                 return Value(kind=L.PATH, ident=ident)
         if KEY_NAME_RE.search(name) and "public" not in name.lower() and "path" not in name.lower() \
-                and "file" not in name.lower() and "name" not in name.lower() and "dir" not in name.lower():
+                and "file" not in name.lower() and "name" not in name.lower() and "dir" not in name.lower() \
+                and not self._opened_as_path(name):
             label = L.KEY_MATERIAL if re.search(r"pem|bytes|data|der|material|str|text", name, re.I) else L.PRIVATE_KEY
             return Value(taints=((label, self.origin(f"{L.PARAM_GUESS} `{name}`", p, "medium")),), ident=ident)
         if PASS_NAME_RE.search(name) and not _NOT_A_SECRET_RE.search(name):
@@ -4411,6 +4412,25 @@ class ModuleInterp:
 
     _guess_func_name: str = ""
     _guess_func_node: Optional[cst.FunctionDef] = None
+
+    def _opened_as_path(self, name: str) -> bool:
+        """The function being guessed opens its parameter ``name`` as a file (``open(private_key,
+        "rb")``, ``Path(private_key)``, ``os.path.join(private_key, ...)``: the first argument of a
+        call with an `open` row taking its path there, a `path` kind row or a path-joining row):
+        the parameter names a key file, it does not hold a key."""
+        fn = self._guess_func_node
+        if fn is None:
+            return False
+        for callee in _first_argument_callees(fn).get(name, ()):
+            head, _, rest = callee.partition(".")
+            base = self.lookup(head)
+            qname = base.qname if not rest else (f"{base.qname}.{rest}" if base.qname else None)
+            for row in self.kb.call_rows(qname) if qname else ():
+                spec = row.spec("path")
+                if (row.effect == "open" and spec is not None and spec.pos == 0) \
+                        or (row.effect == "kind" and row.kind == L.PATH) or row.opt("path_join"):
+                    return True
+        return False
 
     def _annotated_row(self, ann: cst.BaseExpression) -> Optional[Row]:
         """The ``kind`` row of the library class a parameter annotation names, when it says
@@ -4748,6 +4768,33 @@ def _key_field_readers(fn: cst.FunctionDef) -> FrozenSet[str]:
         _KEY_FIELD_READERS.clear()
     _KEY_FIELD_READERS[id(fn)] = (fn, found)
     return found
+
+
+_FIRST_ARGUMENT_CALLEES: Dict[int, Tuple[cst.FunctionDef, Dict[str, Tuple[str, ...]]]] = {}
+
+
+def _first_argument_callees(fn: cst.FunctionDef) -> Dict[str, Tuple[str, ...]]:
+    """The dotted callees each name of ``fn``'s body is passed to as first positional argument
+    (``open(private_key, "rb")``: ``{"private_key": ("open",)}``)."""
+    hit = _FIRST_ARGUMENT_CALLEES.get(id(fn))
+    if hit is not None and hit[0] is fn:
+        return hit[1]
+    found: Dict[str, Set[str]] = {}
+
+    class _V(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if node.args and node.args[0].keyword is None and not node.args[0].star \
+                    and type(node.args[0].value) is cst.Name:
+                d = dotted(node.func) if type(node.func) in (cst.Name, cst.Attribute) else None
+                if d:
+                    found.setdefault(node.args[0].value.value, set()).add(d)
+
+    fn.body.visit(_V())
+    out = {k: tuple(sorted(v)) for k, v in found.items()}
+    if len(_FIRST_ARGUMENT_CALLEES) > 4096:
+        _FIRST_ARGUMENT_CALLEES.clear()
+    _FIRST_ARGUMENT_CALLEES[id(fn)] = (fn, out)
+    return out
 
 
 def _annotated_ident(cls: ClassRef) -> tuple:
