@@ -2066,6 +2066,29 @@ class ModuleInterp:
             return None
         return Value(func=meth, receiver=me, attr=func.attr.value)
 
+    def _overrides(self, cls: ClassRef, name: str) -> List[FunctionRef]:
+        """The methods ``name`` of the classes of ``cls``'s module that derive from it (directly or
+        through others) and define it (a few)."""
+        out: List[FunctionRef] = []
+        mod = cls.module
+        for c in mod.classes:
+            if c is cls or name not in c.methods:
+                continue
+            seen: Set[int] = set()
+            todo = list(mod._base_classes(c))
+            while todo:
+                b = todo.pop(0)
+                if id(b) in seen:
+                    continue
+                seen.add(id(b))
+                if b is cls:
+                    out.append(c.methods[name])
+                    break
+                todo.extend(b.module._base_classes(b))
+            if len(out) >= 8:
+                break
+        return out
+
     def _inherited_method(self, cls: ClassRef, name: str) -> Optional[FunctionRef]:
         """``name`` from the project classes ``cls`` derives from (nearest bases first, each class once)."""
         seen: Set[int] = {id(cls)}
@@ -2682,7 +2705,19 @@ class ModuleInterp:
     def call(self, fval: Value, args: List[Value], kwargs: Dict[str, Value], node: cst.Call, star: bool = False) -> Value:
         # user functions and classes
         if isinstance(fval.func, FunctionRef):
-            return self.call_user_function(fval.func, args, kwargs, self_value=fval.receiver, call_node=node)
+            fn = fval.func
+            if fn.cls is not None and fval.receiver is not None and fval.receiver.kind == "instance" \
+                    and fval.receiver.func is fn.cls and _abstract_body(fn.node):
+                overrides = self._overrides(fn.cls, fn.name)
+                if overrides:
+                    # self.put(name, pem) in a base class whose put() is abstract: what the
+                    # subclasses of this module do with it (each override, joined)
+                    out: Optional[Value] = None
+                    for o in overrides:
+                        r = self.call_user_function(o, args, kwargs, self_value=fval.receiver, call_node=node)
+                        out = r if out is None else join(out, r)
+                    return out or CLEAN
+            return self.call_user_function(fn, args, kwargs, self_value=fval.receiver, call_node=node)
         if isinstance(fval.func, ClassRef):
             inst = self._instance_value(fval.func, node)
             init = fval.func.methods.get("__init__") or self._inherited_method(fval.func, "__init__")
@@ -4795,6 +4830,29 @@ def _first_argument_callees(fn: cst.FunctionDef) -> Dict[str, Tuple[str, ...]]:
         _FIRST_ARGUMENT_CALLEES.clear()
     _FIRST_ARGUMENT_CALLEES[id(fn)] = (fn, out)
     return out
+
+
+def _abstract_body(fn: cst.FunctionDef) -> bool:
+    """A method with no behaviour of its own (``...``, ``pass``, a docstring, ``raise
+    NotImplementedError``), or marked ``@abstractmethod``."""
+    if any((dotted(d.decorator) or "").rsplit(".", 1)[-1] == "abstractmethod" for d in fn.decorators):
+        return True
+    body = fn.body
+    stmts = body.body if type(body) is cst.IndentedBlock else (body,)
+    for st in stmts:
+        small = st.body if type(st) in (cst.SimpleStatementLine, cst.SimpleStatementSuite) else None
+        if small is None:
+            return False
+        for x in small:
+            if type(x) is cst.Pass:
+                continue
+            if type(x) is cst.Expr and type(x.value) in (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString):
+                continue
+            if type(x) is cst.Raise and x.exc is not None and "NotImplementedError" in (
+                    dotted(x.exc.func if type(x.exc) is cst.Call else x.exc) or ""):
+                continue
+            return False
+    return True
 
 
 def _annotated_ident(cls: ClassRef) -> tuple:
