@@ -140,6 +140,8 @@ class ArgvReport:
     #: what the command lines ask of the new key (KG601 candidates with ``params`` set, strong or
     #: weak: the rule judges them against parameters.toml's limits)
     key_params: Tuple[ToolIssue, ...] = ()
+    #: ``cp SRC DEST`` / ``mv`` / ``install SRC DEST`` commands: (program, source, destination)
+    copies: Tuple[Tuple[str, Arg, Arg], ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -915,16 +917,68 @@ def _is_secret(arg: Arg) -> bool:
     return any(isinstance(p, str) and _PEM_PRIVATE in p for p in arg.pieces)
 
 
+#: programs copying their first file operand to their last: cp SRC DEST, mv SRC DEST, install SRC DEST
+_COPY_PROGRAMS = ("cp", "mv", "install")
+
+
+def _file_copy(cmd: "_Cmd") -> Optional[Tuple[str, Arg, Arg]]:
+    """``cp [-p] SRC DEST`` (one source, options before it): (program, SRC, DEST); else None."""
+    toks = [t.arg for t in cmd.tokens]
+    if not toks or basename(toks[0]) not in _COPY_PROGRAMS:
+        return None
+    operands: List[Arg] = []
+    skip = False
+    for a in toks[1:]:
+        if skip:
+            skip = False
+            continue
+        text = a.text
+        if isinstance(text, str) and text.startswith("-"):
+            skip = text in ("-m", "--mode", "-o", "--owner", "-g", "--group", "-t", "-S")
+            if text in ("-t", "--target-directory", "-d", "--directory"):
+                return None  # (cp -t DIR SRC..., install -d DIR: not SRC DEST)
+            continue
+        operands.append(a)
+    if len(operands) != 2:
+        return None
+    return basename(toks[0]) or "", operands[0], operands[1]
+
+
+def _install_mode(cmd: "_Cmd") -> Optional[Tuple[str, Arg]]:
+    """``install -m 0644 SRC DEST`` (``--mode=0644`` too): the mode it gives its last operand, as a
+    chmod would; None for other commands or when the mode is not known."""
+    toks = [t.arg for t in cmd.tokens]
+    if len(toks) < 4 or basename(toks[0]) != "install":
+        return None
+    mode: Optional[str] = None
+    for i, a in enumerate(toks[1:-1], 1):
+        text = a.text
+        if text in ("-m", "--mode") and isinstance(toks[i + 1].text, str):
+            mode = toks[i + 1].text
+        elif isinstance(text, str) and text.startswith("--mode="):
+            mode = text[len("--mode="):]
+    if mode is None or toks[-1].text in ("-m", "--mode") or toks[-2].text in ("-m", "--mode"):
+        return None
+    return mode, toks[-1]
+
+
 def _report(cmds: List[_Cmd], seen: List[_Tok], top: List[_Tok], grammar: ToolGrammar) -> ArgvReport:
     issues: List[ToolIssue] = []
     infos: List[CommandInfo] = []
     reported: Set[Loc] = set()
     chmods: List[Tuple[str, Arg]] = []
+    copies: List[Tuple[str, Arg, Arg]] = []
     params: List[ToolIssue] = []
     for cmd in cmds:
         if len(cmd.tokens) == 3 and basename(cmd.tokens[0].arg) == "chmod" \
                 and isinstance(cmd.tokens[1].arg.text, str):
             chmods.append((cmd.tokens[1].arg.text, cmd.tokens[2].arg))
+        installed = _install_mode(cmd)
+        if installed is not None:
+            chmods.append(installed)
+        copied = _file_copy(cmd)
+        if copied is not None:
+            copies.append(copied)
         result = _classify(cmd, grammar)
         if result is None:
             continue
@@ -948,7 +1002,7 @@ def _report(cmds: List[_Cmd], seen: List[_Tok], top: List[_Tok], grammar: ToolGr
         if tok.loc in reported or not _is_secret(tok.arg):
             continue
         secrets.append(tok.arg)
-    return ArgvReport(tuple(issues), tuple(secrets), tuple(infos), tuple(chmods), tuple(params))
+    return ArgvReport(tuple(issues), tuple(secrets), tuple(infos), tuple(chmods), tuple(params), tuple(copies))
 
 
 def analyze_command(argv: Sequence[Arg], unknown_tail: bool = False, cwd: Optional[Arg] = None,

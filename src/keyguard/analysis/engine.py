@@ -3735,6 +3735,19 @@ class ModuleInterp:
                 return recv.args[0].value  # memoryview(seed).tobytes(): a copy of the same buffer
         return None
 
+    def _command_path(self, arg: Any, node: cst.CSTNode) -> Optional[Value]:
+        """The path an argv word of a command names: its value, its text, or (a word whose known
+        tail names a private key file: f"{d}/server.key") a key path."""
+        v = _arg_value(arg)
+        if v is None and arg.text is not None:
+            v = self.string_value(arg.text, node)
+        if v is None and arg.pieces and isinstance(arg.pieces[-1], str) and is_key_path(arg.pieces[-1]):
+            tail = arg.pieces[-1]
+            v = Value(taints=((L.KEY_PATH, self.origin(f"key path {tail!r}", node)),))
+        if v is None and arg.pieces and isinstance(arg.pieces[0], str) and self.is_temp_text(arg.pieces[0]):
+            v = Value(taints=self._temp_taints(arg.pieces[0], node))
+        return v
+
     def _retaint_receiver(self, node: cst.Call, new: Value) -> None:
         func = node.func
         if type(func) is cst.Attribute and type(func.value) is cst.Name:
@@ -3776,12 +3789,16 @@ class ModuleInterp:
             launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
             for mode_text, file_arg in (launch.report.chmods if launch is not None else ()):
                 # subprocess.run(["chmod", "600", path]), os.system(f"chmod go-rwx {path}"): a chmod too
-                target = _arg_value(file_arg)
-                if target is None and file_arg.text is not None:
-                    target = self.string_value(file_arg.text, node)
+                # (os.system(f"chmod 644 {d}/server.key"): a file named as a private key file)
+                target = self._command_path(file_arg, node)
                 mode = _chmod_mode(mode_text)
                 if target is not None and mode is not None:
                     self.emit("chmod", node, path=target, mode=Value(const=mode), describe="chmod")
+            for prog, src_arg, dst_arg in (launch.report.copies if launch is not None else ()):
+                # subprocess.run(["cp", key_file, "/tmp/k"]): the file is copied there (as shutil.copy)
+                src, dst = self._command_path(src_arg, node), self._command_path(dst_arg, node)
+                if src is not None and dst is not None:
+                    self.emit("copy", node, src=src, dst=dst, describe=prog)
             outputs = self._tool_key_outputs(launch, node) if launch is not None else ()
             self.emit("exec", node, argv=argv, describe=desc, confidence=confidence, key_outputs=outputs)
             if launch is None:

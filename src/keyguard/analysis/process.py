@@ -101,7 +101,9 @@ def _merge(a: Optional[Launch], b: Optional[Launch]) -> Optional[Launch]:
     params = list(a.report.key_params)
     params += [i for i in b.report.key_params if (i.message, i.params) not in {(j.message, j.params) for j in params}]
     chmods = a.report.chmods + tuple(c for c in b.report.chmods if c not in a.report.chmods)
-    report = ArgvReport(tuple(issues), tuple(secrets), a.report.commands + b.report.commands, chmods, tuple(params))
+    copies = a.report.copies + tuple(c for c in b.report.copies if c not in a.report.copies)
+    report = ArgvReport(tuple(issues), tuple(secrets), a.report.commands + b.report.commands, chmods, tuple(params),
+                        copies)
     return Launch(report, tuple(env))
 
 
