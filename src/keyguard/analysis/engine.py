@@ -37,6 +37,7 @@ from keyguard.analysis.paths import walk
 from keyguard.analysis.process import analyze_launch
 from keyguard.analysis.shell import Hole
 from keyguard.analysis.values import (
+    BITS_MAY_ATTR,
     BITS_SET_ATTR,
     CLEAN,
     UNKNOWN,
@@ -49,6 +50,7 @@ from keyguard.analysis.values import (
     list_alternatives,
     merge_taints,
     with_alternatives,
+    worst_mode,
 )
 from keyguard.discovery import KEYGEN_CALL_RE, module_name_for
 from keyguard.knowledge.schema import ArgSpec, KnowledgeBase, Row
@@ -2416,6 +2418,10 @@ class ModuleInterp:
             return self.eval(node.body if taken else node.orelse)
         a, b = self.eval(node.body), self.eval(node.orelse)
         out = join(a, b)
+        ai, bi = worst_mode(a), worst_mode(b)
+        if out.const is UNKNOWN and ai is not None and bi is not None and not out.attrs:
+            # 0o640 if shared else 0o600: a mode that may have the bits of either
+            out = out.evolve(attrs=((BITS_MAY_ATTR, Value(const=ai | bi)),))
         if L.ENCRYPTION_NONE in (a.kind, b.kind):
             # BestAvailableEncryption(pw) if pw else NoEncryption(): may be unencrypted
             out = out.evolve(kind=L.ENCRYPTION_NONE)
@@ -4031,7 +4037,7 @@ class ModuleInterp:
                     creation = "default"
                 else:
                     creation = "mode"
-                    mode_int = mode.const if isinstance(mode.const, int) else None
+                    mode_int = worst_mode(mode)
         else:
             m = mode.const if mode is not None else "r"
             if mode is not None and not isinstance(m, str):

@@ -394,3 +394,22 @@ def bits_set(v: Optional[Value]) -> int:
         return v.const
     floor = v.get_attr(BITS_SET_ATTR)
     return floor.const if floor is not None and isinstance(floor.const, int) and not isinstance(floor.const, bool) else 0
+
+
+#: the attribute of an int chosen between constants (``0o640 if shared else 0o600``): the bits any
+#: of the choices may have (their union), for the permissions a file may end up with
+BITS_MAY_ATTR = "<bits-may>"
+
+
+def worst_mode(v: Optional[Value]) -> Optional[int]:
+    """A permission mode as far as group/other access goes: the constant, or the union of the
+    constants an inline choice picks from (``0o640 if shared else 0o600`` may be 0o640); None when
+    not known."""
+    if v is None:
+        return None
+    if isinstance(v.const, int) and not isinstance(v.const, bool):
+        return v.const
+    may = v.get_attr(BITS_MAY_ATTR) if v.attrs else None
+    if may is not None and isinstance(may.const, int) and not isinstance(may.const, bool):
+        return may.const
+    return None

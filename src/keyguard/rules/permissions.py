@@ -19,6 +19,7 @@ import libcst as cst
 from keyguard import labels as L
 from keyguard.analysis.context import AnalysisContext, mask_floor, mode_of
 from keyguard.analysis.events import Event
+from keyguard.analysis.values import worst_mode
 from keyguard.rules.base import Rule
 from keyguard.rules.report import Hit
 from keyguard.rules.support import (
@@ -359,7 +360,7 @@ class KeyFilePermissiveMode(Rule):
                           f"private key file created by `{ev.describe}` with mode {octal(mode)}, "
                           "readable by group/other", None, confidence(ev, None))
         elif ev.kind == "chmod":
-            path, mode = ev.value("path"), mode_of(ev.value("mode"))
+            path, mode = ev.value("path"), worst_mode(ev.value("mode"))
             if not permissive(mode):
                 return
             if ctx.is_key_file(path):
@@ -381,7 +382,7 @@ class KeyFilePermissiveMode(Rule):
                           f"private key file created by `{ev.describe}` with mode {octal(handle.file.mode)}, "
                           "readable by group/other", None, confidence(ev, None))
         elif ev.kind == "mkdir":
-            path, mode = ev.value("path"), mode_of(ev.value("mode"))
+            path, mode = ev.value("path"), worst_mode(ev.value("mode"))
             if permissive(mode) and ctx.is_key_dir(path):
                 yield Hit(self.code, ev.node, ev.module,
                           f"key directory created by `{ev.describe}` with mode {octal(mode)}, open to group/other",
