@@ -5055,7 +5055,8 @@ def names_keygen_tool(v: Value) -> bool:
 
 def _wrapped_parameter(frame: Frame, v: Value) -> Optional[str]:
     """The parameter whose command line ``v`` runs behind words the helper put in front of it
-    (``["sudo"] + list(argv)``, ``["sudo", "-u", user, *argv]``): its items end ``v``, and the
+    (``["sudo"] + list(argv)``, ``["sudo", "-u", user, *argv]``, ``[STEP, *args, "--ca-url", url]``):
+    its items are in ``v`` (followed by no temporary location of the helper's), and the
     helper's own words name no key-generation tool (``["openssl", "genpkey", "-out", tmp] + extra``
     is the helper's command)."""
     if not isinstance(v.const, tuple):
@@ -5065,9 +5066,15 @@ def _wrapped_parameter(frame: Frame, v: Value) -> Optional[str]:
         items = p.const if p is not None else None
         if not isinstance(items, tuple) or not items or len(items) > len(v.const):
             continue
-        tail = v.const[-len(items):]
-        if all(a is b for a, b in zip(tail, items)):
-            prefix = v.const[:-len(items)]
+        n = len(items)
+        for start in range(len(v.const) - n, -1, -1):
+            if not all(a is b for a, b in zip(v.const[start:start + n], items)):
+                continue
+            prefix, suffix = v.const[:start], v.const[start + n:]
+            # (words after them: the helper's own options, [STEP, *args, "--ca-url", url], as long
+            # as none of them is a temporary location the helper chose)
+            if any(isinstance(x, Value) and (x.has(L.TEMP) or x.has(L.SHARED_TEMP) or x.attr == "*") for x in suffix):
+                continue
             if not names_keygen_tool(Value(const=prefix)) or _program_only(prefix):
                 return k
     return None
