@@ -1146,6 +1146,21 @@ class ModuleInterp:
                 return None
             found = key in v.const
             return (found if type(test.comparisons[0].operator) is cst.In else not found) != negate
+        literal = _literal_comparison(test)
+        if literal is not None:
+            # if private is True: / if fmt == "pem": / if mode != 0: - a pinned parameter compared
+            # with a literal (format_keyval_to_metadata(..., private=False) returns only the public part)
+            name, op, const = literal
+            v = self.frame.env.get(name) if name in self.frame.pinned else None
+            if v is None or v.taints or not isinstance(v.const, (bool, int, str, type(None))):
+                return None
+            if op in (cst.Is, cst.IsNot):
+                if not isinstance(const, (bool, type(None))):
+                    return None
+                same = v.const is const
+            else:
+                same = type(v.const) is type(const) and v.const == const
+            return (same if op in (cst.Is, cst.Equal) else not same) != negate
         if type(test) is not cst.Name or test.value not in self.frame.pinned:
             return None
         v = self.frame.env.get(test.value)
@@ -4782,6 +4797,28 @@ def _is_none_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
             if type(comp.operator) is cst.IsNot:
                 return test.left.value, False
     return None, False
+
+
+_LITERAL_NAMES = {"True": True, "False": False, "None": None}
+
+
+def _literal_comparison(test: cst.BaseExpression) -> Optional[Tuple[str, type, object]]:
+    """``x is True`` / ``x == "pem"`` / ``x != 0`` -> (``x``, operator type, the literal), the
+    literal a bool, None, int or str; else None."""
+    if type(test) is not cst.Comparison or len(test.comparisons) != 1 or type(test.left) is not cst.Name:
+        return None
+    comp = test.comparisons[0]
+    op = type(comp.operator)
+    if op not in (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual):
+        return None
+    lit = comp.comparator
+    if type(lit) is cst.Name and lit.value in _LITERAL_NAMES:
+        return test.left.value, op, _LITERAL_NAMES[lit.value]
+    if type(lit) is cst.Integer:
+        return test.left.value, op, lit.evaluated_value
+    if type(lit) is cst.SimpleString and isinstance(lit.evaluated_value, str):
+        return test.left.value, op, lit.evaluated_value
+    return None
 
 
 @dataclass(frozen=True)
