@@ -68,7 +68,9 @@ _ORDER_EVENTS = frozenset({"write", "open", "chmod", "umask", "remove", "mkdir",
 PEM_PRIVATE_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\s*(?:[\w-]+:[^\n]*\n\s*)*[A-Za-z0-9+/=]{40}")
 KEY_NAME_RE = re.compile(
     r"(?:^|_)(?:private_?key|priv_?key|privkey|signing_?key|private_?pem|key_?pem|pem_?key|"
-    r"private_?key_?(?:pem|bytes|data|der|material|str|text)|secret_?key_?(?:pem|bytes))(?:_|$)",
+    r"private_?key_?(?:pem|bytes|data|der|material|str|text)|secret_?key_?(?:pem|bytes))"
+    # (private_key_passphrase / signing_key_password: the secret that unlocks the key, not the key)
+    r"(?:_(?!(?:pass(?:word|phrase|wd)?|pw|pwd)(?:_|$))|$)",
     re.I,
 )
 #: parts of a passphrase-like name that say it is not the secret itself (a file, an fd, a variable name...)
