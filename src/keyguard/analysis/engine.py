@@ -157,6 +157,14 @@ class ClassRef:
 
 
 @dataclass(frozen=True, eq=False)
+class _TupleRecordType:
+    """``Keypair = collections.namedtuple("Keypair", "private_key public_key")``: calling it makes a
+    tuple whose items are also its fields, read by name (``kp.public_key`` holds only that item)."""
+
+    names: Tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
 class _Partial:
     """``functools.partial(target, *args, **kwargs)``: calling it calls ``target`` with these first."""
 
@@ -1799,6 +1807,10 @@ class ModuleInterp:
         return self.get_attribute(base, name, node)
 
     def get_attribute(self, base: Value, name: str, node: cst.CSTNode) -> Value:
+        if base.kind == _TUPLE_RECORD:
+            own = base.get_attr("." + name)
+            if own is not None:
+                return own  # kp.public_key of kp = Keypair(pem, pub): that item only
         if base.qname is not None and base.func is None and base.kind in (None, L.MODULE) and not base.taints:
             qname = f"{base.qname}.{name}"
             # attribute-kind rows (os.environ, loguru.logger)
@@ -2766,6 +2778,8 @@ class ModuleInterp:
         if isinstance(fval.func, _Command):
             # sh.openssl("genrsa", ...), local["openssl"]["genpkey", ...](): the program runs
             return self._run_command(fval.func, args, kwargs, node)
+        if isinstance(fval.func, _TupleRecordType):
+            return self._tuple_record(fval.func, args, kwargs)
         if isinstance(fval.func, _Partial):
             # functools.partial(f, a, k=v)(b): f(a, b, k=v)
             bound = fval.func
@@ -2856,6 +2870,16 @@ class ModuleInterp:
             if r.effect == "kind" and r.kind and any(m.on == r.kind for m in self.kb.method_rows(meth)):
                 return first if first.kind == r.kind else first.evolve(kind=r.kind)
         return None
+
+    def _tuple_record(self, rt: _TupleRecordType, args: List[Value], kwargs: Dict[str, Value]) -> Value:
+        """``Keypair(pem, pub)`` of a ``namedtuple`` type: a tuple of the items (unpacked, indexed,
+        printed whole as any tuple) whose fields are read by name, each holding its own item."""
+        items = [kwargs.get(name, args[i] if i < len(args) else CLEAN) for i, name in enumerate(rt.names)]
+        taints: Tuple = ()
+        for v in items:
+            taints = merge_taints(taints, deep_taints(v))
+        return Value(const=tuple(items), taints=taints, kind=_TUPLE_RECORD,
+                     attrs=tuple(("." + name, v) for name, v in zip(rt.names, items)))
 
     def unknown_call(self, args: List[Value], kwargs: Dict[str, Value], node: cst.Call, carries_material: bool = False) -> Value:
         """A call the knowledge base does not know.
@@ -3262,6 +3286,10 @@ class ModuleInterp:
                 bound_kw = tuple((k, v) for k, v in kwargs.items() if spec is None or k != spec.kw)
                 base = self.unknown_call(args, kwargs, node)
                 result = base.evolve(kind="partial", func=_Partial(target, tuple(rest), bound_kw))
+            elif eff == "record-type":
+                # collections.namedtuple("Keypair", "private_key public_key"): a tuple type with named fields
+                names = _field_names(self.arg(row.spec("fields"), args, kwargs))
+                result = Value(func=_TupleRecordType(names)) if names else (result or self.unknown_call(args, kwargs, node))
             elif eff == "enter":
                 # ExitStack.enter_context(cm): what `with cm as x` would bind
                 cm = self.arg(row.spec("args"), args, kwargs)
@@ -4762,6 +4790,8 @@ def _worth_importing_constant(project: "Project", path: str, name: str) -> bool:
 _LAZY_IMPORT = "lazy-import"
 #: an instance of a project class not parsed yet (ModuleInterp._materialize)
 _LAZY_INSTANCE = "lazy-instance"
+#: an instance of a ``namedtuple`` type (``_TupleRecordType``): its fields are attributes ``.<name>``
+_TUPLE_RECORD = "tuple-record"
 
 
 def _worth_binding(interp: "ModuleInterp", path: str, name: str, qname: str) -> bool:
@@ -4802,6 +4832,28 @@ def _is_none_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
 
 
 _LITERAL_NAMES = {"True": True, "False": False, "None": None}
+
+
+def _field_names(v: Optional[Value]) -> Tuple[str, ...]:
+    """The field names a namedtuple factory is given: ``"a b"`` / ``"a, b"``, ``["a", "b"]``,
+    ``[("a", str), ("b", int)]`` (typing.NamedTuple); () when not statically known."""
+    if v is None:
+        return ()
+    if isinstance(v.const, str):
+        names = tuple(v.const.replace(",", " ").split())
+    elif isinstance(v.const, tuple):
+        out = []
+        for item in v.const:
+            if isinstance(item, Value) and isinstance(item.const, tuple) and item.const \
+                    and isinstance(item.const[0], Value):
+                item = item.const[0]
+            if not isinstance(item, Value) or not isinstance(item.const, str):
+                return ()
+            out.append(item.const)
+        names = tuple(out)
+    else:
+        return ()
+    return names if all(n.isidentifier() for n in names) else ()
 
 
 def _literal_comparison(test: cst.BaseExpression) -> Optional[Tuple[str, type, object]]:

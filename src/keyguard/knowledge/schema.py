@@ -35,6 +35,11 @@ EFFECTS = frozenset(
         #   the program name; `members = true`: every attribute of the module names one; on a
         #   command object, `args` are more words, bound or, with `runs = true`, run)
         "command",
+        # `record-type` on a call row: the call makes a tuple type with named fields
+        #   (collections.namedtuple("Keypair", "private_key public_key")); `fields` names the argument
+        #   holding the field names. Its instances are tuples whose fields are read by name, each
+        #   holding its own item (kp.public_key is clean when kp.private_key holds the key).
+        "record-type",
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc"})
@@ -154,7 +159,7 @@ SPEC_KEYS = frozenset(
     {"args", "from", "path", "mode", "flags", "fd", "delete", "src", "dst", "target", "data",
      "opener", "shell", "env", "size", "exponent", "curve", "type", "randfunc", "password",
      "unencrypted_unless", "key", "url", "host", "base_url", "applies_if", "default", "dest", "callable", "kwargs",
-     "fileobj", "seed"}
+     "fileobj", "seed", "fields"}
 )
 # `seed = "0,data"` on a source row: that argument is the secret the key is made from (a raw
 #   private key or seed: Ed25519PrivateKey.from_private_bytes(seed), nacl SigningKey(seed)); a
