@@ -86,7 +86,9 @@ EXTRA_KINDS = frozenset({"fd-path", "memfile", "weak-rng", "asyncssh-key", "auth
                          # stem's Tor controller and an onion service it created (.private_key)
                          "tor-controller", "onion-service",
                          # web3.py: a Web3 client, its .eth module and .eth.account (eth_account's Account)
-                         "web3-client", "web3-eth", "web3-account"})
+                         "web3-client", "web3-eth", "web3-account",
+                         # substrate-interface's Keypair (bittensor wallets): made by create_from_*()
+                         "substrate-keypair"})
 
 
 class KnowledgeError(ValueError):
