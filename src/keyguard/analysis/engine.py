@@ -96,6 +96,10 @@ def is_key_path(text: str) -> bool:
 
 
 KEY_FUNC_RE = re.compile(r"private|priv_?key|privkey|ssh_?key|key_?pair|signing_?key|(?:^|_)pem(?:_|$)", re.I)
+#: a getter's name saying it returns a private key (``cert.get_private_key()``,
+#: ``get_decrypted_private_key()``): read on an object this analysis knows nothing about
+_KEY_GETTER_RE = re.compile(r"^(?:get|read|load|fetch)_(?:decrypted_|plain(?:text)?_|unencrypted_)?"
+                            r"(?:private_?key|priv_?key|signing_?key)(?:_(?:pem|bytes|data|der|str|text))?$", re.I)
 #: a class name saying its instances hold a private key (its constructor's data parameter is one)
 KEY_CLASS_RE = re.compile(r"priv(?:ate)?_?key|privkey|ssh_?key|key_?pair|signing_?key", re.I)
 _DATA_PARAMS = frozenset({"pem", "data", "content", "contents", "key", "key_data", "material", "blob", "der",
@@ -3052,6 +3056,12 @@ class ModuleInterp:
             return Value(taints=recv.taints)
         if recv.is_key and recv.has(L.PRIVATE_KEY) and not recv.has(L.KEY_MATERIAL):
             return CLEAN  # unknown method of a key object: sign(), verify() ... no key material out
+        if recv.kind is None and recv.func is None and recv.qname is None and not recv.taints \
+                and _KEY_GETTER_RE.match(name):
+            # cert.get_decrypted_private_key() of a certificate object a plugin backend returns:
+            # the getter's name says what it gives (medium confidence)
+            org = self.origin(f"what `{self.code(node.func)}()` returns (a private key by its name)", node, "medium")
+            return Value(taints=((L.KEY_MATERIAL, org),))
         # str/bytes methods on material, and generic methods: the receiver's material flows through
         material = recv.has(L.KEY_MATERIAL) or recv.has(L.PASSPHRASE)
         out = self.unknown_call([recv] + list(args), kwargs, node, carries_material=material)
