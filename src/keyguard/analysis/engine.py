@@ -63,7 +63,8 @@ MAX_SUMMARY_EVENTS = 64
 MAX_UNROLL = 6
 #: modules whose loading triggers the loading of further modules, at most this deep
 MAX_LOAD_DEPTH = 8
-_ORDER_EVENTS = frozenset({"write", "open", "chmod", "umask", "remove", "mkdir", "touch", "copy", "temp-create", "exec"})
+_ORDER_EVENTS = frozenset({"write", "open", "chmod", "umask", "remove", "mkdir", "touch", "copy", "temp-create", "exec",
+                           "chdir"})
 #: a private key PEM with a body (a header constant alone, b"-----BEGIN PRIVATE KEY-----", is a marker)
 PEM_PRIVATE_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\s*(?:[\w-]+:[^\n]*\n\s*)*[A-Za-z0-9+/=]{40}")
 KEY_NAME_RE = re.compile(
@@ -1295,12 +1296,18 @@ class ModuleInterp:
     def stmt_With(self, node: cst.With) -> None:
         entered: List[Value] = []
         restores: List[Tuple[cst.CSTNode, Optional[Event]]] = []
+        had_cwd, old_cwd = _CWD in self.frame.env, self.frame.env.get(_CWD)
+        new_cwd: Optional[Value] = None
         for item in node.items:
             marks = self._event_marks()
             cm = self.eval(item.item)
             val = self.enter_value(cm, item.item, node.asynchronous is not None)
             entered.append(cm)
             for e in self._events_since(marks):
+                if e.kind == "chdir" and e.trace == self.trace and not e.values.get("at_exit") and (
+                        e.depth > self.depth or e.values.get("scoped")):
+                    # with cd(tmp): / with contextlib.chdir(tmp): the body runs in tmp
+                    new_cwd = e.values.get("path")
                 if e.kind != "umask" or e.trace != self.trace:
                     continue
                 if e.values.get("at_exit") and e.depth > self.depth:
@@ -1311,11 +1318,19 @@ class ModuleInterp:
                     restores.append((item.item, None))
             if item.asname is not None:
                 self.assign(item.asname.name, val, item.item)
+        if new_cwd is not None:
+            self.frame.env[_CWD] = new_cwd
         self.context.append("with")
         try:
             self.exec_suite(node.body)
         finally:
             self.context.pop()
+        if new_cwd is not None:
+            # the context manager changes back when the with exits
+            if had_cwd and old_cwd is not None:
+                self.frame.env[_CWD] = old_cwd
+            else:
+                self.frame.env.pop(_CWD, None)
         for item_node, e in reversed(restores):
             # the @contextmanager restores the umask after its yield: when this with exits,
             # so whatever is created after the with gets the restored (usually unknown) umask
@@ -3069,6 +3084,16 @@ class ModuleInterp:
             out = out.evolve(kind=L.PATH)  # (p.resolve(), p.expanduser(): the same file)
         return out
 
+    def _inherited_cwd(self) -> Optional[Value]:
+        """The working directory an ``os.chdir`` of this frame or of a caller's set, if any."""
+        frame: Optional[Frame] = self.frame
+        while frame is not None:
+            v = frame.env.get(_CWD)
+            if v is not None:
+                return v
+            frame = frame.caller
+        return None
+
     def _looks_like_logger(self, node: cst.Call) -> bool:
         func = node.func
         if type(func) is cst.Attribute:
@@ -3343,6 +3368,15 @@ class ModuleInterp:
                           module_level=self.frame.func is None and self.depth == 0,
                           site=self.call_site_of(mode) if mode is not None and not self.frame.at_exit else None)
                 result = result or Value()
+            elif eff == "chdir":
+                # os.chdir(tmp): relative paths of the commands run after it are in tmp (a helper's
+                # chdir, or a context manager's before its yield, holds in its caller: stmt_With)
+                path = self.arg(row.spec("path"), args, kwargs) or CLEAN
+                scoped = bool(row.opt("scoped"))
+                self.emit("chdir", node, path=path, describe=desc, at_exit=self.frame.at_exit, scoped=scoped)
+                if not scoped and not self.frame.at_exit:
+                    self.frame.env[_CWD] = path
+                result = result or CLEAN
             elif eff == "remove":
                 path = recv if (row.spec("path") and row.spec("path").receiver) else self.arg(row.spec("path"), args, kwargs)
                 if row.opt("on_every_exit"):
@@ -3847,7 +3881,10 @@ class ModuleInterp:
                 argv = Value(const=())
             if argv is None:
                 return None
-            launch = analyze_launch(desc, args, argv, shell, env, kwargs.get("cwd"))
+            cwd = kwargs.get("cwd")
+            if cwd is None or (cwd.const is None and not cwd.taints):
+                cwd = self._inherited_cwd()  # (no cwd=, or cwd=None: the process's working directory)
+            launch = analyze_launch(desc, args, argv, shell, env, cwd)
             for mode_text, file_arg in (launch.report.chmods if launch is not None else ()):
                 # subprocess.run(["chmod", "600", path]), os.system(f"chmod go-rwx {path}"): a chmod too
                 # (os.system(f"chmod 644 {d}/server.key"): a file named as a private key file)
@@ -4800,6 +4837,8 @@ def _worth_importing_constant(project: "Project", path: str, name: str) -> bool:
 _LAZY_IMPORT = "lazy-import"
 #: an instance of a project class not parsed yet (ModuleInterp._materialize)
 _LAZY_INSTANCE = "lazy-instance"
+#: the frame variable holding the working directory an ``os.chdir`` set (``_inherited_cwd``)
+_CWD = "<cwd>"
 #: an instance of a ``namedtuple`` type (``_TupleRecordType``): its fields are attributes ``.<name>``
 _TUPLE_RECORD = "tuple-record"
 

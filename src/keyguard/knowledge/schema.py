@@ -40,6 +40,12 @@ EFFECTS = frozenset(
         #   holding the field names. Its instances are tuples whose fields are read by name, each
         #   holding its own item (kp.public_key is clean when kp.private_key holds the key).
         "record-type",
+        # `chdir` on a call row: the working directory becomes `path` (os.chdir); relative paths of
+        #   the commands run after it (in the frame, its callees, or a `with` around a context
+        #   manager that changes directory before its yield) are in that folder (KG501).
+        #   `scoped = true`: a context manager whose directory holds inside its with only
+        #   (contextlib.chdir)
+        "chdir",
     }
 )
 SINK_KINDS = frozenset({"log", "argv", "env", "ipc"})
