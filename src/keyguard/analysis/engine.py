@@ -2607,13 +2607,43 @@ class ModuleInterp:
         return self.call_method(rest, "items", [], {}, it)
 
     def ev_ListComp(self, node: cst.ListComp) -> Value:
-        return self._comprehension(node, [node.elt])
+        mapped = self._mapped_sequence(node)
+        return mapped if mapped is not None else self._comprehension(node, [node.elt])
+
+    #: a comprehension over a known sequence of at most this many items is mapped item by item
+    _MAP_LIMIT = 64
+
+    def _mapped_sequence(self, node: Any) -> Optional[Value]:
+        """``[str(c) for c in cmd]`` / ``(os.fspath(a) for a in argv)`` over a sequence whose items
+        are known (a command line a wrapper normalizes before running it): the same sequence,
+        each item mapped, so the command stays readable. None for other comprehensions."""
+        comp = node.for_in
+        if comp.inner_for_in is not None or comp.ifs or type(comp.target) is not cst.Name or comp.asynchronous:
+            return None
+        it = self.eval(comp.iter)
+        if not isinstance(it.const, tuple) or it.kind == "list-unknown-tail" or len(it.const) > self._MAP_LIMIT \
+                or not all(isinstance(x, Value) for x in it.const):
+            return None
+        saved = dict(self.frame.env)
+        items: List[Value] = []
+        taints: Tuple = ()
+        try:
+            for item in it.const:
+                self.frame.env[comp.target.value] = item
+                v = self.eval(node.elt)
+                items.append(v)
+                taints = merge_taints(taints, deep_taints(v))
+        finally:
+            self.frame.env = saved
+        # (the sequence it maps: a helper running it runs its caller's command, call_site_of)
+        return Value(const=tuple(items), taints=taints, attrs=((_MAPPED_FROM, it),))
 
     def ev_SetComp(self, node: cst.SetComp) -> Value:
         return self._comprehension(node, [node.elt])
 
     def ev_GeneratorExp(self, node: cst.GeneratorExp) -> Value:
-        return self._comprehension(node, [node.elt])
+        mapped = self._mapped_sequence(node)
+        return mapped if mapped is not None else self._comprehension(node, [node.elt])
 
     def ev_DictComp(self, node: cst.DictComp) -> Value:
         return self._comprehension(node, [node.key, node.value])
@@ -2812,7 +2842,9 @@ class ModuleInterp:
         if fval.qname in ("list", "tuple") and fval.receiver is None and len(args) == 1 and not kwargs \
                 and isinstance(args[0].const, tuple):
             # list(argv): a copy of a known sequence, the same items
-            return Value(const=args[0].const, taints=args[0].taints, kind=args[0].kind)
+            mapped = args[0].get_attr(_MAPPED_FROM) if args[0].attrs else None
+            return Value(const=args[0].const, taints=args[0].taints, kind=args[0].kind,
+                         attrs=((_MAPPED_FROM, mapped),) if mapped is not None else ())
         if fval.qname in _KEY_VIEWS and fval.receiver is None and len(args) == 1 and not kwargs \
                 and _dict_keys_clean(args[0]):
             return CLEAN  # list(cache) / sorted(cache): the names, not the cached keys
@@ -3213,6 +3245,10 @@ class ModuleInterp:
                 v = Value(taints=taints)
                 if len(src) == 1 and src[0].ident is not None and row.opt("same_file"):
                     v = v.evolve(ident=src[0].ident, const=src[0].const if isinstance(src[0].const, str) else UNKNOWN)
+                if len(src) == 1 and row.opt("same_file") and src[0].pieces is not None and v.const is UNKNOWN:
+                    v = v.evolve(pieces=src[0].pieces)  # str(f"{tmp}/k.pem"): the same text, holes included
+                elif len(src) == 1 and row.opt("same_file") and isinstance(src[0].const, str) and v.const is UNKNOWN:
+                    v = v.evolve(const=src[0].const)  # str("openssl"): the same text
                 if row.opt("path_split") and len(src) == 1:
                     # head, tail = os.path.split(path): the folder holding the path and its name
                     whole = src[0]
@@ -4498,6 +4534,10 @@ class ModuleInterp:
             name = next((k for k in frame.args_in if frame.env.get(k) is v), None)
             if name is None:
                 name = _wrapped_parameter(frame, v)
+            src = v.get_attr(_MAPPED_FROM) if name is None and v.attrs else None
+            if src is not None:
+                # tuple(os.fspath(a) for a in argv): the parameter's items, each converted
+                name = next((k for k in frame.args_in if frame.env.get(k) is src), None) or _wrapped_parameter(frame, src)
             if name is None:
                 break
             site = frame.site
@@ -4837,6 +4877,8 @@ def _worth_importing_constant(project: "Project", path: str, name: str) -> bool:
 _LAZY_IMPORT = "lazy-import"
 #: an instance of a project class not parsed yet (ModuleInterp._materialize)
 _LAZY_INSTANCE = "lazy-instance"
+#: attribute of a sequence mapped item by item (``[str(a) for a in argv]``): the sequence it maps
+_MAPPED_FROM = "<mapped-from>"
 #: the frame variable holding the working directory an ``os.chdir`` set (``_inherited_cwd``)
 _CWD = "<cwd>"
 #: an instance of a ``namedtuple`` type (``_TupleRecordType``): its fields are attributes ``.<name>``
