@@ -363,7 +363,8 @@ class KeyFilePermissiveMode(Rule):
             path, mode = ev.value("path"), worst_mode(ev.value("mode"))
             if not permissive(mode):
                 return
-            if ctx.is_key_file(path):
+            # (a key-generation tool's output too: ssh-keygen -f path, then os.chmod(path, 0o640))
+            if ctx.is_key_file(path) or ctx.file_ids(path) & ctx.tool_key_file_ids:
                 yield Hit(self.code, ev.node, ev.module,
                           f"`{ev.describe}` gives group/other access ({octal(mode)}) to a private key file",
                           None, confidence(ev, None))
