@@ -1161,6 +1161,9 @@ class ModuleInterp:
                 return None
             found = key in v.const
             return (found if type(test.comparisons[0].operator) is cst.In else not found) != negate
+        text_type = self._isinstance_of_known(test)
+        if text_type is not None:
+            return text_type != negate
         literal = _literal_comparison(test)
         if literal is not None:
             # if private is True: / if fmt == "pem": / if mode != 0: - a pinned parameter compared
@@ -1182,6 +1185,31 @@ class ModuleInterp:
         if v is None or v.taints or not isinstance(v.const, (bool, int, str, type(None))):
             return None
         return bool(v.const) != negate
+
+    def _isinstance_of_known(self, test: cst.BaseExpression) -> Optional[bool]:
+        """``isinstance(x, bytes)`` / ``isinstance(x, (str, bytes))`` for a name holding a known
+        text (a constant, or an f-string/concatenation with holes): decided statically (a run
+        helper encoding its command line: ``x if isinstance(x, bytes) else x.encode()``)."""
+        if type(test) is not cst.Call or dotted(test.func) != "isinstance" or len(test.args) != 2 \
+                or type(test.args[0].value) is not cst.Name:
+            return None
+        v = self.frame.env.get(test.args[0].value.value)
+        if v is None or v.kind is not None or v.func is not None:
+            return None
+        if isinstance(v.const, str) or (v.const is UNKNOWN and v.pieces is not None):
+            actual = "str"
+        elif isinstance(v.const, bytes):
+            actual = "bytes"
+        elif isinstance(v.const, tuple):
+            actual = "sequence"  # a list or tuple display: none of the scalar types below
+        else:
+            return None
+        types = test.args[1].value
+        names = [e.value for e in types.elements] if type(types) is cst.Tuple else [types]
+        wanted = [n.value for n in names if type(n) is cst.Name]
+        if len(wanted) != len(names) or not set(wanted) <= {"str", "bytes", "int", "float", "bool", "bytearray"}:
+            return None
+        return actual in wanted
 
     def _loop(self, body: cst.BaseSuite, bind_target: Optional[Callable[[], None]], orelse: Optional[cst.Else],
               runs: bool = False) -> None:
@@ -3042,6 +3070,12 @@ class ModuleInterp:
             field = recv.get_attr(f"[{args[0].const}]")
             default = args[1] if len(args) > 1 else CLEAN
             return join(field, default) if field is not None else join(self._other_field(recv), default)
+        if name in ("encode", "decode") and recv.kind is None and recv.func is None \
+                and (isinstance(recv.const, (str, bytes)) or recv.pieces is not None):
+            # "openssl".encode() / f"{tmp}/k.pem".encode(): the same text in the other type (a
+            # command line a run helper encodes stays readable)
+            text = recv.const.decode("utf-8", "replace") if isinstance(recv.const, bytes) else recv.const
+            return Value(const=text, pieces=recv.pieces, taints=recv.taints, ident=recv.ident)
         if name == "format" and isinstance(recv.const, str):
             pieces = strings.format_pieces(recv.const, args, strings.kwargs_of(kwargs))
             if pieces is not None:
