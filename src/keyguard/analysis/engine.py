@@ -227,6 +227,9 @@ class Frame:
     #: the same call made (a wrapper's mkstemp staging a key in /tmp for one caller and a copy
     #: next to its destination for another, both in one trace)
     serial: int = field(default_factory=lambda: next(_SERIALS))
+    #: the states of branches that left by ``return``/``raise`` (not joined into what follows their
+    #: ``if``): the ``except``/``finally`` of an enclosing ``try`` still runs after them
+    escaped: Optional[Dict[str, Value]] = None
 
 
 # ----------------------------------------------------------------------------- the project
@@ -1050,8 +1053,30 @@ class ModuleInterp:
             # if not key.has_private(): raise ValueError(...): past the guard the key is private
             # (and past `if key.has_private(): return` it is not)
             return
-        self.frame.env = _join_env(after_body, self.frame.env)
+        if self._leaves(node.body):
+            # if isinstance(key, bytes): key = load_pem_private_key(key); ...; return - what
+            # follows the if runs with the other branch's state only (the raise after it does not
+            # see the loaded key); an enclosing try's except/finally still sees the branch's
+            self._escape(after_body)
+        elif node.orelse is not None and type(node.orelse) is not cst.If and self._leaves(node.orelse.body):
+            self._escape(self.frame.env)
+            self.frame.env = after_body
+        else:
+            self.frame.env = _join_env(after_body, self.frame.env)
         self._past_guard(node)
+
+    def _leaves(self, suite: cst.BaseSuite) -> bool:
+        """The block ends in ``return``/``raise`` (or ``sys.exit()``): it leaves the function, not
+        only the loop as ``break``/``continue`` do."""
+        body = suite.body if type(suite) is not cst.IndentedBlock else \
+            (suite.body[-1].body if suite.body and type(suite.body[-1]) is cst.SimpleStatementLine else ())
+        last = body[-1] if body else None
+        return last is not None and (type(last) in (cst.Raise, cst.Return) or self._exits(last))
+
+    def _escape(self, env: Dict[str, Value]) -> None:
+        """``env`` is the state of a branch that left by return/raise."""
+        f = self.frame
+        f.escaped = env if f.escaped is None else _join_env(f.escaped, env)
 
     def _private_test(self, test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
         """``key.has_private()`` -> ("key", True) when ``key`` is a key loaded from unknown data and
@@ -1285,15 +1310,20 @@ class ModuleInterp:
     def stmt_Try(self, node: cst.Try) -> None:
         before = dict(self.frame.env)
         has_finally = node.finalbody is not None
+        outer_escaped, self.frame.escaped = self.frame.escaped, None
         self.context.append("try-finally" if has_finally else "try")
         try:
             self.exec_suite(node.body)
         finally:
             self.context.pop()
         after_body = self.frame.env
+        # a branch of the body that returned or raised: the handlers may run after it
+        left_body = self.frame.escaped
         envs = [after_body]
         for h in node.handlers:
             self.frame.env = _join_env(before, after_body)
+            if left_body is not None:
+                self.frame.env = _join_env(self.frame.env, left_body)
             if h.type is not None:
                 self.eval(h.type)
             if h.name is not None and type(h.name.name) is cst.Name:
@@ -1312,12 +1342,19 @@ class ModuleInterp:
         for e in envs[1:]:
             env = _join_env(env, e)
         self.frame.env = env
+        # what left the body or a handler by return/raise runs the finally too, then leaves on
+        left = self.frame.escaped
+        self.frame.escaped = outer_escaped
         if node.finalbody is not None:
+            if left is not None:
+                self.frame.env = _join_env(self.frame.env, left)
             self.context.append("finally")
             try:
                 self.exec_suite(node.finalbody.body)
             finally:
                 self.context.pop()
+        if left is not None:
+            self._escape(left)
 
     stmt_TryStar = stmt_Try
 
