@@ -94,7 +94,10 @@ EXTRA_KINDS = frozenset({"fd-path", "memfile", "weak-rng", "asyncssh-key", "auth
                          # web3.py: a Web3 client, its .eth module and .eth.account (eth_account's Account)
                          "web3-client", "web3-eth", "web3-account",
                          # substrate-interface's Keypair (bittensor wallets): made by create_from_*()
-                         "substrate-keypair"})
+                         "substrate-keypair",
+                         # a private JWK as a dict (to_dict(), authlib as_dict(is_private=True)):
+                         # its private members are field rows, "kty"/"kid"/"n"/"e"... are public
+                         "jwk-dict"})
 
 
 class KnowledgeError(ValueError):
