@@ -1632,6 +1632,20 @@ class ModuleInterp:
                 updated = _FrozenDict(cur.const)
                 updated[key.const] = value
                 self.bind_mutated(container.value, cur.evolve(const=updated))
+        if type(container) is cst.Name and not value.is_key and (value.ident is not None or value.file is not None):
+            # paths = [None, None]; paths[i] = path (a file made in a loop over enumerate(...)):
+            # the list's items keep the path, so `os.remove(paths[1])` in a finally: removes it
+            cur = self.lookup(container.value)
+            items = cur.const
+            if isinstance(items, tuple) and items and all(isinstance(x, Value) for x in items) \
+                    and not isinstance(key.const, (bool, str)):
+                if isinstance(key.const, int) and cur.kind != "list-unknown-tail" and -len(items) <= key.const < len(items):
+                    updated_items = list(items)
+                    updated_items[key.const] = value
+                    self.bind_mutated(container.value, cur.evolve(const=tuple(updated_items)))
+                else:
+                    # an index not known here: any item may be the one stored
+                    self.bind_mutated(container.value, cur.evolve(const=tuple(join(x, value) for x in items)))
         if value.taints and type(container) is cst.Name:
             cur = self.lookup(container.value)
             if isinstance(key.const, (str, int)) and isinstance(cur.const, dict):
