@@ -289,6 +289,8 @@ class Project:
         #: passing one to another module's function makes the call worth following
         #: (``staged = st.stage(name, pem)`` then ``st.promote(staged, name)`` copies it)
         self.key_file_idents: Set[object] = set()
+        #: identities of entry points' parameters left at their defaults (not a caller's constant)
+        self.guessed_idents: Set[object] = set()
         self._trace_counter = 0
         #: trace -> path of the module whose body or entry point started it
         self.trace_root: Dict[int, str] = {}
@@ -1195,7 +1197,9 @@ class ModuleInterp:
             # with a literal (format_keyval_to_metadata(..., private=False) returns only the public part)
             name, op, const = literal
             v = self.frame.env.get(name) if name in self.frame.pinned else None
-            if v is None or v.taints or not isinstance(v.const, (bool, int, str, type(None))):
+            if v is None or v.taints or not isinstance(v.const, (bool, int, str, type(None))) \
+                    or v.ident in self.project.guessed_idents:
+                # (an entry point's default passed on, encoding="pem": its callers may pass "pkcs12")
                 return None
             if op in (cst.Is, cst.IsNot):
                 if not isinstance(const, (bool, type(None))):
@@ -4603,6 +4607,9 @@ class ModuleInterp:
                 if serial is None:
                     serial = _next_serial()
                 env[name] = v.evolve(ident=("arg", id(fn.node), name, serial))
+                if entry and name not in passed:
+                    # an entry point's parameter at its default: one value of many its callers may pass
+                    self.project.guessed_idents.add(env[name].ident)
         return env
 
     _bound_args: Dict[str, Value] = {}
