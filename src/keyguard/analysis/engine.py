@@ -74,6 +74,11 @@ KEY_NAME_RE = re.compile(
     r"(?:_(?!(?:pass(?:word|phrase|wd)?|pw|pwd)(?:_|$))|$)",
     re.I,
 )
+#: a key-like name ending in a word that says it names something about the key, not the key
+#: (signing_key_id, private_key_type, ssh_key_fingerprint, private_key_arn)
+_KEY_METADATA_NAME = re.compile(
+    r"(?:^|_)(?:ids?|kid|name|type|size|bits|len|length|fingerprint|fp|hash|digest|url|uri|arn|alias|version|"
+    r"label|ref|alg|algorithm|format|count)$", re.I)
 #: parts of a passphrase-like name that say it is not the secret itself (a file, an fd, a variable name...)
 _NOT_A_SECRET_NAME = re.compile(r"file|fd|path|env|var|name|prompt|len|size|hash|hint|policy|required|set$|_is_|^is_|^has_",
                                 re.I)
@@ -802,6 +807,7 @@ class ModuleInterp:
                 org = Origin(f"{L.PARAM_GUESS} `{cls.name}.{name}: {ann}`", f.node, cls.module.path, "medium", top)
                 guess = Value(taints=((L.PRIVATE_KEY, org),))
             elif KEY_NAME_RE.search(name) and not any(w in low for w in ("public", "path", "file", "name", "dir")) \
+                    and not _KEY_METADATA_NAME.search(name) \
                     and not re.search(r"\b(?:Path|PathLike|bool|int)\b", ann):
                 label = L.KEY_MATERIAL if re.search(r"pem|bytes|data|der|material|str|text", name, re.I) else L.PRIVATE_KEY
                 org = Origin(f"{L.PARAM_GUESS} `{cls.name}.{name}`", f.node, cls.module.path, "medium", top)
@@ -4680,8 +4686,10 @@ class ModuleInterp:
                 return Value(kind=L.PATH, ident=ident)
         if KEY_NAME_RE.search(name) and "public" not in name.lower() and "path" not in name.lower() \
                 and "file" not in name.lower() and "name" not in name.lower() and "dir" not in name.lower() \
-                and not self._opened_as_path(name):
+                and not _KEY_METADATA_NAME.search(name) and not self._opened_as_path(name):
             label = L.KEY_MATERIAL if re.search(r"pem|bytes|data|der|material|str|text", name, re.I) else L.PRIVATE_KEY
+            if p.annotation is not None and re.search(r"\b(?:bytes|bytearray|str)\b", self.code(p.annotation.annotation)):
+                label = L.KEY_MATERIAL  # signing_key: bytes - the key's bytes, not a key object
             return Value(taints=((label, self.origin(f"{L.PARAM_GUESS} `{name}`", p, "medium")),), ident=ident)
         if PASS_NAME_RE.search(name) and not _NOT_A_SECRET_RE.search(name):
             # (passphrase_file, key_password_path, passphrase_fd: where the passphrase is, not it)
