@@ -4046,6 +4046,10 @@ class ModuleInterp:
             for v in launch.env_secrets:
                 self.emit("exec-secret", node, data=v, where="environment", describe=desc, confidence=confidence,
                           site=env_site)
+            if _program_of(argv) in _TEMP_PATH_PROGRAMS:
+                # tmpdir = c.run("mktemp -d").stdout.strip(): the output names a new temporary path
+                org = self.origin(f"temporary path printed by `{self.code(node)}`", node, confidence)
+                return Value(taints=((L.TEMP, org), (L.SHARED_TEMP, org)))
             if any(c.key_to_stdout for c in launch.report.commands):
                 key = Value(taints=((L.KEY_MATERIAL, self.origin(f"private key printed by `{self.code(node)}`", node, confidence)),))
                 out = kwargs.get("stdout")
@@ -5700,6 +5704,23 @@ def _join_ident(how: str, parts: Tuple[object, ...], node: cst.CSTNode) -> objec
     if all(p is None for p in parts):
         return ("path", id(node))
     return ("join", how, tuple(("node", id(node)) if p is None else p for p in parts))
+
+
+#: programs printing the name of a temporary file or folder they create (mktemp(1))
+_TEMP_PATH_PROGRAMS = frozenset({"mktemp"})
+
+
+def _program_of(argv: Value) -> Optional[str]:
+    """The base name of the program a command line runs, when known (``["mktemp", "-d"]``,
+    ``"mktemp -d"``)."""
+    first: object = None
+    if isinstance(argv.const, tuple) and argv.const and isinstance(argv.const[0], Value):
+        first = argv.const[0].const
+        if isinstance(first, str) and " " in first.strip() and len(argv.const) == 1:
+            first = first.split()[0]
+    elif isinstance(argv.const, str) and argv.const.strip():
+        first = argv.const.split()[0]
+    return first.rsplit("/", 1)[-1] if isinstance(first, str) and first else None
 
 
 def _arg_value(arg: Any) -> Optional[Value]:
