@@ -5666,6 +5666,13 @@ def _join_env(a: Dict[str, Value], b: Dict[str, Value]) -> Dict[str, Value]:
     for k, v in b.items():
         cur = out.get(k)
         out[k] = v if cur is None else join(cur, v)
+    for k in out.keys() ^ (a.keys() & b.keys()):
+        if k.startswith("<attr>") and (k not in a or k not in b):
+            # `if not args.use_certificate: args.use_keystone = True`: on the other path the
+            # attribute keeps what it held before (unknown here), not the branch's constant
+            v = out[k]
+            if v.const is not UNKNOWN or v.pieces is not None:
+                out[k] = v.evolve(const=UNKNOWN, pieces=None, alts=())
     return out
 
 
