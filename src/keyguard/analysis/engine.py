@@ -1038,9 +1038,12 @@ class ModuleInterp:
         self.context.append("if")
         none_name, none_in_body = _is_none_test(node.test)
         private_name, private_in_body = self._private_test(node.test)
+        plain_name, plain_in_body = _plain_type_test(node.test)
         try:
             if none_name is not None and none_in_body and none_name in self.frame.env:
                 self.frame.env[none_name] = Value(const=None)  # if key is None: ... key holds nothing here
+            if plain_name is not None and plain_in_body:
+                self._narrow_plain(plain_name)  # if isinstance(key, bytes): ... not the key object here
             if private_name is not None and private_in_body:
                 self._narrow_private(private_name)  # if key.has_private(): ... key is private here
             self.exec_suite(node.body)
@@ -1053,6 +1056,9 @@ class ModuleInterp:
             if private_name is not None and not private_in_body:
                 self.frame.env = dict(before)
                 self._narrow_private(private_name)
+            if plain_name is not None and not plain_in_body:
+                self.frame.env = dict(self.frame.env)
+                self._narrow_plain(plain_name)
             self._exec_orelse(node)
             self.frame.at_exit = self.frame.at_exit or at_exit_body
         finally:
@@ -1109,6 +1115,14 @@ class ModuleInterp:
             and len(cur.ident) == 2 else None
         if org is not None:
             self.frame.env[name] = Value(taints=((L.PRIVATE_KEY, org),))
+
+    def _narrow_plain(self, name: str) -> None:
+        """``name`` is a str/bytes/path/number/container here (``isinstance(name, (str, bytes))``
+        held): not a key object, whatever else it may hold (asyncssh's load_keypairs(keylist)
+        reads a file for a str and parses bytes, a key object takes another branch)."""
+        cur = self.frame.env.get(name)
+        if cur is not None and any(lbl == L.PRIVATE_KEY for lbl, _ in cur.taints):
+            self.frame.env[name] = Value(taints=tuple(t for t in cur.taints if t[0] != L.PRIVATE_KEY))
 
     def _exec_orelse(self, node: cst.If) -> None:
         """The ``elif`` (another if) or ``else`` branch of ``node``, if any."""
@@ -5012,6 +5026,28 @@ def _always_exits(suite: cst.BaseSuite) -> bool:
     else:
         small = suite.body[-1] if suite.body else None
     return type(small) in (cst.Raise, cst.Return, cst.Continue, cst.Break)
+
+
+#: builtin types no key object is an instance of (``_plain_type_test``)
+_PLAIN_TYPES = frozenset({"str", "bytes", "bytearray", "int", "float", "bool", "list", "tuple", "dict", "set",
+                          "PurePath", "Path", "PosixPath", "WindowsPath", "PathLike"})
+
+
+def _plain_type_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
+    """``isinstance(x, (str, bytes))`` -> ("x", True): x is of a plain type in the body;
+    ``not isinstance(...)`` -> ("x", False).  Only tests naming plain types alone count."""
+    positive = True
+    while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+        test, positive = test.expression, not positive
+    if type(test) is not cst.Call or type(test.func) is not cst.Name or test.func.value != "isinstance" \
+            or len(test.args) != 2 or type(test.args[0].value) is not cst.Name:
+        return None, False
+    types = test.args[1].value
+    elems = [e.value for e in types.elements] if type(types) is cst.Tuple else [types]
+    names = [e.attr.value if type(e) is cst.Attribute else e.value if type(e) is cst.Name else None for e in elems]
+    if not names or not all(n in _PLAIN_TYPES for n in names):
+        return None, False
+    return test.args[0].value.value, positive
 
 
 def _is_none_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
