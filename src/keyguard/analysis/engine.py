@@ -1039,11 +1039,14 @@ class ModuleInterp:
         none_name, none_in_body = _is_none_test(node.test)
         private_name, private_in_body = self._private_test(node.test)
         plain_name, plain_in_body = _plain_type_test(node.test)
+        path_name, path_in_body = self._path_test(node.test)
         try:
             if none_name is not None and none_in_body and none_name in self.frame.env:
                 self.frame.env[none_name] = Value(const=None)  # if key is None: ... key holds nothing here
             if plain_name is not None and plain_in_body:
                 self._narrow_plain(plain_name)  # if isinstance(key, bytes): ... not the key object here
+            if path_name is not None and path_in_body:
+                self._narrow_path(path_name)  # if os.path.isfile(key): ... a file name here
             if private_name is not None and private_in_body:
                 self._narrow_private(private_name)  # if key.has_private(): ... key is private here
             self.exec_suite(node.body)
@@ -1059,6 +1062,9 @@ class ModuleInterp:
             if plain_name is not None and not plain_in_body:
                 self.frame.env = dict(self.frame.env)
                 self._narrow_plain(plain_name)
+            if path_name is not None and not path_in_body:
+                self.frame.env = dict(self.frame.env)
+                self._narrow_path(path_name)
             self._exec_orelse(node)
             self.frame.at_exit = self.frame.at_exit or at_exit_body
         finally:
@@ -1123,6 +1129,26 @@ class ModuleInterp:
         cur = self.frame.env.get(name)
         if cur is not None and any(lbl == L.PRIVATE_KEY for lbl, _ in cur.taints):
             self.frame.env[name] = Value(taints=tuple(t for t in cur.taints if t[0] != L.PRIVATE_KEY))
+
+    def _path_test(self, test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
+        """``os.path.isfile(name)`` (a `path_test` row) -> ("name", True); ``not ...`` -> ("name", False)."""
+        positive = True
+        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+            test, positive = test.expression, not positive
+        if type(test) is not cst.Call or not test.args or type(test.args[0].value) is not cst.Name \
+                or test.args[0].keyword is not None:
+            return None, False
+        qname = self.eval(test.func).qname
+        if qname and any(r.opt("path_test") for r in self.kb.call_rows(qname)):
+            return test.args[0].value.value, positive
+        return None, False
+
+    def _narrow_path(self, name: str) -> None:
+        """``name`` names an existing file here: its key labels go (its path labels stay)."""
+        cur = self.frame.env.get(name)
+        if cur is not None and any(lbl in L.KEY_LABELS for lbl, _ in cur.taints):
+            self.frame.env[name] = cur.evolve(taints=tuple(t for t in cur.taints if t[0] not in L.KEY_LABELS
+                                                          and t[0] != L.UNENCRYPTED))
 
     def _exec_orelse(self, node: cst.If) -> None:
         """The ``elif`` (another if) or ``else`` branch of ``node``, if any."""

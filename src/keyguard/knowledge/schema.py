@@ -192,10 +192,13 @@ OPT_KEYS = frozenset(
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
      "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger", "stdio_fds",
      "type_names", "default_type", "keeps_fields", "varargs", "shared", "race_name", "empty_is_unset", "folds",
-     "on_every_exit", "returns_result"}
+     "on_every_exit", "returns_result", "path_test"}
 )
 # `returns_result = true` on an invoke row: the call (awaited) gives what the callable returns
 #   (pem = await asyncio.to_thread(make_pem)); without it the result is clean (Thread(...)).
+# `path_test = true` on a neutral call row: the call tests that its argument 0 names an existing
+#   file or folder (os.path.isfile(x)); in the branch where it holds, a name passed there is a path,
+#   not key text (`if os.path.isfile(key): load(key) else: parse(key)`)
 # `on_every_exit = true` on a remove row: the call registers the removal to run on every way out
 #   (Ansible's module.add_cleanup_file(path): exit_json/fail_json remove it), as if it were in a
 #   finally: block (KG103).
