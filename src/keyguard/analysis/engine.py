@@ -4751,20 +4751,25 @@ class ModuleInterp:
         """The function being guessed opens its parameter ``name`` as a file (``open(private_key,
         "rb")``, ``Path(private_key)``, ``os.path.join(private_key, ...)``: the first argument of a
         call with an `open` row taking its path there, a `path` kind row or a path-joining row):
-        the parameter names a key file, it does not hold a key."""
+        the parameter names a key file, it does not hold a key.  Not when the function also tests
+        whether it names an existing file (a `path_test` row: ``if not os.path.exists(private_key):``
+        - a path or the key itself, each branch reading it its own way)."""
         fn = self._guess_func_node
         if fn is None:
             return False
+        opened = False
         for callee in _first_argument_callees(fn).get(name, ()):
             head, _, rest = callee.partition(".")
             base = self.lookup(head)
             qname = base.qname if not rest else (f"{base.qname}.{rest}" if base.qname else None)
             for row in self.kb.call_rows(qname) if qname else ():
+                if row.opt("path_test"):
+                    return False
                 spec = row.spec("path")
                 if (row.effect == "open" and spec is not None and spec.pos == 0) \
                         or (row.effect == "kind" and row.kind == L.PATH) or row.opt("path_join"):
-                    return True
-        return False
+                    opened = True
+        return opened
 
     def _annotated_row(self, ann: cst.BaseExpression) -> Optional[Row]:
         """The ``kind`` row of the library class a parameter annotation names, when it says
