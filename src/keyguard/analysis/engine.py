@@ -2041,6 +2041,8 @@ class ModuleInterp:
                 return Value(taints=((row.label or L.KEY_MATERIAL, org),))
         if base.kind == L.TEMP_DIR and name == "name":
             return Value(taints=base.taints, kind=None, ident=base.ident)
+        if base.kind == L.FILE_HANDLE and name in ("buffer", "raw") and base.file is not None:
+            return base  # fh.buffer / fh.raw of an open file: the same file underneath
         if base.kind == L.FILE_HANDLE and name == "name" and base.file is not None:
             p = base.file.path or CLEAN
             return p.with_taints(tuple(t for t in base.taints if t[0] in (L.TEMP, L.SHARED_TEMP)))
