@@ -587,6 +587,9 @@ _RULE_WORDS = (
     # names that make the engine assume key material (parameter and function names, annotations)
     b"private_key", b"privkey", b"priv_key", b"private_pem", b"key_pem", b"pem_key", b"signing_key",
     b"PrivateKey", b"passphrase", b"ssh_key", b"keypair", b"key_pair",
+    # private key files named in string literals (engine.is_key_path): a module that only chmods
+    # or copies "/etc/ssl/private/server.key" or "~/.ssh/id_ed25519" (KG202, KG101, KG201)
+    b'.key"', b".key'", b"id_rsa", b"id_dsa", b"id_ecdsa", b"id_ed25519", b"key.pem", b".p12", b".pfx",
 )
 
 
