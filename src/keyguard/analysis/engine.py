@@ -36,6 +36,7 @@ from keyguard.analysis.lazy import fill, fill_all
 from keyguard.analysis.paths import walk
 from keyguard.analysis.process import analyze_launch
 from keyguard.analysis.shell import Hole
+from keyguard.analysis.tool_grammar import load_grammar
 from keyguard.analysis.values import (
     BITS_MAY_ATTR,
     BITS_SET_ATTR,
@@ -4088,7 +4089,7 @@ class ModuleInterp:
             for v in launch.env_secrets:
                 self.emit("exec-secret", node, data=v, where="environment", describe=desc, confidence=confidence,
                           site=env_site)
-            if _program_of(argv) in _TEMP_PATH_PROGRAMS:
+            if _program_of(argv) in load_grammar().temp_programs:
                 # tmpdir = c.run("mktemp -d").stdout.strip(): the output names a new temporary path
                 org = self.origin(f"temporary path printed by `{self.code(node)}`", node, confidence)
                 return Value(taints=((L.TEMP, org), (L.SHARED_TEMP, org)))
@@ -5448,8 +5449,6 @@ def _program_only(words: tuple) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def _tool_executables() -> FrozenSet[str]:
-    from keyguard.analysis.tool_grammar import load_grammar
-
     return frozenset(e for t in load_grammar().tools for e in t.executables)
 
 
@@ -5780,10 +5779,6 @@ def _join_ident(how: str, parts: Tuple[object, ...], node: cst.CSTNode) -> objec
     if all(p is None for p in parts):
         return ("path", id(node))
     return ("join", how, tuple(("node", id(node)) if p is None else p for p in parts))
-
-
-#: programs printing the name of a temporary file or folder they create (mktemp(1))
-_TEMP_PATH_PROGRAMS = frozenset({"mktemp"})
 
 
 def _program_of(argv: Value) -> Optional[str]:

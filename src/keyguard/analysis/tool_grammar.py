@@ -133,6 +133,8 @@ class ToolGrammar:
     temp_posix: Tuple[str, ...]
     temp_shell: Tuple[str, ...]
     temp_windows: Tuple[str, ...]
+    #: programs whose output names a new temporary file or folder (mktemp(1))
+    temp_programs: Tuple[str, ...]
     source_argv: Tuple[str, ...]
     source_environment: Tuple[str, ...]
     source_safe: Tuple[str, ...]
@@ -374,6 +376,7 @@ def parse_grammar(data: Mapping[str, Any], source: str = "<tools.toml>") -> Tool
         temp_windows=tuple(
             v.lower().replace("\\", "/") for v in _string_list(temp, "windows", f"{source}: temp_locations")
         ),
+        temp_programs=_string_list(temp, "programs", f"{source}: temp_locations"),
         source_argv=_string_list(sources, "argv", f"{source}: passphrase_sources"),
         source_environment=_string_list(sources, "environment", f"{source}: passphrase_sources"),
         source_safe=_string_list(sources, "safe", f"{source}: passphrase_sources"),
