@@ -1136,6 +1136,15 @@ class ModuleInterp:
         positive = True
         while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
             test, positive = test.expression, not positive
+        if type(test) is cst.Call and not test.args and type(test.func) is cst.Attribute \
+                and type(test.func.value) is cst.Call and len(test.func.value.args) == 1 \
+                and type(test.func.value.args[0].value) is cst.Name \
+                and any(r.opt("path_test") for r in self.kb.method_rows(test.func.attr.value)):
+            # Path(name).is_file(): a path object made from the name alone
+            made = self.eval(test.func.value.func).qname
+            if made and any(r.effect == "kind" and r.kind == L.PATH for r in self.kb.call_rows(made)):
+                return test.func.value.args[0].value.value, positive
+            return None, False
         if type(test) is not cst.Call or not test.args or type(test.args[0].value) is not cst.Name \
                 or test.args[0].keyword is not None:
             return None, False
