@@ -1092,7 +1092,15 @@ class ModuleInterp:
         body = suite.body if type(suite) is not cst.IndentedBlock else \
             (suite.body[-1].body if suite.body and type(suite.body[-1]) is cst.SimpleStatementLine else ())
         last = body[-1] if body else None
-        return last is not None and (type(last) in (cst.Raise, cst.Return) or self._exits(last))
+        if last is None:
+            return False
+        if type(last) in (cst.Raise, cst.Return):
+            return True
+        # sys.exit(...) / parser.error(...): only calls so named are evaluated again (a property
+        # in another call's receiver would run its getter twice)
+        func = last.value.func if type(last) is cst.Expr and type(last.value) is cst.Call else None
+        name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
+        return name in ("exit", "_exit", "quit", "error") and self._exits(last)
 
     def _escape(self, env: Dict[str, Value]) -> None:
         """``env`` is the state of a branch that left by return/raise."""
