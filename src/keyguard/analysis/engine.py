@@ -1041,6 +1041,7 @@ class ModuleInterp:
         private_name, private_in_body = self._private_test(node.test)
         plain_name, plain_in_body = _plain_type_test(node.test)
         path_name, path_in_body = self._path_test(node.test)
+        class_name, class_in_body = self._class_test(node.test)
         try:
             if none_name is not None and none_in_body and none_name in self.frame.env:
                 self.frame.env[none_name] = Value(const=None)  # if key is None: ... key holds nothing here
@@ -1048,6 +1049,8 @@ class ModuleInterp:
                 self._narrow_plain(plain_name)  # if isinstance(key, bytes): ... not the key object here
             if path_name is not None and path_in_body:
                 self._narrow_path(path_name)  # if os.path.isfile(key): ... a file name here
+            if class_name is not None and not class_in_body:
+                self._narrow_not_key_object(class_name)  # if not isinstance(key, SigningKey): ...
             if private_name is not None and private_in_body:
                 self._narrow_private(private_name)  # if key.has_private(): ... key is private here
             self.exec_suite(node.body)
@@ -1066,6 +1069,9 @@ class ModuleInterp:
             if path_name is not None and not path_in_body:
                 self.frame.env = dict(self.frame.env)
                 self._narrow_path(path_name)
+            if class_name is not None and class_in_body:
+                self.frame.env = dict(self.frame.env)
+                self._narrow_not_key_object(class_name)
             self._exec_orelse(node)
             self.frame.at_exit = self.frame.at_exit or at_exit_body
         finally:
@@ -1137,6 +1143,34 @@ class ModuleInterp:
         reads a file for a str and parses bytes, a key object takes another branch)."""
         cur = self.frame.env.get(name)
         if cur is not None and any(lbl == L.PRIVATE_KEY for lbl, _ in cur.taints):
+            self.frame.env[name] = Value(taints=tuple(t for t in cur.taints if t[0] != L.PRIVATE_KEY))
+
+    def _class_test(self, test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
+        """``isinstance(key, C)`` for a key object whose kind a `kind` row gives class C (or one of
+        a tuple of classes) -> ("key", True); ``not isinstance(...)`` -> ("key", False).  Where the
+        test fails, the value is not that key object (python-ecdsa ``SigningKey``)."""
+        positive = True
+        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
+            test, positive = test.expression, not positive
+        if type(test) is not cst.Call or type(test.func) is not cst.Name or test.func.value != "isinstance" \
+                or len(test.args) != 2 or type(test.args[0].value) is not cst.Name:
+            return None, False
+        name = test.args[0].value.value
+        cur = self.frame.env.get(name)
+        if cur is None or cur.kind is None or not any(lbl == L.PRIVATE_KEY for lbl, _ in cur.taints):
+            return None, False
+        types = test.args[1].value
+        elems = [e.value for e in types.elements] if type(types) is cst.Tuple else [types]
+        for e in elems:
+            qname = self.eval(e).qname
+            if qname and any(r.effect == "kind" and r.kind == cur.kind for r in self.kb.call_rows(qname)):
+                return name, positive
+        return None, False
+
+    def _narrow_not_key_object(self, name: str) -> None:
+        """``name`` is not the key object of its kind here: its private-key label and kind go."""
+        cur = self.frame.env.get(name)
+        if cur is not None:
             self.frame.env[name] = Value(taints=tuple(t for t in cur.taints if t[0] != L.PRIVATE_KEY))
 
     def _path_test(self, test: cst.BaseExpression) -> Tuple[Optional[str], bool]:

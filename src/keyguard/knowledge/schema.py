@@ -97,7 +97,9 @@ EXTRA_KINDS = frozenset({"fd-path", "memfile", "weak-rng", "asyncssh-key", "auth
                          "substrate-keypair",
                          # a private JWK as a dict (to_dict(), authlib as_dict(is_private=True)):
                          # its private members are field rows, "kty"/"kid"/"n"/"e"... are public
-                         "jwk-dict"})
+                         "jwk-dict",
+                         # a python-ecdsa SigningKey (generate/from_pem/from_der)
+                         "ecdsa-key"})
 
 
 class KnowledgeError(ValueError):
