@@ -4806,13 +4806,18 @@ class ModuleInterp:
         "rb")``, ``Path(private_key)``, ``os.path.join(private_key, ...)``: the first argument of a
         call with an `open` row taking its path there, a `path` kind row or a path-joining row):
         the parameter names a key file, it does not hold a key.  Not when the function also tests
-        whether it names an existing file (a `path_test` row: ``if not os.path.exists(private_key):``
-        - a path or the key itself, each branch reading it its own way)."""
+        whether it names an existing file (a `path_test` row: ``if not os.path.exists(private_key):``,
+        ``Path(private_key).is_file()`` - a path or the key itself, each branch reading it its own way)."""
         fn = self._guess_func_node
         if fn is None:
             return False
         opened = False
         for callee in _first_argument_callees(fn).get(name, ()):
+            if callee.startswith("."):
+                # Path(private_key).is_file(): a path test too
+                if any(r.opt("path_test") for r in self.kb.method_rows(callee[1:])):
+                    return False
+                continue
             head, _, rest = callee.partition(".")
             base = self.lookup(head)
             qname = base.qname if not rest else (f"{base.qname}.{rest}" if base.qname else None)
@@ -5240,7 +5245,8 @@ _FIRST_ARGUMENT_CALLEES: Dict[int, Tuple[cst.FunctionDef, Dict[str, Tuple[str, .
 
 def _first_argument_callees(fn: cst.FunctionDef) -> Dict[str, Tuple[str, ...]]:
     """The dotted callees each name of ``fn``'s body is passed to as first positional argument
-    (``open(private_key, "rb")``: ``{"private_key": ("open",)}``)."""
+    (``open(private_key, "rb")``: ``{"private_key": ("open",)}``), and as ``.method`` the methods
+    called on such a call's result (``Path(signing_key).is_file()``: ``".is_file"`` too)."""
     hit = _FIRST_ARGUMENT_CALLEES.get(id(fn))
     if hit is not None and hit[0] is fn:
         return hit[1]
@@ -5253,6 +5259,11 @@ def _first_argument_callees(fn: cst.FunctionDef) -> Dict[str, Tuple[str, ...]]:
                 d = dotted(node.func) if type(node.func) in (cst.Name, cst.Attribute) else None
                 if d:
                     found.setdefault(node.args[0].value.value, set()).add(d)
+            func = node.func
+            if type(func) is cst.Attribute and type(func.value) is cst.Call and func.value.args \
+                    and func.value.args[0].keyword is None and not func.value.args[0].star \
+                    and type(func.value.args[0].value) is cst.Name:
+                found.setdefault(func.value.args[0].value.value, set()).add("." + func.attr.value)
 
     fn.body.visit(_V())
     out = {k: tuple(sorted(v)) for k, v in found.items()}
