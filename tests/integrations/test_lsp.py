@@ -122,33 +122,29 @@ async def test_change_reanalyses_and_clears(client: LanguageClient):
     assert await diagnostics_for(client, uri, 3) == []
 
 
+async def _burst(client: LanguageClient, uri: str, versions: range) -> None:
+    """Keystrokes sent back to back (each inserts "#" at the top), then wait for the last one's
+    diagnostics: one analysis for the burst, nothing published for the versions before it."""
+    client.published.clear()  # type: ignore[attr-defined]
+    for v in versions:
+        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
+            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=v),
+            content_changes=[lsp.TextDocumentContentChangePartial(
+                range=lsp.Range(start=lsp.Position(line=0, character=0),
+                                end=lsp.Position(line=0, character=0)),
+                text="#")]))
+    assert await diagnostics_for(client, uri, versions[-1]) == []
+    assert client.published == [(uri, versions[-1])]  # type: ignore[attr-defined]
+
+
 @pytest.mark.asyncio
 async def test_rapid_changes_are_debounced(client: LanguageClient):
     uri = _open(client, "store.py", CLEAN)
     assert await diagnostics_for(client, uri, 1) == []
-    client.published.clear()  # type: ignore[attr-defined]
-    for v in range(2, 12):  # ten keystrokes, well inside the debounce window
-        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=v),
-            content_changes=[lsp.TextDocumentContentChangePartial(
-                range=lsp.Range(start=lsp.Position(line=0, character=0),
-                                end=lsp.Position(line=0, character=0)),
-                text="#")]))
-    assert await diagnostics_for(client, uri, 11) == []
-    # one analysis for the burst: nothing was published for versions 2..10
-    assert client.published == [(uri, 11)]  # type: ignore[attr-defined]
+    await _burst(client, uri, range(2, 12))  # ten keystrokes, well inside the debounce window
     # after a fast pass the debounce is shorter, and a burst is still analysed once
     await asyncio.sleep(1.0)
-    client.published.clear()  # type: ignore[attr-defined]
-    for v in range(12, 22):
-        client.text_document_did_change(lsp.DidChangeTextDocumentParams(
-            text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=v),
-            content_changes=[lsp.TextDocumentContentChangePartial(
-                range=lsp.Range(start=lsp.Position(line=0, character=0),
-                                end=lsp.Position(line=0, character=0)),
-                text="#")]))
-    assert await diagnostics_for(client, uri, 21) == []
-    assert client.published == [(uri, 21)]  # type: ignore[attr-defined]
+    await _burst(client, uri, range(12, 22))
 
 
 def test_debounce_follows_the_fast_pass():

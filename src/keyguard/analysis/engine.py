@@ -1149,18 +1149,13 @@ class ModuleInterp:
         """``isinstance(key, C)`` for a key object whose kind a `kind` row gives class C (or one of
         a tuple of classes) -> ("key", True); ``not isinstance(...)`` -> ("key", False).  Where the
         test fails, the value is not that key object (python-ecdsa ``SigningKey``)."""
-        positive = True
-        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
-            test, positive = test.expression, not positive
-        if type(test) is not cst.Call or type(test.func) is not cst.Name or test.func.value != "isinstance" \
-                or len(test.args) != 2 or type(test.args[0].value) is not cst.Name:
+        found = _isinstance_test(test)
+        if found is None:
             return None, False
-        name = test.args[0].value.value
+        name, elems, positive = found
         cur = self.frame.env.get(name)
         if cur is None or cur.kind is None or not any(lbl == L.PRIVATE_KEY for lbl, _ in cur.taints):
             return None, False
-        types = test.args[1].value
-        elems = [e.value for e in types.elements] if type(types) is cst.Tuple else [types]
         for e in elems:
             qname = self.eval(e).qname
             if qname and any(r.effect == "kind" and r.kind == cur.kind for r in self.kb.call_rows(qname)):
@@ -5126,18 +5121,28 @@ _PLAIN_TYPES = frozenset({"str", "bytes", "bytearray", "int", "float", "bool", "
 def _plain_type_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
     """``isinstance(x, (str, bytes))`` -> ("x", True): x is of a plain type in the body;
     ``not isinstance(...)`` -> ("x", False).  Only tests naming plain types alone count."""
+    found = _isinstance_test(test)
+    if found is None:
+        return None, False
+    name, elems, positive = found
+    names = [e.attr.value if type(e) is cst.Attribute else e.value if type(e) is cst.Name else None for e in elems]
+    if not names or not all(n in _PLAIN_TYPES for n in names):
+        return None, False
+    return name, positive
+
+
+def _isinstance_test(test: cst.BaseExpression) -> Optional[Tuple[str, List[cst.BaseExpression], bool]]:
+    """``isinstance(x, T)`` / ``isinstance(x, (T, U))``, under any number of ``not``: (``x``, the
+    type expressions, whether the test holds where ``isinstance`` does); None for other tests."""
     positive = True
     while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
         test, positive = test.expression, not positive
     if type(test) is not cst.Call or type(test.func) is not cst.Name or test.func.value != "isinstance" \
             or len(test.args) != 2 or type(test.args[0].value) is not cst.Name:
-        return None, False
+        return None
     types = test.args[1].value
     elems = [e.value for e in types.elements] if type(types) is cst.Tuple else [types]
-    names = [e.attr.value if type(e) is cst.Attribute else e.value if type(e) is cst.Name else None for e in elems]
-    if not names or not all(n in _PLAIN_TYPES for n in names):
-        return None, False
-    return test.args[0].value.value, positive
+    return test.args[0].value.value, elems, positive
 
 
 def _is_none_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
