@@ -1046,7 +1046,7 @@ class ModuleInterp:
             if none_name is not None and none_in_body and none_name in self.frame.env:
                 self.frame.env[none_name] = Value(const=None)  # if key is None: ... key holds nothing here
             if plain_name is not None and plain_in_body:
-                self._narrow_plain(plain_name)  # if isinstance(key, bytes): ... not the key object here
+                self._narrow_not_key_object(plain_name)  # if isinstance(key, bytes): ... not the key object here
             if path_name is not None and path_in_body:
                 self._narrow_path(path_name)  # if os.path.isfile(key): ... a file name here
             if class_name is not None and not class_in_body:
@@ -1065,7 +1065,7 @@ class ModuleInterp:
                 self._narrow_private(private_name)
             if plain_name is not None and not plain_in_body:
                 self.frame.env = dict(self.frame.env)
-                self._narrow_plain(plain_name)
+                self._narrow_not_key_object(plain_name)
             if path_name is not None and not path_in_body:
                 self.frame.env = dict(self.frame.env)
                 self._narrow_path(path_name)
@@ -1116,9 +1116,7 @@ class ModuleInterp:
     def _private_test(self, test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
         """``key.has_private()`` -> ("key", True) when ``key`` is a key loaded from unknown data and
         ``has_private`` a `private-test` method of it; ``not key.has_private()`` -> ("key", False)."""
-        positive = True
-        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
-            test, positive = test.expression, not positive
+        test, positive = _without_not(test)
         if type(test) is cst.Call and type(test.func) is cst.Attribute \
                 and type(test.func.value) is cst.Name:
             name = test.func.value.value
@@ -1136,14 +1134,6 @@ class ModuleInterp:
             and len(cur.ident) == 2 else None
         if org is not None:
             self.frame.env[name] = Value(taints=((L.PRIVATE_KEY, org),))
-
-    def _narrow_plain(self, name: str) -> None:
-        """``name`` is a str/bytes/path/number/container here (``isinstance(name, (str, bytes))``
-        held): not a key object, whatever else it may hold (asyncssh's load_keypairs(keylist)
-        reads a file for a str and parses bytes, a key object takes another branch)."""
-        cur = self.frame.env.get(name)
-        if cur is not None and any(lbl == L.PRIVATE_KEY for lbl, _ in cur.taints):
-            self.frame.env[name] = Value(taints=tuple(t for t in cur.taints if t[0] != L.PRIVATE_KEY))
 
     def _class_test(self, test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
         """``isinstance(key, C)`` for a key object whose kind a `kind` row gives class C (or one of
@@ -1163,16 +1153,18 @@ class ModuleInterp:
         return None, False
 
     def _narrow_not_key_object(self, name: str) -> None:
-        """``name`` is not the key object of its kind here: its private-key label and kind go."""
+        """``name`` is no key object here: a str/bytes/path/number/container where
+        ``isinstance(name, (str, bytes))`` held (asyncssh's load_keypairs(keylist) reads a file for a
+        str and parses bytes, a key object takes another branch), or not the key object of its kind
+        where ``isinstance(name, SigningKey)`` failed. Its private-key label and kind go, whatever
+        else it may hold."""
         cur = self.frame.env.get(name)
-        if cur is not None:
+        if cur is not None and any(lbl == L.PRIVATE_KEY for lbl, _ in cur.taints):
             self.frame.env[name] = Value(taints=tuple(t for t in cur.taints if t[0] != L.PRIVATE_KEY))
 
     def _path_test(self, test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
         """``os.path.isfile(name)`` (a `path_test` row) -> ("name", True); ``not ...`` -> ("name", False)."""
-        positive = True
-        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
-            test, positive = test.expression, not positive
+        test, positive = _without_not(test)
         if type(test) is cst.Call and not test.args and type(test.func) is cst.Attribute \
                 and type(test.func.value) is cst.Call and len(test.func.value.args) == 1 \
                 and type(test.func.value.args[0].value) is cst.Name \
@@ -1253,9 +1245,8 @@ class ModuleInterp:
     def _static_test(self, test: cst.BaseExpression) -> Optional[bool]:
         """The truth of ``flag`` / ``not flag`` (and ``and``/``or`` of such tests) for a pinned
         parameter holding a known constant."""
-        negate = False
-        while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
-            negate, test = not negate, test.expression
+        test, positive = _without_not(test)
+        negate = not positive
         if type(test) is cst.BooleanOperation:
             # if ca and ca_key: / if insecure or not password: - decided when one side decides it
             left, right = self._static_test(test.left), self._static_test(test.right)
@@ -5131,12 +5122,19 @@ def _plain_type_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
     return name, positive
 
 
-def _isinstance_test(test: cst.BaseExpression) -> Optional[Tuple[str, List[cst.BaseExpression], bool]]:
-    """``isinstance(x, T)`` / ``isinstance(x, (T, U))``, under any number of ``not``: (``x``, the
-    type expressions, whether the test holds where ``isinstance`` does); None for other tests."""
+def _without_not(test: cst.BaseExpression) -> Tuple[cst.BaseExpression, bool]:
+    """``test`` under its ``not``s, and whether it holds where the whole test does (an even number
+    of them)."""
     positive = True
     while type(test) is cst.UnaryOperation and type(test.operator) is cst.Not:
         test, positive = test.expression, not positive
+    return test, positive
+
+
+def _isinstance_test(test: cst.BaseExpression) -> Optional[Tuple[str, List[cst.BaseExpression], bool]]:
+    """``isinstance(x, T)`` / ``isinstance(x, (T, U))``, under any number of ``not``: (``x``, the
+    type expressions, whether the test holds where ``isinstance`` does); None for other tests."""
+    test, positive = _without_not(test)
     if type(test) is not cst.Call or type(test.func) is not cst.Name or test.func.value != "isinstance" \
             or len(test.args) != 2 or type(test.args[0].value) is not cst.Name:
         return None
