@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from keyguard.rules.base import Rule
 
-from typing import Iterable, List, Optional
+from typing import Collection, Iterable, List, Mapping, Optional
 
 from keyguard import labels as L
 from keyguard.analysis.context import AnalysisContext, mode_of
@@ -44,6 +44,24 @@ def _curve_name(v: Optional[Value]) -> Optional[str]:
         if q:
             return q.rsplit(".", 1)[-1].replace("call:", "")
     return None
+
+
+def _size_problem(algorithm: Optional[str], bits: Optional[int], limits: Mapping[str, int]) -> Optional[str]:
+    """What is wrong with an RSA/DSA key of ``bits`` (parameters.toml's minimum), None when nothing
+    (or not RSA/DSA, or the size not known)."""
+    if algorithm not in ("RSA", "DSA") or bits is None:
+        return None
+    minimum = limits.get("min_rsa_bits" if algorithm == "RSA" else "min_dsa_bits", 2048)
+    if 0 < bits < minimum:  # (0 and negative sizes raise: tests of the library's checks)
+        return f"{algorithm} key of {bits} bits (minimum {minimum})"
+    return None
+
+
+def _curve_problem(curve: Optional[str], weak_curves: Collection[str], any_case: bool = False) -> Optional[str]:
+    """"weak elliptic curve ..." when ``curve`` is one of the weak curves (``any_case``: in capitals too)."""
+    if curve is None or not (curve in weak_curves or (any_case and curve.upper() in weak_curves)):
+        return None
+    return f"weak elliptic curve {curve}"
 
 
 class WeakKeyParameters(Rule):
@@ -138,11 +156,10 @@ class WeakKeyParameters(Rule):
             return  # JWK.generate(kty="oct", size=256) is a symmetric key, (kty="EC") has a curve
         given = _param(ev, "size")
         size = mode_of(given) if given is not None else row.opt("default_size")
-        if algorithm in ("RSA", "DSA") and size is not None:
-            minimum = limits.get("min_rsa_bits" if algorithm == "RSA" else "min_dsa_bits", 2048)
-            if 0 < size < minimum:  # (0 and negative sizes raise: tests of the library's checks)
-                problems.append(f"{algorithm} key of {size} bits (minimum {minimum})")
-                decided_by.append(given)
+        size_problem = _size_problem(algorithm, size, limits)
+        if size_problem is not None:
+            problems.append(size_problem)
+            decided_by.append(given)
         if algorithm == "RSA":
             e_arg = _param(ev, "exponent")
             e = mode_of(e_arg)
@@ -152,8 +169,9 @@ class WeakKeyParameters(Rule):
         if algorithm == "EC":
             c_arg = _param(ev, "curve")
             curve = _curve_name(c_arg) if c_arg is not None else row.opt("default_curve")
-            if curve is not None and curve in ctx.kb.weak_curves:
-                problems.append(f"weak elliptic curve {curve}")
+            curve_problem = _curve_problem(curve, ctx.kb.weak_curves)
+            if curve_problem is not None:
+                problems.append(curve_problem)
                 decided_by.append(c_arg)
             if row.opt("ec_bits") and size is not None and size < limits.get("min_ec_bits", 224):
                 problems.append(f"EC key of {size} bits")
@@ -174,12 +192,10 @@ class WeakKeyParameters(Rule):
         if issue.code != self.code or issue.params is None:
             return
         algorithm, bits, curve = issue.params
-        limits = ctx.kb.limits
-        minimum = {"RSA": limits.get("min_rsa_bits", 2048), "DSA": limits.get("min_dsa_bits", 2048)}.get(algorithm)
-        weak = (minimum is not None and bits is not None and 0 < bits < minimum) or (
-            curve is not None and (curve in ctx.kb.weak_curves or curve.upper() in ctx.kb.weak_curves))
-        if weak:
-            problem = f"{algorithm} key of {bits} bits (minimum {minimum})" if bits is not None else f"weak elliptic curve {curve}"
+        # (a tool spells curves its own way: secp192r1, P-192)
+        problem = _size_problem(algorithm, bits, ctx.kb.limits) or \
+            _curve_problem(curve, ctx.kb.weak_curves, any_case=True)
+        if problem is not None:
             hit = Hit(self.code, ev.node, ev.module, f"{issue.message}: {problem}", None, ev.confidence)
             yield at_call_site(hit, ev, ev.values.get("site"), f"the command is run by `{ev.describe}`")
 
