@@ -143,3 +143,29 @@ def test_a_tool_named_alone_makes_its_module_analysed(tool: str, tmp_path) -> No
     path.write_text(f"import subprocess\n\n\ndef make():\n    subprocess.run({TOOL_COMMANDS[tool]})\n")
     result = scan_paths([str(path)], Config(use_cache=False, semgrep=False), jobs=1)
     assert [f.code for f in result.findings] == ["KG501"], tool
+
+
+# ---- a call row's `trigger = "module"`: the library's name is the word, not a common class name
+USES_TRUSTME = {
+    "module attribute": "import trustme\nca = trustme.CA()\nca.private_key_pem.write_to_path('/tmp/ca.key')\n",
+    "imported class": "from trustme import CA\nca = CA()\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(USES_TRUSTME))
+def test_trustme_ca_makes_a_file_worth_analysing(prefilter, name):
+    assert prefilter(USES_TRUSTME[name].encode())
+
+
+def test_a_ca_word_without_trustme_is_dropped(prefilter):
+    # "CA" as a word says nothing: certificate bundles, docstrings, `-CA` options of openssl x509
+    text = '"""Verify the peer against the CA bundle."""\nCA_BUNDLE = "/etc/ssl/certs/ca.pem"\n'
+    assert prefilter(text.encode()) is False
+
+
+def test_a_module_trigger_belongs_on_a_call_row():
+    from keyguard.knowledge.schema import KnowledgeError, build
+
+    row = {"effect": "source", "label": "private-key", "names": ["make"], "on": "*", "trigger": "module"}
+    with pytest.raises(KnowledgeError, match="trigger"):
+        build([("extra.toml", {"method": [row]})])

@@ -230,6 +230,8 @@ OPT_KEYS = frozenset(
 # `trigger = "names"` on a method row: the method's own names are the trigger words
 #   (export_certificate, create_service_account_key), not the call that makes its receiver's kind
 #   (boto3.client, hvac.Client: too common, most code using them holds no key).
+#   `trigger = "module"` on a call row: the first part of the row's name is the trigger word
+#   (trustme for trustme.CA: a class name too common as a word, every direct use names the module).
 # `stdio_fds = [1, 2]` on a write row whose target is a descriptor (os.write(fd, data)): those
 #   descriptor numbers, and an object of kind `stdio-fd` (sys.stderr.fileno()), are the terminal:
 #   what is written there is printed (a `log` sink).
@@ -358,8 +360,8 @@ def _row(table: str, raw: Mapping[str, Any], file: str, index: int) -> Row:
         if effect != "source" or not isinstance(items, list) or not items \
                 or not all(isinstance(x, str) and (x == "" or x in ALL_LABELS) for x in items):
             raise KnowledgeError(f"{where}: `items` belongs on a source row, a list of labels or \"\"")
-    if "trigger" in raw and (table != "method" or raw["trigger"] != "names"):
-        raise KnowledgeError(f"{where}: `trigger` belongs on a method row, as \"names\"")
+    if "trigger" in raw and (table, raw["trigger"]) not in (("method", "names"), ("call", "module")):
+        raise KnowledgeError(f"{where}: `trigger` belongs on a method row, as \"names\", or on a call row, as \"module\"")
     if "field" in raw and (table != "attribute" or raw["field"] not in ("item", "attribute")):
         raise KnowledgeError(f"{where}: `field` belongs on an attribute row, \"item\" or \"attribute\"")
     if "marks" in raw and (effect != "propagate" or raw["marks"] not in ALL_LABELS):
@@ -640,7 +642,8 @@ def _trigger_words(calls: Mapping[str, List[Row]], methods: Mapping[str, List[Ro
     for qname, rows in calls.items():
         if any((r.effect == "source" and r.label != "weak-random") or r.effect == "key-params"
                or (r.effect == "kind" and r.kind in producing) for r in rows):
-            words.add(_word(qname))
+            by_module = any(r.opt("trigger") == "module" for r in rows)
+            words.add(qname.split(".", 1)[0].encode() if by_module else _word(qname))
     return tuple(sorted(words))
 
 
