@@ -282,8 +282,6 @@ class Project:
         #: shared between the projects of one scan and never changed
         self.module_files, self.name_of, self._suffixes = _module_index(module_files)
         self.modules: Dict[str, ModuleInterp] = {}
-        #: whether a module can hold key material by itself (the prefilter's verdict); a module
-        #: that cannot is parsed only when a call hands it tainted arguments
         #: whether calling ``symbol`` of the module at ``path`` can produce key material by itself
         #: (its definition mentions a key source); other modules are parsed only when a call hands
         #: them secrets
