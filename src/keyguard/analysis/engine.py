@@ -2178,6 +2178,10 @@ class ModuleInterp:
         wanted = row.opt("unless_module_calls")
         if not wanted:
             return True
+        return not any(self._module_calls(w) for w in wanted)
+
+    def _module_calls(self, wanted: str) -> bool:
+        """The module calls a function or method of this name (``f(...)``, ``x.f(...)``)."""
         if self._called_names is None:
             found: Set[str] = set()
             fill_all(self.tree)
@@ -2191,7 +2195,7 @@ class ModuleInterp:
                 if type(first) is cst.Attribute:
                     found.add(f"{name}(.{first.attr.value})")
             self._called_names = frozenset(found)
-        return not any(w in self._called_names for w in wanted)
+        return wanted in self._called_names
 
     _called_names: Optional[FrozenSet[str]] = None
 
@@ -4653,7 +4657,8 @@ class ModuleInterp:
             elif name in fn.cli_defaults:
                 env[name] = fn.cli_defaults[name]  # a click command run without the option
             elif p.default is not None:
-                env[name] = self._param_default(p, entry)
+                # (an optional parameter of a function the module never calls: its callers decide)
+                env[name] = self._param_default(p, entry and not self._module_calls(fn.name))
             else:
                 env[name] = self._param_guess(p, entry)
         if type(params.star_arg) is cst.Param:
@@ -4731,6 +4736,11 @@ class ModuleInterp:
             v = self.eval(p.default) if p.default is not None else CLEAN
         finally:
             self.frame = saved
+        if entry and v.const == "":
+            # def make_p12(..., export_password=""): the empty default of a function its module
+            # never calls only says the argument is optional - its callers pass the value, as for
+            # a parameter without one (a helper called here without it does run with "")
+            return self._param_guess(p, entry)
         if isinstance(v.const, str):
             return v  # private_key="~/.ssh/id_ed25519": a path (or a name), whatever the parameter is called
         guess = self._param_guess(p, entry)
