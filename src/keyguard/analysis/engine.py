@@ -84,6 +84,8 @@ _KEY_METADATA_NAME = re.compile(
 _NOT_A_SECRET_NAME = re.compile(r"file|fd|path|env|var|name|prompt|len|size|hash|hint|policy|required|set$|_is_|^is_|^has_",
                                 re.I)
 PASS_NAME_RE = re.compile(r"(?:^|_)(?:passphrase|pass_phrase|key_?pass(?:word)?|pem_?pass(?:word)?)(?:_|$)", re.I)
+#: a parameter named like a password or passphrase (export_password, pfx_pass, secret)
+_SECRET_PARAM_RE = re.compile(r"(?:^|_)(?:pass(?:word|phrase|wd)?|pw|pwd|secret)(?:_|$)", re.I)
 #: words in a passphrase-like parameter name that make it name where the secret is kept
 _NOT_A_SECRET_RE = re.compile(r"file|fd|path|dir|env|var", re.I)
 KEY_ANNOT_RE = re.compile(r"PrivateKey|PRIVATE_KEY|RsaKey|EccKey|DsaKey|SigningKey|PKey\b|RSAKey|ECDSAKey|Ed25519Key")
@@ -4657,8 +4659,7 @@ class ModuleInterp:
             elif name in fn.cli_defaults:
                 env[name] = fn.cli_defaults[name]  # a click command run without the option
             elif p.default is not None:
-                # (an optional parameter of a function the module never calls: its callers decide)
-                env[name] = self._param_default(p, entry and not self._module_calls(fn.name))
+                env[name] = self._param_default(p, entry, fn)
             else:
                 env[name] = self._param_guess(p, entry)
         if type(params.star_arg) is cst.Param:
@@ -4730,16 +4731,18 @@ class ModuleInterp:
             frame = frame.caller
         return site
 
-    def _param_default(self, p: cst.Param, entry: bool) -> Value:
+    def _param_default(self, p: cst.Param, entry: bool, fn: FunctionRef) -> Value:
         saved = self.frame
         try:
             v = self.eval(p.default) if p.default is not None else CLEAN
         finally:
             self.frame = saved
-        if entry and v.const == "":
-            # def make_p12(..., export_password=""): the empty default of a function its module
-            # never calls only says the argument is optional - its callers pass the value, as for
-            # a parameter without one (a helper called here without it does run with "")
+        if entry and v.const == "" and _SECRET_PARAM_RE.search(p.name.value) \
+                and not _NOT_A_SECRET_RE.search(p.name.value) and not self._module_calls(fn.name):
+            # def make_p12(..., export_password=""): the empty default of a password parameter of
+            # a function its module never calls only says the password is optional - its callers
+            # pass it, as for a parameter without a default (a helper called here without it does
+            # run with "": -passout pass: is then an empty passphrase, KG502)
             return self._param_guess(p, entry)
         if isinstance(v.const, str):
             return v  # private_key="~/.ssh/id_ed25519": a path (or a name), whatever the parameter is called
