@@ -651,6 +651,12 @@ class ModuleInterp:
                 return Value(taints=((L.KEY_MATERIAL, org),))
         return None
 
+    def _key_path_named_here(self, f: Value) -> bool:
+        """The private-key file name of path or handle ``f`` is written in the module-level
+        statement (function, class) being evaluated."""
+        org = f.origin(L.KEY_PATH) if f.has(L.KEY_PATH) else None
+        return org is not None and org.module == self.path and org.top is self.top
+
     def _file_contents(self, f: Value, node: cst.CSTNode) -> Optional[Value]:
         """What the file ``f`` (a path or a file object) holds when it is copied somewhere
         (shutil.copyfileobj, ZipFile.write, TarFile.add): key material for a file the program
@@ -3241,8 +3247,14 @@ class ModuleInterp:
                 words = recv.const.split() if not args else [w for w in recv.const.split(" ") if w]
                 return Value(taints=recv.taints, const=tuple(self.string_value(w, node) for w in words))
             return self._text_op("shell-split", recv, Value(taints=recv.taints), node)
-        if name in ("read_bytes", "read_text", "read") and self.project.key_files and not recv.is_key:
-            back = self._key_file_read(recv)
+        if name in ("read_bytes", "read_text", "read") and not recv.is_key:
+            back = self._key_file_read(recv) if self.project.key_files else None
+            if back is None and self._key_path_named_here(recv):
+                # a private key file named by the code reading it: what a WireGuard wizard reads
+                # from /etc/wireguard/.../privatekey (made by `wg genkey | tee` under a shell
+                # umask) into a new wg0.conf (a generic reader given a path is not: asyncssh's
+                # read_file(filename) loading ~/.ssh/id_ed25519 for its caller)
+                back = self._file_contents(recv, node)
             if back is not None:
                 return back
         if name == "copy" and not args and not kwargs and isinstance(recv.const, dict) and recv.func is None \
