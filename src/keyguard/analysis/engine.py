@@ -1354,9 +1354,12 @@ class ModuleInterp:
     def stmt_For(self, node: cst.For) -> None:
         it = self.eval(node.iter)
         names = it.const if isinstance(it.const, tuple) and it.kind != "list-unknown-tail" else ()
+        argvs = 1 < len(names) <= MAX_UNROLL and _argv_list(names)
+        # (a `return` on a command's failure stops the rest: it does not change what the earlier ran)
+        stops = (cst.Break, cst.Continue) if argvs else (cst.Break, cst.Continue, cst.Return)
         if 1 < len(names) <= MAX_UNROLL and type(node.target) is cst.Name \
-                and all(isinstance(x, Value) and isinstance(x.const, str) and not x.taints for x in names) \
-                and not any(type(n) in (cst.Break, cst.Continue, cst.Return) for n in walk(node.body)):
+                and (argvs or all(isinstance(x, Value) and isinstance(x.const, str) and not x.taints for x in names)) \
+                and not any(type(n) in stops for n in walk(node.body)):
             # for f in ("daemon.pkey", "daemon.cert"): os.chmod(os.path.join(d, f), 0o600) - each
             # name in turn, so the key file's own chmod is told from the certificate's
             self.context.append("loop")
@@ -5100,6 +5103,14 @@ _MAPPED_FROM = "<mapped-from>"
 _CWD = "<cwd>"
 #: an instance of a ``namedtuple`` type (``_TupleRecordType``): its fields are attributes ``.<name>``
 _TUPLE_RECORD = "tuple-record"
+
+
+def _argv_list(items: Sequence[object]) -> bool:
+    """``for cmd in make_cmds(tmpdir): subprocess.run(cmd)``: a known list of command lines (tuples
+    starting with a known program name), run by the loop one after the other - each in turn, so a
+    tool's temporary output path is not lost in the join of different command lines."""
+    return all(isinstance(x, Value) and isinstance(x.const, tuple) and bool(x.const)
+               and isinstance(x.const[0], Value) and isinstance(x.const[0].const, str) for x in items)
 
 
 def _worth_binding(interp: "ModuleInterp", path: str, name: str, qname: str) -> bool:
