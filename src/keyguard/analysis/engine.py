@@ -98,6 +98,18 @@ KEY_PATH_RE = re.compile(
 _PUBLIC_NAME_RE = re.compile(r"(?:^|[_.-])pub(?:lic)?(?:[_.-]|key|$)", re.I)
 
 
+def _public_half(v: Value) -> Value:
+    """A path built from a private key's path whose own file name says it holds the public half
+    (``f"{priv}.pub"``, ``priv + "_public.pem"``, ``"%s.pub" % priv``) is not a private key file."""
+    if not v.taints or not v.has(L.KEY_PATH):
+        return v
+    text = v.const if isinstance(v.const, str) else (
+        v.pieces[-1] if v.pieces and isinstance(v.pieces[-1], str) else None)
+    if text and _PUBLIC_NAME_RE.search(re.split(r"[/\\]", text)[-1]):
+        return v.evolve(taints=tuple(t for t in v.taints if t[0] != L.KEY_PATH))
+    return v
+
+
 def is_key_path(text: str) -> bool:
     """Whether a path (or its tail) is named like a private key file (server.key, id_ed25519,
     privkey.pem), and its file name does not say it holds the public key (wg0_public.key)."""
@@ -1974,8 +1986,8 @@ class ModuleInterp:
             else:
                 merged.append(p)
         if all_known:
-            return self.string_value("".join(str(p) for p in merged), node).with_taints(taints)
-        value = Value(taints=taints, pieces=tuple(merged))
+            return _public_half(self.string_value("".join(str(p) for p in merged), node).with_taints(taints))
+        value = _public_half(Value(taints=taints, pieces=tuple(merged)))
         idents = tuple(p if isinstance(p, str) else p.ident for p in merged)
         if None not in idents:
             # f"ssh_host_{name}_key" spelled twice names one file when its holes are the same values;
@@ -2544,6 +2556,9 @@ class ModuleInterp:
         return self.binop(self.eval(node.left), self.eval(node.right), node.operator, node)
 
     def binop(self, a: Value, b: Value, op: cst.CSTNode, node: cst.CSTNode) -> Value:
+        return _public_half(self._binop(a, b, op, node))
+
+    def _binop(self, a: Value, b: Value, op: cst.CSTNode, node: cst.CSTNode) -> Value:
         taints = merge_taints(deep_taints(a), deep_taints(b))
         const: Any = UNKNOWN
         ac, bc = a.const, b.const
