@@ -3249,7 +3249,7 @@ class ModuleInterp:
             pieces = strings.format_pieces(recv.const, args, strings.kwargs_of(kwargs))
             if pieces is not None:
                 shown = _union([self._shown(a, recv.const) for a in args], {k: self._shown(a, recv.const) for k, a in kwargs.items()})
-                return self._text_value(pieces, merge_taints(shown, recv.taints), node, template=recv.const)
+                return _public_half(self._text_value(pieces, merge_taints(shown, recv.taints), node, template=recv.const))
         if name == "join" and isinstance(recv.const, str) and args and isinstance(args[0].const, tuple):
             parts: List[object] = []
             for i, item in enumerate(args[0].const):
@@ -3483,6 +3483,10 @@ class ModuleInterp:
                     v = v.evolve(ident=ident, kind=None)
                     self.path_parents[v.ident] = {x.ident for x in src if x.ident is not None}
                     tail = args[-1] if args else None
+                    if tail is not None and isinstance(tail.const, str):
+                        # a file name spelled out decides whether it names a private key (the key
+                        # file's folder joined with "id_rsa.pub" is not one)
+                        v = v.evolve(taints=tuple(t for t in v.taints if t[0] != L.KEY_PATH))
                     if tail is not None and tail.has(L.KEY_PATH):
                         v = v.with_taints(((L.KEY_PATH, tail.origin(L.KEY_PATH)),))  # type: ignore[arg-type]
                     consts = [x.const for x in src]
