@@ -250,6 +250,10 @@ class Frame:
     #: the states of branches that left by ``return``/``raise`` (not joined into what follows their
     #: ``if``): the ``except``/``finally`` of an enclosing ``try`` still runs after them
     escaped: Optional[Dict[str, Value]] = None
+    #: names a test said hold a ``str`` in the branch being run (``isinstance(x, str)``,
+    #: ``type(x) is str``), with the value they held then: a `text_raises` buffer call of such a
+    #: name alone raises TypeError (``bytearray(s)`` without an encoding) and makes no buffer
+    texts: Dict[str, Value] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------------------- the project
@@ -1058,6 +1062,7 @@ class ModuleInterp:
         none_name, none_in_body = _is_none_test(node.test)
         private_name, private_in_body = self._private_test(node.test)
         plain_name, plain_in_body = _plain_type_test(node.test)
+        text_name, text_in_body = _plain_type_test(node.test, _TEXT_TYPES)
         path_name, path_in_body = self._path_test(node.test)
         class_name, class_in_body = self._class_test(node.test)
         try:
@@ -1071,7 +1076,11 @@ class ModuleInterp:
                 self._narrow_not_key_object(class_name)  # if not isinstance(key, SigningKey): ...
             if private_name is not None and private_in_body:
                 self._narrow_private(private_name)  # if key.has_private(): ... key is private here
+            texts_before = self.frame.texts
+            if text_name is not None and text_in_body and text_name in self.frame.env:
+                self.frame.texts = {**texts_before, text_name: self.frame.env[text_name]}
             self.exec_suite(node.body)
+            self.frame.texts = texts_before
             after_body = self.frame.env
             self.frame.env = before
             at_exit_body, self.frame.at_exit = self.frame.at_exit, at_exit_before
@@ -1090,7 +1099,10 @@ class ModuleInterp:
             if class_name is not None and class_in_body:
                 self.frame.env = dict(self.frame.env)
                 self._narrow_not_key_object(class_name)
+            if text_name is not None and not text_in_body and text_name in self.frame.env:
+                self.frame.texts = {**texts_before, text_name: self.frame.env[text_name]}
             self._exec_orelse(node)
+            self.frame.texts = texts_before
             self.frame.at_exit = self.frame.at_exit or at_exit_body
         finally:
             self.context.pop()
@@ -1125,6 +1137,18 @@ class ModuleInterp:
         func = last.value.func if type(last) is cst.Expr and type(last.value) is cst.Call else None
         name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
         return name in ("exit", "_exit", "quit", "error") and self._exits(last)
+
+    def _raises_on_text(self, row: Row, node: cst.CSTNode) -> bool:
+        """``bytearray(data)`` under ``if isinstance(data, str):`` (``data`` not rebound since): a
+        `text_raises` row's call of a str alone, without the argument it names (the encoding), raises
+        TypeError on Python 3, so no buffer is made (a Python 2 leftover in base58 helpers)."""
+        spec = row.opt("text_raises")
+        if not spec or type(node) is not cst.Call or len(node.args) != 1 or node.args[0].keyword is not None \
+                or node.args[0].star or type(node.args[0].value) is not cst.Name:
+            return False
+        name = node.args[0].value.value
+        held = self.frame.texts.get(name)
+        return held is not None and self.frame.env.get(name) is held
 
     def _escape(self, env: Dict[str, Value]) -> None:
         """``env`` is the state of a branch that left by return/raise."""
@@ -3680,6 +3704,8 @@ class ModuleInterp:
                 self.emit("key-params", node, row=row, args=tuple(args), kwargs=_FrozenDict(kwargs), recv=recv, describe=desc,
                           confidence=confidence, param_sites={k: v for k, v in sites.items() if v is not None})
                 result = result if result is not None else None
+            elif eff == "buffer" and self._raises_on_text(row, node):
+                result = result or CLEAN  # bytearray(s) of a str without an encoding: TypeError, no buffer
             elif eff == "buffer":
                 src = self.args_for(row.spec("from"), args, kwargs, None)
                 taints: Tuple = ()
@@ -5162,15 +5188,19 @@ _PLAIN_TYPES = frozenset({"str", "bytes", "bytearray", "int", "float", "bool", "
                           "PurePath", "Path", "PosixPath", "WindowsPath", "PathLike"})
 
 
-def _plain_type_test(test: cst.BaseExpression) -> Tuple[Optional[str], bool]:
+#: the text type alone (``_plain_type_test(test, _TEXT_TYPES)``: the name holds a str)
+_TEXT_TYPES = frozenset({"str"})
+
+
+def _plain_type_test(test: cst.BaseExpression, types: FrozenSet[str] = _PLAIN_TYPES) -> Tuple[Optional[str], bool]:
     """``isinstance(x, (str, bytes))`` -> ("x", True): x is of a plain type in the body;
-    ``not isinstance(...)`` -> ("x", False).  Only tests naming plain types alone count."""
+    ``not isinstance(...)`` -> ("x", False).  Only tests naming plain types (of ``types``) alone count."""
     found = _isinstance_test(test)
     if found is None:
         return None, False
     name, elems, positive = found
     names = [e.attr.value if type(e) is cst.Attribute else e.value if type(e) is cst.Name else None for e in elems]
-    if not names or not all(n in _PLAIN_TYPES for n in names):
+    if not names or not all(n in types for n in names):
         return None, False
     return name, positive
 
@@ -5185,9 +5215,20 @@ def _without_not(test: cst.BaseExpression) -> Tuple[cst.BaseExpression, bool]:
 
 
 def _isinstance_test(test: cst.BaseExpression) -> Optional[Tuple[str, List[cst.BaseExpression], bool]]:
-    """``isinstance(x, T)`` / ``isinstance(x, (T, U))``, under any number of ``not``: (``x``, the
-    type expressions, whether the test holds where ``isinstance`` does); None for other tests."""
+    """``isinstance(x, T)`` / ``isinstance(x, (T, U))`` / ``type(x) == T`` / ``type(x) is T``, under
+    any number of ``not`` (``!=`` / ``is not`` count as one): (``x``, the type expressions, whether
+    the test holds where ``isinstance`` does); None for other tests."""
     test, positive = _without_not(test)
+    if type(test) is cst.Comparison and len(test.comparisons) == 1 \
+            and type(test.comparisons[0].operator) in (cst.Equal, cst.Is, cst.NotEqual, cst.IsNot):
+        # type(x) == T / type(x) is T (and != / is not): an exact-type test narrows as isinstance does
+        left, comp = test.left, test.comparisons[0]
+        if type(left) is cst.Call and type(left.func) is cst.Name and left.func.value == "type" \
+                and len(left.args) == 1 and type(left.args[0].value) is cst.Name \
+                and type(comp.comparator) in (cst.Name, cst.Attribute):
+            return left.args[0].value.value, [comp.comparator], \
+                positive == (type(comp.operator) in (cst.Equal, cst.Is))
+        return None
     if type(test) is not cst.Call or type(test.func) is not cst.Name or test.func.value != "isinstance" \
             or len(test.args) != 2 or type(test.args[0].value) is not cst.Name:
         return None

@@ -194,8 +194,11 @@ OPT_KEYS = frozenset(
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
      "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger", "stdio_fds",
      "type_names", "default_type", "keeps_fields", "varargs", "shared", "race_name", "empty_is_unset", "folds",
-     "on_every_exit", "returns_result", "path_test"}
+     "on_every_exit", "returns_result", "path_test", "text_raises"}
 )
+# `text_raises = true` on a buffer row: the call given a str alone (no encoding) raises TypeError on
+#   Python 3 (bytearray(s), memoryview(s), ctypes.create_string_buffer(s)), so under
+#   `if isinstance(s, str):` / `if type(s) == str:` such a call of `s` makes no buffer.
 # `returns_result = true` on an invoke row: the call (awaited) gives what the callable returns
 #   (pem = await asyncio.to_thread(make_pem)); without it the result is clean (Thread(...)).
 # `path_test = true` on a neutral call row: the call tests that its argument 0 names an existing
