@@ -123,6 +123,10 @@ _KEY_GETTER_RE = re.compile(r"^(?:get|read|load|fetch)_(?:decrypted_|plain(?:tex
                             r"(?:private_?key|priv_?key|signing_?key)(?:_(?:pem|bytes|data|der|str|text))?$", re.I)
 #: a class name saying its instances hold a private key (its constructor's data parameter is one)
 KEY_CLASS_RE = re.compile(r"priv(?:ate)?_?key|privkey|ssh_?key|key_?pair|signing_?key", re.I)
+#: a function or class name naming a symmetric primitive: its key "pair" or "private" key is a
+#: secret (MAC, cipher) key, not a private key (``_derive_Poly1305_key_pair(key, nonce)``: r and s)
+_SYMMETRIC_NAME_RE = re.compile(r"poly1305|hmac|[cg]mac|aes|chacha|salsa20|blowfish|camellia|"
+                                r"(?:^|_)(?:mac|des3?|rc4)(?:_|$)", re.I)
 _DATA_PARAMS = frozenset({"pem", "data", "content", "contents", "key", "key_data", "material", "blob", "der",
                           "raw", "key_bytes", "secret", "payload", "body"})
 LOGGER_NAME_RE = re.compile(r"^_*(?:log|logger|LOG|LOGGER|Log|_log|_logger|log_?\w*|\w*_?logger)$")
@@ -4850,7 +4854,8 @@ class ModuleInterp:
             # (passphrase_file, key_password_path, passphrase_fd: where the passphrase is, not it)
             return Value(taints=((L.PASSPHRASE, self.origin(f"passphrase parameter `{name}`", p, "medium")),), ident=ident)
         fname = self._guess_func_name
-        if fname and KEY_FUNC_RE.search(fname) and "public" not in fname.lower() and "cert" not in fname.lower():
+        if fname and KEY_FUNC_RE.search(fname) and "public" not in fname.lower() and "cert" not in fname.lower() \
+                and not _SYMMETRIC_NAME_RE.search(fname):
             if name in _DATA_PARAMS:
                 return Value(taints=((L.KEY_MATERIAL, self.origin(f"{L.PARAM_GUESS} `{name}` of `{fname}`", p, "medium")),), ident=ident)
         return Value(ident=ident)
