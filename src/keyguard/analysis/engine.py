@@ -2875,8 +2875,10 @@ class ModuleInterp:
 
     def element_of(self, v: Value) -> Value:
         if isinstance(v.const, tuple) and len(v.const) == 1 and isinstance(v.const[0], Value) \
-                and isinstance(v.const[0].const, tuple) and v.kind != "list-unknown-tail":
-            return v.const[0]  # for name, key in store.items(): the (name, object) pair
+                and isinstance(v.const[0].const, (tuple, _FrozenDict)) and v.kind != "list-unknown-tail":
+            # for name, key in store.items(): the (name, object) pair; for inst in [key_args]: the
+            # mapping itself, its items kept (inst["kty"] is the key type, inst["priv_key"] the key)
+            return v.const[0]
         if isinstance(v.const, tuple):
             out = CLEAN
             for item in v.const:
