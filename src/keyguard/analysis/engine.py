@@ -2692,6 +2692,12 @@ class ModuleInterp:
         a, b = self.eval(node.body), self.eval(node.orelse)
         out = join(a, b)
         ai, bi = worst_mode(a), worst_mode(b)
+        if ai is not None and bi is not None and bool(ai & 0o077) != bool(bi & 0o077):
+            says = _says_private(node.test)
+            if says is not None:
+                # 0o600 if private else 0o644 (0o644 if is_cert else 0o600): a private key's file
+                # takes the branch its test names, the other mode is for public material
+                return a if says else b
         if out.const is UNKNOWN and ai is not None and bi is not None and not out.attrs:
             # 0o640 if shared else 0o600: a mode that may have the bits of either
             out = out.evolve(attrs=((BITS_MAY_ATTR, Value(const=ai | bi)),))
@@ -5210,6 +5216,28 @@ def _plain_type_test(test: cst.BaseExpression, types: FrozenSet[str] = _PLAIN_TY
     if not names or not all(n in types for n in names):
         return None, False
     return name, positive
+
+
+#: a flag's name saying the value is a private key / secret (``private``, ``self.is_private()``,
+#: ``is_key``) or public material (``public``, ``is_cert``)
+_PRIVATE_FLAG_RE = re.compile(r"^_*(?:is_|has_)?(?:private|priv|secret|sensitive|key)(?:_key|_file)?$", re.I)
+_PUBLIC_FLAG_RE = re.compile(r"^_*(?:is_|has_)?(?:public|pub|cert|certificate)(?:_key|_file)?$", re.I)
+
+
+def _says_private(test: cst.BaseExpression) -> Optional[bool]:
+    """``private`` / ``self.is_private()`` / ``not is_cert`` -> True: the test holds for a private
+    key; ``public`` / ``not private`` -> False; None for other tests."""
+    test, positive = _without_not(test)
+    if type(test) is cst.Call and not test.args:
+        test = test.func
+    name = test.value if type(test) is cst.Name else test.attr.value if type(test) is cst.Attribute else None
+    if name is None:
+        return None
+    if _PRIVATE_FLAG_RE.match(name):
+        return positive
+    if _PUBLIC_FLAG_RE.match(name):
+        return not positive
+    return None
 
 
 def _without_not(test: cst.BaseExpression) -> Tuple[cst.BaseExpression, bool]:
