@@ -3209,6 +3209,10 @@ class ModuleInterp:
             recv = Value(taints=recv.taints)
         if self._cleanup_callback(name, args, node):
             return CLEAN
+        if recv.kind == _TUPLE_RECORD and recv.attrs:
+            made = recv.get_attr("()" + name)
+            if made is not None:
+                return made  # proc.communicate() of a key tool: (the key, its diagnostics)
         if recv.kind == "instance" and isinstance(recv.func, ClassRef):
             base = self._record_base(recv.func)
             rows = self.kb.call_rows(f"{base}.{name}") if base else ()
@@ -4213,7 +4217,10 @@ class ModuleInterp:
                     # run(["openssl", "genpkey", ...], stdout=fh): the key is written to that file
                     self.emit("write", node, target=out, data=key, describe=desc)
                     return None
-                return key
+                # the key is on the tool's standard output: CompletedProcess.stderr /
+                # Popen.communicate()[1] are its diagnostics (logged on failure), not the key
+                return Value(taints=key.taints, kind=_TUPLE_RECORD, attrs=(
+                    (".stdout", key), (".stderr", CLEAN), ("()communicate", Value(const=(key, CLEAN), taints=key.taints))))
             return None
         if kind == "log" and "file" in kwargs and kwargs["file"].qname == "os.devnull":
             return None  # print(pem, file=open(os.devnull, "w")): discarded
