@@ -1718,6 +1718,12 @@ class ModuleInterp:
             elif obj.kind is not None and obj.file is not None and value.taints:
                 # db[name] = pem of a shelf (shelve.open(path)): the library's __setitem__ rows
                 self._setitem_rows(target, obj, key, value)
+            elif value.taints and obj.kind == "instance" and isinstance(obj.func, ClassRef):
+                setter = obj.func.methods.get("__setitem__") or self._inherited_method(obj.func, "__setitem__")
+                if setter is not None:
+                    # self.cert_cache[host] = pem of a project class with its own __setitem__ (a
+                    # file-backed cache writing the value out): what that method does with it
+                    self.call_user_function(setter, [key, value], {}, self_value=obj, call_node=target)
             elif obj.kind in (L.BUFFER, L.MMAP) and value.is_key and type(target.value) is cst.Name:
                 filled = obj.with_taints(tuple((L.KEY_MATERIAL if lbl == L.PRIVATE_KEY else lbl, org) for lbl, org in deep_taints(value)))
                 self.bind(target.value.value, filled)
