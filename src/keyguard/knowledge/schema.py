@@ -95,6 +95,8 @@ EXTRA_KINDS = frozenset({"fd-path", "memfile", "weak-rng", "asyncssh-key", "auth
                          "web3-client", "web3-eth", "web3-account",
                          # substrate-interface's Keypair (bittensor wallets): made by create_from_*()
                          "substrate-keypair",
+                         # bip-utils' HD wallet derivation contexts (Bip44.FromSeed(...)): .PrivateKey()
+                         "bip-ctx", "bip-seed-generator",
                          # a private JWK as a dict (to_dict(), authlib as_dict(is_private=True)):
                          # its private members are field rows, "kty"/"kid"/"n"/"e"... are public
                          "jwk-dict",
