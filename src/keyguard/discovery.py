@@ -275,6 +275,24 @@ def _named_keygen_result(node: ast.Assign) -> bool:
     return False
 
 
+#: a variable named as the private key itself (the engine's _PRIVATE_VAR_RE)
+_PRIVATE_VAR = re.compile(r"(?:^|_)priv(?:ate)?_?key", re.I)
+
+
+def _named_random_key(node: ast.Assign, random_names: FrozenSet[str]) -> bool:
+    """``private_key = hexlify(os.urandom(32)).decode()``: a name of the private key bound from
+    cryptographically secure random bytes (a call of one of ``random_names`` inside the value)."""
+    if not random_names or not any(isinstance(t, ast.Name) and _PRIVATE_VAR.search(t.id)
+                                   and "public" not in t.id.lower() for t in node.targets):
+        return False
+    for sub in ast.walk(node.value):
+        if isinstance(sub, ast.Call):
+            f = sub.func
+            if (f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "")) in random_names:
+                return True
+    return False
+
+
 def _containment(words: Tuple[bytes, ...]) -> Tuple[Tuple[bytes, ...], Dict[bytes, Tuple[bytes, ...]]]:
     """The words no other word is part of, and for each of them the other words it is part of
     (in ``words``' order).  Found with one substring search per word over all the words joined
@@ -312,7 +330,10 @@ class Prefilter:
     stand as whole words.
     """
 
-    def __init__(self, words: Sequence[bytes], pairs: Sequence[Tuple[Sequence[bytes], Sequence[bytes]]] = ()) -> None:
+    def __init__(self, words: Sequence[bytes], pairs: Sequence[Tuple[Sequence[bytes], Sequence[bytes]]] = (),
+                 random_names: FrozenSet[str] = frozenset()) -> None:
+        #: the names of calls giving cryptographically secure random bytes (see :meth:`confirm`)
+        self.random_names = random_names
         uniq = sorted(set(words))
         self.plain = tuple(w for w in uniq if not (len(w) <= 5 and w.isalnum()))
         self.short = tuple(w for w in uniq if len(w) <= 5 and w.isalnum())
@@ -404,8 +425,11 @@ class Prefilter:
                     if words:
                         literals.add(words[0].rsplit("/", 1)[-1])
                         literals.update(words[1:2])
-            elif isinstance(node, ast.Assign) and _named_keygen_result(node):
-                hinted = True  # private_pem, public_pem = generate_keypair(): the engine's guess applies
+            elif isinstance(node, ast.Assign) and (_named_keygen_result(node)
+                                                   or _named_random_key(node, self.random_names)):
+                # private_pem, public_pem = generate_keypair() / private_key = os.urandom(32).hex():
+                # the engine's guess applies
+                hinted = True
             elif isinstance(node, ast.arg) and _NAME_HINT.search(node.arg):
                 hinted = True  # the engine's parameter-name heuristics apply
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _NAME_HINT.search(node.name):
@@ -503,7 +527,7 @@ def _nodes(tree: ast.AST) -> List[ast.AST]:
 
 def prefilter_for(kb) -> Prefilter:
     """The prefilter of a knowledge base."""
-    return Prefilter(kb.trigger_words, ((kb.construct_words, kb.weak_random_words),))
+    return Prefilter(kb.trigger_words, ((kb.construct_words, kb.weak_random_words),), kb.random_bytes_names)
 
 
 _FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]*(\([^)]*\)|(?:[^\n\\]|\\\r?\n|\\.)*)", re.M)

@@ -169,3 +169,17 @@ def test_a_module_trigger_belongs_on_a_call_row():
     row = {"effect": "source", "label": "private-key", "names": ["make"], "on": "*", "trigger": "module"}
     with pytest.raises(KnowledgeError, match="trigger"):
         build([("extra.toml", {"method": [row]})])
+
+
+# ---- a private key named as such, made of cryptographically secure random bytes
+def test_private_key_named_random_bytes_is_kept(prefilter):
+    text = "import os\nfrom binascii import hexlify\n\ndef make():\n    private_key = hexlify(os.urandom(32)).decode()\n    print(private_key)\n"
+    assert prefilter.verdict(text.encode()) == "weak"
+    assert prefilter.confirm(text)
+
+
+def test_random_bytes_named_otherwise_are_dropped(prefilter):
+    # (the word private_key only in a comment; the random bytes are a nonce)
+    text = "import os\n\ndef make():\n    # not a private_key: a nonce\n    nonce = os.urandom(16)\n    print(nonce)\n"
+    assert prefilter.verdict(text.encode()) == "weak"
+    assert not prefilter.confirm(text)

@@ -68,6 +68,8 @@ _ORDER_EVENTS = frozenset({"write", "open", "chmod", "umask", "remove", "mkdir",
                            "chdir"})
 #: a private key PEM with a body (a header constant alone, b"-----BEGIN PRIVATE KEY-----", is a marker)
 PEM_PRIVATE_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\s*(?:[\w-]+:[^\n]*\n\s*)*[A-Za-z0-9+/=]{40}")
+#: a variable named as the private key itself (not a signing or secret key, often symmetric)
+_PRIVATE_VAR_RE = re.compile(r"(?:^|_)priv(?:ate)?_?key", re.I)
 KEY_NAME_RE = re.compile(
     r"(?:^|_)(?:private_?key|priv_?key|privkey|signing_?key|private_?pem|key_?pem|pem_?key|"
     r"private_?key_?(?:pem|bytes|data|der|material|str|text)|secret_?key_?(?:pem|bytes))"
@@ -2315,6 +2317,11 @@ class ModuleInterp:
         low = name.lower()
         if not KEY_NAME_RE.search(name) or any(w in low for w in ("public", "path", "file", "name", "dir", "id")):
             return None
+        random = self._random_bytes_call(call) if _PRIVATE_VAR_RE.search(name) else None
+        if random is not None:
+            # private_key = hexlify(os.urandom(32)).decode(): a wallet's key is 32 random bytes
+            org = self.origin(f"{L.NAME_GUESS} `{name}` given to random bytes from `{random}()`", call, "medium")
+            return value.with_taints(((L.KEY_MATERIAL, org),))
         func = dotted(call.func) if type(call.func) in (cst.Name, cst.Attribute) else None
         short = func.rsplit(".", 1)[-1] if func else ""
         if not short or not KEYGEN_CALL_RE.search(short) or "public" in short.lower() or "cert" in short.lower():
@@ -2322,6 +2329,23 @@ class ModuleInterp:
         label = L.KEY_MATERIAL if re.search(r"pem|bytes|data|der|material|str|text", name, re.I) else L.PRIVATE_KEY
         org = self.origin(f"{L.NAME_GUESS} `{name}` given to what `{func}()` returns", call, "medium")
         return value.with_taints(((label, org),))
+
+    def _random_bytes_call(self, call: cst.Call) -> Optional[str]:
+        """The name of the knowledge base's `random_bytes` call ``call`` is made of, through the
+        calls and method calls around it (``hexlify(os.urandom(32)).decode().upper()``)."""
+        todo: List[cst.CSTNode] = [call]
+        while todo:
+            node = todo.pop()
+            if type(node) is cst.Call:
+                func = node.func
+                if type(func) in (cst.Name, cst.Attribute):
+                    qname = self.eval(func).qname
+                    if qname and any(r.opt("random_bytes") for r in self.kb.call_rows(qname)):
+                        return qname
+                todo.extend(a.value for a in node.args)
+                if type(func) is cst.Attribute:
+                    todo.append(func.value)
+        return None
 
     def _super_method(self, func: cst.BaseExpression) -> Optional[Value]:
         """``super().name`` (or ``super(Cls, self).name``) in a method: the project base class's

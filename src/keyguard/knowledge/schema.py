@@ -196,8 +196,10 @@ OPT_KEYS = frozenset(
      "calls_with", "copies_file", "annotated", "default_curve", "scoped", "members", "keyword_options",
      "runs", "stdout_item", "objects", "same_file", "path_split", "calls_callables", "field", "trigger", "stdio_fds",
      "type_names", "default_type", "keeps_fields", "varargs", "shared", "race_name", "empty_is_unset", "folds",
-     "on_every_exit", "returns_result", "path_test", "text_raises"}
+     "on_every_exit", "returns_result", "path_test", "text_raises", "random_bytes"}
 )
+# `random_bytes = true` on a neutral row: the call gives cryptographically secure random bytes; a
+#   variable named as a private key bound from them (through encoders) is key material.
 # `text_raises = true` on a buffer row: the call given a str alone (no encoding) raises TypeError on
 #   Python 3 (bytearray(s), memoryview(s), ctypes.create_string_buffer(s)), so under
 #   `if isinstance(s, str):` / `if type(s) == str:` such a call of `s` makes no buffer.
@@ -416,6 +418,9 @@ class KnowledgeBase:
     #: one holding it hand out key material too (discovery.KeyNames)
     key_source_words: Tuple[bytes, ...] = field(default=())
     weak_random_words: Tuple[bytes, ...] = field(default=())
+    #: the last names of the `random_bytes` calls (``urandom``, ``token_bytes``): a variable named
+    #: as a private key bound from one makes a module worth analysing (discovery.Prefilter.confirm)
+    random_bytes_names: FrozenSet[str] = frozenset()
     wipe_functions: FrozenSet[str] = frozenset()
     #: the last part of each wipe function's name (``memzero`` of ``nacl.bindings.memzero``)
     wipe_function_names: FrozenSet[str] = frozenset()
@@ -544,6 +549,8 @@ def build(tables: Iterable[Tuple[str, Mapping[str, Any]]]) -> KnowledgeBase:
         source_words=source_words,
         key_source_words=tuple(sorted(key_source_words)),
         weak_random_words=weak_words,
+        random_bytes_names=frozenset(q.rsplit(".", 1)[-1] for q, rows in calls.items()
+                                     if any(r.opt("random_bytes") for r in rows)),
         wipe_functions=wipe_f,
         wipe_function_names=frozenset(n.rsplit(".", 1)[-1] for n in wipe_f),
         wipe_methods=wipe_m,
