@@ -2338,7 +2338,7 @@ class ModuleInterp:
             node = todo.pop()
             if type(node) is cst.Call:
                 func = node.func
-                if type(func) in (cst.Name, cst.Attribute):
+                if dotted(func) is not None:  # (a name chain: evaluating it runs no call again)
                     qname = self.eval(func).qname
                     if qname and any(r.opt("random_bytes") for r in self.kb.call_rows(qname)):
                         return qname
