@@ -275,14 +275,15 @@ def _named_keygen_result(node: ast.Assign) -> bool:
     return False
 
 
-#: a variable named as the private key itself (the engine's _PRIVATE_VAR_RE)
-_PRIVATE_VAR = re.compile(r"(?:^|_)priv(?:ate)?_?key", re.I)
+#: a variable named as the private key itself, not a signing or secret key (often symmetric): the
+#: engine's guess for one bound from random bytes (ModuleInterp._named_result_guess) uses it too
+PRIVATE_VAR_RE = re.compile(r"(?:^|_)priv(?:ate)?_?key", re.I)
 
 
 def _named_random_key(node: ast.Assign, random_names: FrozenSet[str]) -> bool:
     """``private_key = hexlify(os.urandom(32)).decode()``: a name of the private key bound from
     cryptographically secure random bytes (a call of one of ``random_names`` inside the value)."""
-    if not random_names or not any(isinstance(t, ast.Name) and _PRIVATE_VAR.search(t.id)
+    if not random_names or not any(isinstance(t, ast.Name) and PRIVATE_VAR_RE.search(t.id)
                                    and "public" not in t.id.lower() for t in node.targets):
         return False
     for sub in ast.walk(node.value):

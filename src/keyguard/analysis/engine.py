@@ -53,7 +53,7 @@ from keyguard.analysis.values import (
     with_alternatives,
     worst_mode,
 )
-from keyguard.discovery import KEYGEN_CALL_RE, module_name_for
+from keyguard.discovery import KEYGEN_CALL_RE, PRIVATE_VAR_RE, module_name_for
 from keyguard.knowledge.schema import ArgSpec, KnowledgeBase, Row
 
 MAX_DEPTH = 6
@@ -68,8 +68,6 @@ _ORDER_EVENTS = frozenset({"write", "open", "chmod", "umask", "remove", "mkdir",
                            "chdir"})
 #: a private key PEM with a body (a header constant alone, b"-----BEGIN PRIVATE KEY-----", is a marker)
 PEM_PRIVATE_RE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----\s*(?:[\w-]+:[^\n]*\n\s*)*[A-Za-z0-9+/=]{40}")
-#: a variable named as the private key itself (not a signing or secret key, often symmetric)
-_PRIVATE_VAR_RE = re.compile(r"(?:^|_)priv(?:ate)?_?key", re.I)
 KEY_NAME_RE = re.compile(
     r"(?:^|_)(?:private_?key|priv_?key|privkey|signing_?key|private_?pem|key_?pem|pem_?key|"
     r"private_?key_?(?:pem|bytes|data|der|material|str|text)|secret_?key_?(?:pem|bytes))"
@@ -2317,7 +2315,7 @@ class ModuleInterp:
         low = name.lower()
         if not KEY_NAME_RE.search(name) or any(w in low for w in ("public", "path", "file", "name", "dir", "id")):
             return None
-        random = self._random_bytes_call(call) if _PRIVATE_VAR_RE.search(name) else None
+        random = self._random_bytes_call(call) if PRIVATE_VAR_RE.search(name) else None
         if random is not None:
             # private_key = hexlify(os.urandom(32)).decode(): a wallet's key is 32 random bytes
             org = self.origin(f"{L.NAME_GUESS} `{name}` given to random bytes from `{random}()`", call, "medium")
