@@ -1066,7 +1066,8 @@ class ModuleInterp:
         none_name, none_in_body = _is_none_test(node.test)
         private_name, private_in_body = self._private_test(node.test)
         plain_name, plain_in_body = _plain_type_test(node.test)
-        text_name, text_in_body = _plain_type_test(node.test, _TEXT_TYPES)
+        # (str is a plain type: only a plain-type test can be a text test)
+        text_name, text_in_body = _plain_type_test(node.test, _TEXT_TYPES) if plain_name is not None else (None, False)
         path_name, path_in_body = self._path_test(node.test)
         class_name, class_in_body = self._class_test(node.test)
         try:
@@ -1394,10 +1395,11 @@ class ModuleInterp:
     def stmt_For(self, node: cst.For) -> None:
         it = self.eval(node.iter)
         names = it.const if isinstance(it.const, tuple) and it.kind != "list-unknown-tail" else ()
-        argvs = 1 < len(names) <= MAX_UNROLL and _argv_list(names)
+        few = 1 < len(names) <= MAX_UNROLL
+        argvs = few and _argv_list(names)
         # (a `return` on a command's failure stops the rest: it does not change what the earlier ran)
         stops = (cst.Break, cst.Continue) if argvs else (cst.Break, cst.Continue, cst.Return)
-        if 1 < len(names) <= MAX_UNROLL and type(node.target) is cst.Name \
+        if few and type(node.target) is cst.Name \
                 and (argvs or all(isinstance(x, Value) and isinstance(x.const, str) and not x.taints for x in names)) \
                 and not any(type(n) in stops for n in walk(node.body)):
             # for f in ("daemon.pkey", "daemon.cert"): os.chmod(os.path.join(d, f), 0o600) - each
